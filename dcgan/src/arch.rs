@@ -1,0 +1,357 @@
+//! The layer table: the one place the architecture is written down.
+//!
+//! Shapes are per sample, `[C, H, W]` (or `[F]` for a flat vector). The TF "SAME"
+//! geometry of the tutorial is spelled out rather than approximated: G's `ct1` is a
+//! ConvTranspose with symmetric padding 1 (4→8) followed by keeping the first 7
+//! rows and columns, and D's `c3` zero-pads 1 before and 2 after (7→10) before an
+//! unpadded convolution (10→4). `padding=2, output_padding=1` would give the same
+//! shapes shifted by a pixel; the numeric tests in `train` pin the real geometry.
+
+use std::fmt::Write as _;
+
+/// BatchNorm epsilon, as in the tutorial and PyTorch.
+pub const BN_EPS: f64 = 1e-5;
+/// BatchNorm running-statistics momentum (PyTorch convention: new = 0.9·old + 0.1·batch).
+pub const BN_MOMENTUM: f64 = 0.1;
+/// Slope of LeakyReLU for negative inputs.
+pub const LEAKY_SLOPE: f64 = 0.2;
+/// Standard deviation of the N(0, σ) initialisation of every weight and bias.
+pub const INIT_STD: f64 = 0.02;
+/// Length of G's input vector.
+pub const LATENT_DIM: usize = 100;
+/// Side of an MNIST image.
+pub const IMAGE_SIDE: usize = 28;
+
+/// What one layer computes before its normalisation and activation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// Flatten the input, `y = x·Wᵀ + b`, then reshape to `reshape` when given.
+    Linear {
+        /// Input features (the flattened input).
+        inputs: usize,
+        /// Output features.
+        outputs: usize,
+        /// Per-sample shape of the output, when it is an image.
+        reshape: Option<[usize; 3]>,
+    },
+    /// Transposed convolution with symmetric padding `pad`, then keep the first
+    /// `keep` rows and columns when given (TF "SAME" for odd targets).
+    ConvTranspose {
+        /// Input channels.
+        cin: usize,
+        /// Output channels.
+        cout: usize,
+        /// Square kernel side.
+        kernel: usize,
+        /// Stride.
+        stride: usize,
+        /// Symmetric padding of the transposed convolution.
+        pad: usize,
+        /// Crop the output to its first `keep` rows and columns.
+        keep: Option<usize>,
+    },
+    /// Zero-pad `pad_before` / `pad_after` on each spatial side, then convolve unpadded.
+    Conv {
+        /// Input channels.
+        cin: usize,
+        /// Output channels.
+        cout: usize,
+        /// Square kernel side.
+        kernel: usize,
+        /// Stride.
+        stride: usize,
+        /// Zeros added above and left.
+        pad_before: usize,
+        /// Zeros added below and right.
+        pad_after: usize,
+    },
+}
+
+/// The nonlinearity after a layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Act {
+    /// Identity (D's logit).
+    None,
+    /// max(x, 0).
+    Relu,
+    /// max(x, 0.2·x).
+    LeakyRelu,
+    /// tanh, to [-1, 1].
+    Tanh,
+}
+
+/// One named layer: `op`, then BatchNorm `norm` (if any), then `act`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layer {
+    /// Parameter prefix: `fc` owns `fc.weight` and `fc.bias`.
+    pub name: &'static str,
+    /// The linear part.
+    pub op: Op,
+    /// Name of the BatchNorm that follows, e.g. `bn1` (owns `bn1.weight`, `bn1.bias`,
+    /// `bn1.running_mean`, `bn1.running_var`).
+    pub norm: Option<&'static str>,
+    /// The activation.
+    pub act: Act,
+    /// Whether the L2 penalty `weight_decay·Σw²/2` applies to this layer's weight.
+    pub decay: bool,
+}
+
+/// A network: an input shape and a stack of layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arch {
+    /// `generator` or `discriminator`.
+    pub name: &'static str,
+    /// ONNX name of the input.
+    pub input_name: &'static str,
+    /// ONNX name of the output.
+    pub output_name: &'static str,
+    /// Per-sample input shape.
+    pub input: &'static [usize],
+    /// The layers, in order.
+    pub layers: &'static [Layer],
+}
+
+/// G: z [N,100] -> image [N,1,28,28] in [-1,1].
+pub const GENERATOR: Arch = Arch {
+    name: "generator",
+    input_name: "z",
+    output_name: "image",
+    input: &[LATENT_DIM],
+    layers: &[
+        Layer {
+            name: "fc",
+            op: Op::Linear { inputs: LATENT_DIM, outputs: 4096, reshape: Some([256, 4, 4]) },
+            norm: None,
+            act: Act::Relu,
+            decay: false,
+        },
+        Layer {
+            name: "ct1",
+            op: Op::ConvTranspose { cin: 256, cout: 128, kernel: 4, stride: 2, pad: 1, keep: Some(7) },
+            norm: Some("bn1"),
+            act: Act::LeakyRelu,
+            decay: false,
+        },
+        Layer {
+            name: "ct2",
+            op: Op::ConvTranspose { cin: 128, cout: 64, kernel: 4, stride: 2, pad: 1, keep: None },
+            norm: Some("bn2"),
+            act: Act::LeakyRelu,
+            decay: false,
+        },
+        Layer {
+            name: "ct3",
+            op: Op::ConvTranspose { cin: 64, cout: 1, kernel: 4, stride: 2, pad: 1, keep: None },
+            norm: None,
+            act: Act::Tanh,
+            decay: false,
+        },
+    ],
+};
+
+/// D: image [N,1,28,28] -> logit [N,1].
+pub const DISCRIMINATOR: Arch = Arch {
+    name: "discriminator",
+    input_name: "image",
+    output_name: "logit",
+    input: &[1, IMAGE_SIDE, IMAGE_SIDE],
+    layers: &[
+        Layer {
+            name: "c1",
+            op: Op::Conv { cin: 1, cout: 64, kernel: 4, stride: 2, pad_before: 1, pad_after: 1 },
+            norm: None,
+            act: Act::LeakyRelu,
+            decay: false,
+        },
+        Layer {
+            name: "c2",
+            op: Op::Conv { cin: 64, cout: 128, kernel: 4, stride: 2, pad_before: 1, pad_after: 1 },
+            norm: None,
+            act: Act::LeakyRelu,
+            decay: true,
+        },
+        Layer {
+            name: "c3",
+            op: Op::Conv { cin: 128, cout: 256, kernel: 4, stride: 2, pad_before: 1, pad_after: 2 },
+            norm: None,
+            act: Act::LeakyRelu,
+            decay: true,
+        },
+        Layer {
+            name: "fc",
+            op: Op::Linear { inputs: 4096, outputs: 1, reshape: None },
+            norm: None,
+            act: Act::None,
+            decay: false,
+        },
+    ],
+};
+
+/// Which of a layer's tensors a parameter is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// Trained by the optimiser.
+    Trainable,
+    /// A BatchNorm running statistic: saved and exported, not trained.
+    Buffer,
+}
+
+/// One named tensor of a network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    /// Stable name, e.g. `ct1.weight` or `bn1.running_var`.
+    pub name: String,
+    /// Shape in PyTorch's layout (Linear `[out, in]`, ConvTranspose `[cin, cout, k, k]`,
+    /// Conv `[cout, cin, k, k]`), which is also ONNX's.
+    pub shape: Vec<usize>,
+    /// Trainable or buffer.
+    pub kind: ParamKind,
+}
+
+impl Op {
+    /// Per-sample output shape for a per-sample input shape.
+    pub fn output_shape(&self, input: &[usize]) -> Vec<usize> {
+        match *self {
+            Op::Linear { outputs, reshape, .. } => match reshape {
+                Some(s) => s.to_vec(),
+                None => vec![outputs],
+            },
+            Op::ConvTranspose { cout, kernel, stride, pad, keep, .. } => {
+                let full = (input[1] - 1) * stride + kernel - 2 * pad;
+                let side = keep.unwrap_or(full);
+                vec![cout, side, side]
+            }
+            Op::Conv { cout, kernel, stride, pad_before, pad_after, .. } => {
+                let side = (input[1] + pad_before + pad_after - kernel) / stride + 1;
+                vec![cout, side, side]
+            }
+        }
+    }
+
+    /// Output channels (features for Linear).
+    pub fn channels(&self) -> usize {
+        match *self {
+            Op::Linear { outputs, reshape, .. } => reshape.map_or(outputs, |s| s[0]),
+            Op::ConvTranspose { cout, .. } | Op::Conv { cout, .. } => cout,
+        }
+    }
+
+    /// Shape of the weight, PyTorch/ONNX layout.
+    pub fn weight_shape(&self) -> Vec<usize> {
+        match *self {
+            Op::Linear { inputs, outputs, .. } => vec![outputs, inputs],
+            Op::ConvTranspose { cin, cout, kernel, .. } => vec![cin, cout, kernel, kernel],
+            Op::Conv { cin, cout, kernel, .. } => vec![cout, cin, kernel, kernel],
+        }
+    }
+
+    /// Length of the bias.
+    pub fn bias_len(&self) -> usize {
+        match *self {
+            Op::Linear { outputs, .. } => outputs,
+            Op::ConvTranspose { cout, .. } | Op::Conv { cout, .. } => cout,
+        }
+    }
+}
+
+impl Arch {
+    /// Per-sample output shape of each layer, in order.
+    pub fn shapes(&self) -> Vec<(&'static str, Vec<usize>)> {
+        let mut shape = self.input.to_vec();
+        self.layers
+            .iter()
+            .map(|l| {
+                shape = l.op.output_shape(&shape);
+                (l.name, shape.clone())
+            })
+            .collect()
+    }
+
+    /// Per-sample output shape of the whole network.
+    pub fn output(&self) -> Vec<usize> {
+        self.shapes().pop().map(|(_, s)| s).unwrap_or_default()
+    }
+
+    /// Every parameter and buffer, with its stable name and shape, in layer order.
+    pub fn params(&self) -> Vec<Param> {
+        let mut out = Vec::new();
+        let mut push = |name: String, shape: Vec<usize>, kind| out.push(Param { name, shape, kind });
+        for l in self.layers {
+            push(format!("{}.weight", l.name), l.op.weight_shape(), ParamKind::Trainable);
+            push(format!("{}.bias", l.name), vec![l.op.bias_len()], ParamKind::Trainable);
+            if let Some(bn) = l.norm {
+                let c = vec![l.op.channels()];
+                push(format!("{bn}.weight"), c.clone(), ParamKind::Trainable);
+                push(format!("{bn}.bias"), c.clone(), ParamKind::Trainable);
+                push(format!("{bn}.running_mean"), c.clone(), ParamKind::Buffer);
+                push(format!("{bn}.running_var"), c, ParamKind::Buffer);
+            }
+        }
+        out
+    }
+
+    /// A short digest of the table, recorded in runs and ONNX files so that a file
+    /// from another architecture is recognised as such.
+    pub fn digest(&self) -> String {
+        let mut text = String::new();
+        let _ = write!(text, "{self:?}|eps={BN_EPS}|slope={LEAKY_SLOPE}");
+        crate::config::short_sha256(text.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generator_shapes_follow_the_design() {
+        let want: Vec<(&str, Vec<usize>)> = vec![
+            ("fc", vec![256, 4, 4]),
+            ("ct1", vec![128, 7, 7]),
+            ("ct2", vec![64, 14, 14]),
+            ("ct3", vec![1, 28, 28]),
+        ];
+        assert_eq!(GENERATOR.shapes(), want);
+    }
+
+    #[test]
+    fn discriminator_shapes_follow_the_design() {
+        let want: Vec<(&str, Vec<usize>)> =
+            vec![("c1", vec![64, 14, 14]), ("c2", vec![128, 7, 7]), ("c3", vec![256, 4, 4]), ("fc", vec![1])];
+        assert_eq!(DISCRIMINATOR.shapes(), want);
+    }
+
+    #[test]
+    fn parameter_names_are_stable() {
+        let names: Vec<String> = GENERATOR.params().into_iter().map(|p| p.name).collect();
+        assert_eq!(
+            names,
+            [
+                "fc.weight",
+                "fc.bias",
+                "ct1.weight",
+                "ct1.bias",
+                "bn1.weight",
+                "bn1.bias",
+                "bn1.running_mean",
+                "bn1.running_var",
+                "ct2.weight",
+                "ct2.bias",
+                "bn2.weight",
+                "bn2.bias",
+                "bn2.running_mean",
+                "bn2.running_var",
+                "ct3.weight",
+                "ct3.bias",
+            ]
+        );
+        let total: usize = GENERATOR.params().iter().map(|p| p.shape.iter().product::<usize>()).sum();
+        assert_eq!(total, 100 * 4096 + 4096 + 256 * 128 * 16 + 128 * 5 + 128 * 64 * 16 + 64 * 5 + 64 * 16 + 1);
+    }
+
+    #[test]
+    fn digests_differ_between_networks() {
+        assert_ne!(GENERATOR.digest(), DISCRIMINATOR.digest());
+        assert_eq!(GENERATOR.digest().len(), 16);
+    }
+}

@@ -1,0 +1,22 @@
+//! The MNIST DCGAN, described once.
+//!
+//! This crate holds what `train`, `export` and `infer` must agree on, and nothing that
+//! needs libtorch:
+//!
+//! - [`arch`]: the layer table of the Generator and the Discriminator. The trainer builds
+//!   tch modules from it and the exporter emits ONNX nodes from it.
+//! - [`config`]: the training configuration a run folder records in `config.json`.
+//! - [`latent`]: the reproducible SplitMix64 latent sampler (DESIGN.md §3).
+//! - [`tensors`]: named f32 tensors in safetensors files (weights, probes, checkpoints).
+//! - [`run`]: the file names inside a run folder, and atomic writes.
+
+pub mod arch;
+pub mod config;
+pub mod latent;
+pub mod run;
+pub mod tensors;
+
+pub use arch::{Act, Arch, DISCRIMINATOR, GENERATOR, Layer, Op};
+pub use config::TrainConfig;
+pub use latent::SplitMix64;
+pub use tensors::{Tensor, TensorMap};

@@ -1,0 +1,175 @@
+//! Writes a trained network of a `train` run as a self-checking ONNX file, without
+//! libtorch.
+//!
+//! The graph comes from the shared layer table ([`dcgan::arch`]); the weights from the
+//! run's safetensors; `metadata_props` from its `config.json`. Before the file appears,
+//! [`export`] loads the written bytes with tract, runs the run's probe through them and
+//! refuses when the largest difference exceeds [`SELF_CHECK_TOLERANCE`].
+
+pub mod onnx;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use dcgan::{Arch, DISCRIMINATOR, GENERATOR, TensorMap, TrainConfig, run};
+pub use onnx::Bn;
+
+/// Largest |tract(exported) − probe| accepted (DESIGN.md §2).
+pub const SELF_CHECK_TOLERANCE: f32 = 1e-5;
+
+/// Which network to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum What {
+    /// G: z [N,100] -> image [N,1,28,28].
+    Generator,
+    /// D: image [N,1,28,28] -> logit [N,1].
+    Discriminator,
+}
+
+/// What went wrong; every case is the caller's input.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The run folder or one of its files is missing or unreadable.
+    #[error("{0}")]
+    Run(String),
+    /// The weights do not fit the layer table.
+    #[error(transparent)]
+    Weights(#[from] dcgan::tensors::Error),
+    /// The exported model disagrees with the run's probe.
+    #[error("self-check failed: max |tract − probe| = {max_diff:e} > {SELF_CHECK_TOLERANCE:e}; nothing was written")]
+    SelfCheck {
+        /// Measured difference.
+        max_diff: f32,
+    },
+    /// tract could not run the written model.
+    #[error("self-check failed: {0}")]
+    Runtime(#[from] infer::Error),
+    /// The destination cannot be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The destination.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// What [`export`] did.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The file written.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub bytes: usize,
+    /// Measured max |tract − probe|.
+    pub max_diff: f32,
+    /// Probe rows compared.
+    pub probe_rows: usize,
+    /// Seconds taken, self-check included.
+    pub seconds: f64,
+}
+
+impl What {
+    /// The table of this network.
+    pub fn arch(self) -> &'static Arch {
+        match self {
+            What::Generator => &GENERATOR,
+            What::Discriminator => &DISCRIMINATOR,
+        }
+    }
+
+    fn files(self) -> (&'static str, &'static str) {
+        match self {
+            What::Generator => (run::GENERATOR, run::PROBE_GENERATOR),
+            What::Discriminator => (run::DISCRIMINATOR, run::PROBE_DISCRIMINATOR),
+        }
+    }
+}
+
+/// `metadata_props` of an exported network (DESIGN.md §2).
+pub fn metadata(arch: &Arch, config: Option<&TrainConfig>, epochs: Option<usize>, bn: Bn) -> Vec<(String, String)> {
+    let mut m = vec![
+        ("network".to_string(), arch.name.to_string()),
+        ("architecture".to_string(), arch.digest()),
+        ("latent_dim".to_string(), dcgan::arch::LATENT_DIM.to_string()),
+        ("latent_distribution".to_string(), "uniform(-1,1)".to_string()),
+        ("image_range".to_string(), "[-1,1]".to_string()),
+        ("batchnorm".to_string(), if bn == Bn::Folded { "folded" } else { "kept" }.to_string()),
+        ("producer".to_string(), format!("dcgan-export {}", env!("CARGO_PKG_VERSION"))),
+    ];
+    if let Some(c) = config {
+        m.push(("dataset".to_string(), c.dataset.clone()));
+        m.push(("config_digest".to_string(), c.digest()));
+        m.push(("train_version".to_string(), c.versions.train.clone()));
+    }
+    if let Some(e) = epochs {
+        m.push(("epochs".to_string(), e.to_string()));
+    }
+    m
+}
+
+/// The ONNX bytes of `arch` with `params` (names and shapes must match the table).
+pub fn to_onnx(arch: &Arch, params: &TensorMap, bn: Bn, metadata: &[(String, String)]) -> Vec<u8> {
+    onnx::to_bytes(&onnx::model(onnx::graph(arch, params, bn), metadata))
+}
+
+/// Max |a − b| over two equally long slices (∞ when the lengths differ).
+pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    if a.len() != b.len() {
+        return f32::INFINITY;
+    }
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+/// Export `what` from the run folder `run_dir` to `out`, self-checked with tract.
+pub fn export(run_dir: &Path, out: &Path, what: What, bn: Bn) -> Result<Report, Error> {
+    let started = Instant::now();
+    if !run_dir.is_dir() {
+        return Err(Error::Run(format!("{}: no such run folder (train writes one with --out)", run_dir.display())));
+    }
+    let arch = what.arch();
+    let (weights_file, probe_file) = what.files();
+    let weights_path = run_dir.join(weights_file);
+    if !weights_path.is_file() {
+        return Err(Error::Run(format!("{}: no {weights_file}; has the run finished an epoch?", run_dir.display())));
+    }
+    let (params, meta) = dcgan::tensors::read(&weights_path)?;
+    dcgan::tensors::check_params(&params, arch, &weights_path)?;
+    let config: Option<TrainConfig> =
+        std::fs::read_to_string(run_dir.join(run::CONFIG)).ok().and_then(|t| serde_json::from_str(&t).ok());
+    if let Some(c) = &config {
+        let recorded = if what == What::Generator { &c.generator_arch } else { &c.discriminator_arch };
+        if *recorded != arch.digest() {
+            return Err(Error::Run(format!(
+                "{}: the run's {} architecture ({recorded}) is not this exporter's ({}); use the export of the version that trained it",
+                run_dir.display(),
+                arch.name,
+                arch.digest()
+            )));
+        }
+    }
+    let epochs = meta.get("epoch").and_then(|e| e.parse().ok());
+    let bytes = to_onnx(arch, &params, bn, &metadata(arch, config.as_ref(), epochs, bn));
+
+    // Self-check on the written bytes, before anything reaches the destination.
+    let probe_path = run_dir.join(probe_file);
+    let (probe, _) = dcgan::tensors::read(&probe_path)?;
+    let (input, output) = (&probe.get(arch.input_name), &probe.get(arch.output_name));
+    let (Some(input), Some(output)) = (input, output) else {
+        return Err(Error::Run(format!("{}: not a probe of the {}", probe_path.display(), arch.name)));
+    };
+    let model = infer::tract_backend::TractModel::from_bytes(&bytes)?;
+    let got = model.run(&input.data, &input.shape)?;
+    let max_diff = max_abs_diff(&got, &output.data);
+    if max_diff.is_nan() || max_diff > SELF_CHECK_TOLERANCE {
+        return Err(Error::SelfCheck { max_diff });
+    }
+    dcgan::run::write_atomic(out, &bytes).map_err(|source| Error::Write { path: out.into(), source })?;
+    Ok(Report {
+        path: out.into(),
+        bytes: bytes.len(),
+        max_diff,
+        probe_rows: input.shape[0],
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}

@@ -1,0 +1,155 @@
+//! Checks a model against the ONNX contract (DESIGN.md §2) and reads its metadata.
+
+use std::collections::BTreeMap;
+
+use prost::Message;
+
+/// The part of ONNX's protobuf schema the contract reads (tags as in `onnx.proto`);
+/// everything else, weights included, is skipped by the decoder. Kept here rather than
+/// borrowed from a backend so that the check works with either backend, or none.
+mod pb {
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct ModelProto {
+        #[prost(string, tag = "2")]
+        pub producer_name: String,
+        #[prost(message, optional, tag = "7")]
+        pub graph: Option<GraphProto>,
+        #[prost(message, repeated, tag = "14")]
+        pub metadata_props: Vec<StringStringEntryProto>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct GraphProto {
+        #[prost(message, repeated, tag = "1")]
+        pub node: Vec<NodeProto>,
+        #[prost(message, repeated, tag = "5")]
+        pub initializer: Vec<TensorProto>,
+        #[prost(message, repeated, tag = "11")]
+        pub input: Vec<ValueInfoProto>,
+        #[prost(message, repeated, tag = "12")]
+        pub output: Vec<ValueInfoProto>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct NodeProto {
+        #[prost(string, tag = "4")]
+        pub op_type: String,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct TensorProto {
+        #[prost(string, tag = "8")]
+        pub name: String,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct ValueInfoProto {
+        #[prost(string, tag = "1")]
+        pub name: String,
+        #[prost(message, optional, tag = "2")]
+        pub r#type: Option<TypeProto>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct TypeProto {
+        #[prost(message, optional, tag = "1")]
+        pub tensor_type: Option<TensorType>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct TensorType {
+        #[prost(int32, tag = "1")]
+        pub elem_type: i32,
+        #[prost(message, optional, tag = "2")]
+        pub shape: Option<TensorShapeProto>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct TensorShapeProto {
+        #[prost(message, repeated, tag = "1")]
+        pub dim: Vec<Dimension>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Dimension {
+        #[prost(int64, optional, tag = "1")]
+        pub dim_value: Option<i64>,
+        #[prost(string, optional, tag = "2")]
+        pub dim_param: Option<String>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct StringStringEntryProto {
+        #[prost(string, tag = "1")]
+        pub key: String,
+        #[prost(string, tag = "2")]
+        pub value: String,
+    }
+    /// `TensorProto.DataType.FLOAT`.
+    pub const FLOAT: i32 = 1;
+}
+
+use crate::Error;
+
+/// What a loaded generator says about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelInfo {
+    /// Length of z (the input's second dimension).
+    pub latent_dim: usize,
+    /// Every `metadata_props` entry.
+    pub metadata: BTreeMap<String, String>,
+    /// Producer recorded in the file.
+    pub producer: String,
+    /// True when the file lacks the latent metadata and the contract's defaults
+    /// (uniform(-1,1) latents, images in [-1,1]) are assumed.
+    pub assumed_defaults: bool,
+}
+
+/// Input name of a generator.
+pub const INPUT: &str = "z";
+/// Output name of a generator.
+pub const OUTPUT: &str = "image";
+/// Per-sample output shape.
+pub const IMAGE_SHAPE: [usize; 3] = [1, 28, 28];
+
+/// Dimensions of a graph value; `None` for a symbolic or unknown one.
+fn dims(v: &pb::ValueInfoProto) -> Option<(i32, Vec<Option<i64>>)> {
+    let t = v.r#type.as_ref()?.tensor_type.as_ref()?;
+    Some((t.elem_type, t.shape.as_ref()?.dim.iter().map(|d| d.dim_value).collect()))
+}
+
+/// Parse `bytes` as ONNX and check that it is a generator of this project's contract:
+/// input `z` f32 [N, latent], output `image` f32 [N,1,28,28].
+pub fn check(bytes: &[u8]) -> Result<ModelInfo, Error> {
+    let model = pb::ModelProto::decode(bytes).map_err(|e| Error::NotOnnx(e.to_string()))?;
+    let graph =
+        model.graph.as_ref().filter(|g| !g.node.is_empty()).ok_or_else(|| Error::NotOnnx("it has no graph".into()))?;
+    let not_gen = |why: String| Error::NotAGenerator(why);
+    let initializers: Vec<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
+    let inputs: Vec<&pb::ValueInfoProto> =
+        graph.input.iter().filter(|i| !initializers.contains(&i.name.as_str())).collect();
+    let [input] = inputs.as_slice() else {
+        return Err(not_gen(format!("it has {} inputs, a generator has one (`{INPUT}`)", inputs.len())));
+    };
+    let [output] = graph.output.as_slice() else {
+        return Err(not_gen(format!("it has {} outputs, a generator has one (`{OUTPUT}`)", graph.output.len())));
+    };
+    if input.name != INPUT || output.name != OUTPUT {
+        return Err(not_gen(format!(
+            "its input/output are `{}`/`{}`, expected `{INPUT}`/`{OUTPUT}`",
+            input.name, output.name
+        )));
+    }
+    const FLOAT: i32 = pb::FLOAT;
+    let (in_type, in_dims) = dims(input).ok_or_else(|| not_gen("input `z` has no tensor shape".into()))?;
+    let (out_type, out_dims) = dims(output).ok_or_else(|| not_gen("output `image` has no tensor shape".into()))?;
+    let latent = match in_dims.as_slice() {
+        [_, Some(l)] if *l > 0 && in_type == FLOAT => *l as usize,
+        _ => return Err(not_gen(format!("input `z` is {in_dims:?}, expected float [N, latent]"))),
+    };
+    let want: Vec<Option<i64>> = IMAGE_SHAPE.iter().map(|&d| Some(d as i64)).collect();
+    if out_type != FLOAT || out_dims.len() != 4 || out_dims[1..] != want[..] {
+        return Err(not_gen(format!("output `image` is {out_dims:?}, expected float [N, 1, 28, 28]")));
+    }
+    let metadata: BTreeMap<String, String> =
+        model.metadata_props.iter().map(|p| (p.key.clone(), p.value.clone())).collect();
+    if let Some(declared) = metadata.get("latent_dim").and_then(|v| v.parse::<usize>().ok())
+        && declared != latent
+    {
+        return Err(not_gen(format!("metadata says latent_dim {declared} but input `z` has {latent}")));
+    }
+    let assumed_defaults =
+        !["latent_dim", "latent_distribution", "image_range"].iter().all(|k| metadata.contains_key(*k));
+    Ok(ModelInfo { latent_dim: latent, metadata, producer: model.producer_name.clone(), assumed_defaults })
+}

@@ -1,0 +1,93 @@
+//! Generate MNIST digits from the exported ONNX generator, with ONNX Runtime (`ort`,
+//! CPU or CUDA) or tract (pure Rust, CPU).
+//!
+//! ```no_run
+//! use infer::{Backend, Device, Generator};
+//! # fn main() -> Result<(), infer::Error> {
+//! let g = Generator::from_path("models/gen.onnx".as_ref(), Backend::Tract, Device::Cpu)?;
+//! let images = g.generate(42, 16)?;            // z from SplitMix64(42), DESIGN.md §3
+//! images.grid(4, 2).save("digits.png").ok();   // 4 columns, each digit 56×56
+//! let first: image::GrayImage = images.gray(0, 1);
+//! # Ok(()) }
+//! ```
+//!
+//! Load from bytes with [`Generator::from_bytes`] (e.g. `include_bytes!`, see
+//! `examples/embed.rs`). On load the model is checked against the ONNX contract: input
+//! `z` f32 [N, latent], output `image` f32 [N,1,28,28]; metadata is read when present.
+//!
+//! **Threads.** A [`Generator`] is `Send + Sync`. With tract, runs from several threads
+//! proceed in parallel on one shared generator. With ort, a session runs one batch at a
+//! time (ONNX Runtime already uses several cores inside a run), so threads sharing one
+//! generator take turns; give each thread its own generator to overlap runs.
+//!
+//! **Features.** `tract` and `ort` (both default) select the backends; an embedder can
+//! take `default-features = false, features = ["tract"]` to need no native library.
+
+pub mod contract;
+mod generator;
+pub mod grid;
+pub mod npy;
+#[cfg(feature = "ort")]
+pub mod ort_backend;
+#[cfg(feature = "tract")]
+pub mod tract_backend;
+
+pub use contract::ModelInfo;
+pub use dcgan::latent::{SplitMix64, latents};
+pub use generator::{DEFAULT_BATCH, Generator, Images};
+
+/// Which runtime executes the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Backend {
+    /// tract: pure Rust, CPU only, no native library.
+    Tract,
+    /// ONNX Runtime through ort: CPU, or CUDA with onnxruntime-gpu.
+    Ort,
+}
+
+/// Where the model runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    /// The CPU.
+    Cpu,
+    /// A CUDA GPU by index (ort only).
+    Cuda(usize),
+}
+
+/// What can go wrong loading or running a generator.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("{path}: {cause}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause (named `cause`, not `source`, so that error chains print it once).
+        cause: std::io::Error,
+    },
+    /// The bytes are not a loadable ONNX model.
+    #[error("not an ONNX model: {0}")]
+    NotOnnx(String),
+    /// A valid ONNX model that is not a generator of this contract.
+    #[error("not a DCGAN generator: {0}")]
+    NotAGenerator(String),
+    /// The requested backend is not compiled in or its library cannot be loaded.
+    #[error("{0}")]
+    BackendUnavailable(String),
+    /// CUDA was asked for and cannot be had (never a silent CPU fallback).
+    #[error("{0}")]
+    Cuda(String),
+    /// Bad arguments (n = 0, z of the wrong length, …).
+    #[error("{0}")]
+    BadInput(String),
+    /// The runtime failed while running.
+    #[error("{0}")]
+    Runtime(String),
+}
+
+impl Error {
+    /// True for errors caused by what the caller passed (exit status 2 in the CLI).
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, Error::Runtime(_))
+    }
+}

@@ -1,0 +1,70 @@
+//! `.npy` files: latents in (`--z`), images out (`--raw`), streamed.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter};
+use std::path::{Path, PathBuf};
+
+use npyz::WriterBuilder;
+
+use crate::Error;
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |cause| Error::Io { path: path.into(), cause }
+}
+
+/// Read a float32 array of shape [n, dim] (or a flat one of n·dim values).
+pub fn read_latents(path: &Path, dim: usize) -> Result<Vec<f32>, Error> {
+    let file = File::open(path).map_err(io(path))?;
+    let npy = npyz::NpyFile::new(BufReader::new(file))
+        .map_err(|e| Error::BadInput(format!("{}: not a .npy file ({e})", path.display())))?;
+    let shape = npy.shape().to_vec();
+    let ok = match shape.as_slice() {
+        [_, d] => *d as usize == dim,
+        [len] => (*len as usize).is_multiple_of(dim),
+        _ => false,
+    };
+    if !ok || shape.iter().product::<u64>() == 0 {
+        return Err(Error::BadInput(format!("{}: shape {shape:?}, expected [n, {dim}] float32", path.display())));
+    }
+    npy.into_vec::<f32>().map_err(|e| Error::BadInput(format!("{}: expected float32 values ({e})", path.display())))
+}
+
+/// Streams images into a float32 `.npy` of shape [n,1,28,28], written to a temporary
+/// name and renamed by [`RawWriter::finish`], so no partial file is left on error.
+pub struct RawWriter {
+    writer: npyz::NpyWriter<f32, BufWriter<File>>,
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl RawWriter {
+    /// Start a file that will hold `n` images.
+    pub fn create(path: &Path, n: usize) -> Result<Self, Error> {
+        let name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = path.with_file_name(format!(".{name}.partial"));
+        let file = BufWriter::new(File::create(&tmp).map_err(io(path))?);
+        let writer = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(&[n as u64, 1, 28, 28])
+            .writer(file)
+            .begin_nd()
+            .map_err(io(path))?;
+        Ok(Self { writer, tmp, path: path.into() })
+    }
+
+    /// Append a batch of values.
+    pub fn push(&mut self, values: &[f32]) -> Result<(), Error> {
+        self.writer.extend(values.iter().copied()).map_err(io(&self.path))
+    }
+
+    /// Close and move into place.
+    pub fn finish(self) -> Result<(), Error> {
+        self.writer.finish().map_err(io(&self.path))?;
+        std::fs::rename(&self.tmp, &self.path).map_err(io(&self.path))
+    }
+
+    /// Remove the temporary file (after an error).
+    pub fn abandon(self) {
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}

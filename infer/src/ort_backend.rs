@@ -1,0 +1,84 @@
+//! The ONNX Runtime backend (CPU or CUDA), through ort with `load-dynamic`.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+
+use ort::environment::Environment;
+use ort::session::Session;
+use ort::value::Tensor;
+
+use crate::{Device, Error};
+
+/// The library the setup script installed (`.cargo/config.toml` points here at build time).
+const SETUP_DYLIB: Option<&str> = option_env!("DCGAN_SETUP_ORT_DYLIB");
+
+/// Where libonnxruntime is taken from: `ORT_DYLIB_PATH`, else the setup's copy.
+pub fn dylib_path() -> Result<PathBuf, Error> {
+    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH") {
+        return Ok(PathBuf::from(p));
+    }
+    SETUP_DYLIB.map(PathBuf::from).filter(|p| p.exists()).ok_or_else(|| {
+        Error::BackendUnavailable(
+            "ONNX Runtime not found: set ORT_DYLIB_PATH to libonnxruntime.so (e.g. from `pip install onnxruntime==1.31.1`), \
+             or run scripts/setup.sh, or use --backend tract"
+                .into(),
+        )
+    })
+}
+
+/// ONNX Runtime allows one environment per process; every session shares it.
+fn environment() -> Result<&'static Environment, Error> {
+    static ENV: OnceLock<Result<Environment, String>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let path = dylib_path().map_err(|e| e.to_string())?;
+        let builder =
+            ort::init_from(&path).map_err(|e| format!("cannot load ONNX Runtime from {}: {e}", path.display()))?;
+        builder.with_name("dcgan-infer").build().map_err(|e| format!("ONNX Runtime: {e}"))
+    })
+    .as_ref()
+    .map_err(|e| Error::BackendUnavailable(e.clone()))
+}
+
+/// An ONNX Runtime session. `Session::run` needs `&mut`, so it sits behind a mutex: share
+/// one between threads (runs serialise; ONNX Runtime parallelises inside each run) or
+/// give each thread its own.
+#[derive(Debug)]
+pub struct OrtModel {
+    session: Mutex<Session>,
+    input: String,
+    output: String,
+}
+
+fn runtime(e: impl std::fmt::Display) -> Error {
+    Error::Runtime(format!("onnxruntime: {e}"))
+}
+
+impl OrtModel {
+    /// A session for ONNX bytes on `device`. CUDA is registered with `error_on_failure`:
+    /// when it cannot be had, this fails rather than falling back to the CPU.
+    pub fn from_bytes(bytes: &[u8], device: Device, input: &str, output: &str) -> Result<Self, Error> {
+        let env = environment()?;
+        let mut builder = Session::builder(env).map_err(runtime)?;
+        if let Device::Cuda(id) = device {
+            let cuda = ort::ep::CUDA::default().with_device_id(id as i32).build().error_on_failure();
+            builder = builder.with_execution_providers([cuda]).map_err(|e| {
+                Error::Cuda(format!(
+                    "ONNX Runtime's CUDA provider is not available ({e}); install onnxruntime-gpu and point ORT_DYLIB_PATH at its library, or use --device cpu"
+                ))
+            })?;
+        }
+        let session = builder
+            .commit_from_memory(bytes)
+            .map_err(|e| Error::NotOnnx(format!("ONNX Runtime cannot load it: {e}")))?;
+        Ok(Self { session: Mutex::new(session), input: input.into(), output: output.into() })
+    }
+
+    /// Run on `input` of shape `shape` (batch first); returns the output's values.
+    pub fn run(&self, input: &[f32], shape: &[usize]) -> Result<Vec<f32>, Error> {
+        let x = Tensor::from_array((shape.to_vec(), input.to_vec())).map_err(runtime)?;
+        let mut session = self.session.lock().map_err(|_| runtime("a thread panicked while running this session"))?;
+        let outputs = session.run(ort::inputs![self.input.as_str() => x]).map_err(runtime)?;
+        let (_, data) = outputs[self.output.as_str()].try_extract_tensor::<f32>().map_err(runtime)?;
+        Ok(data.to_vec())
+    }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs the native libraries this workspace needs, idempotently, from PyPI:
+#   libtorch      (PyTorch 2.11.0, used by the `train` crate through tch 0.24)
+#   onnxruntime   (1.31.1, libonnxruntime.so loaded by `infer` through ort's load-dynamic)
+#   onnx, numpy   (for the conformance tests and the Python side of the benchmarks)
+#
+# They go into a virtual environment in a per-user cache keyed by the versions, so
+# fresh clones and CI runs on the same machine share it; `.native/` in the repo then
+# links to it, and `.cargo/config.toml` points cargo there. A second run that finds
+# everything in place only refreshes the links (well under a second).
+#
+# Usage: scripts/setup.sh            install (or check) everything
+#        DCGAN_NATIVE_CACHE=DIR ...   put the cache somewhere else
+set -euo pipefail
+
+TORCH_VERSION=2.11.0
+ORT_VERSION=1.31.1
+ONNX_VERSION=1.19.1
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache_base=${DCGAN_NATIVE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dcgan-native}
+cache="$cache_base/torch-$TORCH_VERSION-ort-$ORT_VERSION-onnx-$ONNX_VERSION"
+venv="$cache/venv"
+stamp="$cache/.complete"
+
+if [ ! -f "$stamp" ]; then
+    echo "setup: installing torch==$TORCH_VERSION onnxruntime==$ORT_VERSION onnx==$ONNX_VERSION into $venv (a few GB, once per machine)" >&2
+    command -v python3 >/dev/null || { echo "setup: python3 is required (3.9 or later)" >&2; exit 1; }
+    rm -rf "$venv"
+    mkdir -p "$cache"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+        "torch==$TORCH_VERSION" "onnxruntime==$ORT_VERSION" "onnx==$ONNX_VERSION" numpy
+    touch "$stamp"
+fi
+
+site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+ortlib=$(ls "$site"/onnxruntime/capi/libonnxruntime.so* 2>/dev/null | head -n 1 || true)
+[ -f "$site/torch/lib/libtorch.so" ] || { echo "setup: libtorch missing in $site/torch; remove $cache and rerun" >&2; exit 1; }
+[ -n "$ortlib" ] || { echo "setup: libonnxruntime.so missing in $site/onnxruntime; remove $cache and rerun" >&2; exit 1; }
+
+mkdir -p "$root/.native"
+ln -sfn "$venv" "$root/.native/venv"
+ln -sfn "$site/torch" "$root/.native/torch"
+ln -sfn "$ortlib" "$root/.native/libonnxruntime.so"
+echo "setup: ok (libtorch $TORCH_VERSION, onnxruntime $ORT_VERSION) in $cache" >&2

@@ -1,0 +1,64 @@
+//! Adam with its state held as plain tensors, so a checkpoint can save and restore it
+//! exactly (tch's optimisers cannot export their moments).
+
+use dcgan::TensorMap;
+use tch::{Device, Tensor};
+
+use crate::model::{Net, to_host, to_tch};
+
+/// Adam (Kingma & Ba), PyTorch's update rule, no weight decay of its own.
+#[derive(Debug)]
+pub struct Adam {
+    lr: f64,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+    /// Updates taken so far.
+    pub step: i64,
+    m: Vec<Tensor>,
+    v: Vec<Tensor>,
+}
+
+impl Adam {
+    /// Zero moments shaped like `net`'s trainable tensors.
+    pub fn new(net: &Net, lr: f64, beta1: f64, beta2: f64) -> Self {
+        let zeros = || net.trainable().iter().map(|(_, p)| p.zeros_like()).collect::<Vec<_>>();
+        Self { lr, beta1, beta2, eps: 1e-8, step: 0, m: zeros(), v: zeros() }
+    }
+
+    /// One update of `net`'s trainable tensors from their gradients, which it then clears.
+    pub fn step(&mut self, net: &Net) {
+        self.step += 1;
+        let bc1 = 1.0 - self.beta1.powi(self.step as i32);
+        let bc2_sqrt = (1.0 - self.beta2.powi(self.step as i32)).sqrt();
+        let step_size = self.lr / bc1;
+        tch::no_grad(|| {
+            for (((_, p), m), v) in net.trainable().into_iter().zip(&mut self.m).zip(&mut self.v) {
+                let mut g = p.grad();
+                let _ = m.lerp_(&g, 1.0 - self.beta1);
+                let _ = v.g_mul_scalar_(self.beta2).addcmul_(&g, &(&g * (1.0 - self.beta2)));
+                let denom = (v.sqrt() / bc2_sqrt) + self.eps;
+                let _ = p.shallow_clone().addcdiv_(&(&*m * -step_size), &denom);
+                let _ = g.zero_();
+            }
+        });
+    }
+
+    /// Moments as host tensors, named `PREFIX.m.PARAM` / `PREFIX.v.PARAM`.
+    pub fn to_host(&self, net: &Net, prefix: &str, out: &mut TensorMap) {
+        for (((name, _), m), v) in net.trainable().into_iter().zip(&self.m).zip(&self.v) {
+            out.insert(format!("{prefix}.m.{name}"), to_host(m));
+            out.insert(format!("{prefix}.v.{name}"), to_host(v));
+        }
+    }
+
+    /// Restore moments saved by [`Adam::to_host`]; `None` when one is missing.
+    pub fn load_host(&mut self, net: &Net, prefix: &str, saved: &TensorMap, step: i64, device: Device) -> Option<()> {
+        for (((name, _), m), v) in net.trainable().into_iter().zip(&mut self.m).zip(&mut self.v) {
+            *m = to_tch(saved.get(&format!("{prefix}.m.{name}"))?).to_device(device);
+            *v = to_tch(saved.get(&format!("{prefix}.v.{name}"))?).to_device(device);
+        }
+        self.step = step;
+        Some(())
+    }
+}

@@ -1,0 +1,109 @@
+//! The end-of-epoch checkpoint: both networks, both optimisers, step, epoch and RNG in one
+//! safetensors file, so that a run killed at any instant leaves one whole state behind.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use dcgan::{SplitMix64, TensorMap, run};
+use tch::Device;
+
+use crate::Error;
+use crate::adam::Adam;
+use crate::model::Net;
+
+/// Identifies the checkpoint layout.
+const FORMAT: &str = "dcgan-checkpoint-1";
+
+/// Where training stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Epochs completed.
+    pub epoch: usize,
+    /// Global steps completed.
+    pub step: i64,
+    /// The run's RNG (shuffling and latents).
+    pub rng: SplitMix64,
+}
+
+/// The trainable state of a run.
+pub struct State {
+    /// The generator.
+    pub g: Net,
+    /// The discriminator.
+    pub d: Net,
+    /// G's optimiser.
+    pub opt_g: Adam,
+    /// D's optimiser.
+    pub opt_d: Adam,
+    /// Counters and RNG.
+    pub progress: Progress,
+}
+
+/// Save `state` to `checkpoint.safetensors`, plus the two weight files the exporter reads.
+pub fn save(dir: &Path, state: &State, config_digest: &str) -> Result<(), Error> {
+    let g = state.g.to_host();
+    let d = state.d.to_host();
+    let mut all = TensorMap::new();
+    all.extend(g.iter().map(|(k, v)| (format!("g.{k}"), v.clone())));
+    all.extend(d.iter().map(|(k, v)| (format!("d.{k}"), v.clone())));
+    state.opt_g.to_host(&state.g, "adam_g", &mut all);
+    state.opt_d.to_host(&state.d, "adam_d", &mut all);
+    let p = state.progress;
+    let meta = HashMap::from([
+        ("format".to_string(), FORMAT.to_string()),
+        ("epoch".to_string(), p.epoch.to_string()),
+        ("step".to_string(), p.step.to_string()),
+        ("rng_state".to_string(), p.rng.state.to_string()),
+        ("adam_g_step".to_string(), state.opt_g.step.to_string()),
+        ("adam_d_step".to_string(), state.opt_d.step.to_string()),
+        ("config_digest".to_string(), config_digest.to_string()),
+    ]);
+    // The checkpoint goes last: the weight files never run ahead of a resumable state
+    // by more than the epoch being written.
+    let weights_meta = HashMap::from([
+        ("epoch".to_string(), p.epoch.to_string()),
+        ("config_digest".to_string(), config_digest.to_string()),
+    ]);
+    dcgan::tensors::write(&dir.join(run::GENERATOR), &g, &weights_meta)?;
+    dcgan::tensors::write(&dir.join(run::DISCRIMINATOR), &d, &weights_meta)?;
+    dcgan::tensors::write(&dir.join(run::CHECKPOINT), &all, &meta)?;
+    Ok(())
+}
+
+/// Whether `dir` holds a checkpoint.
+pub fn exists(dir: &Path) -> bool {
+    dir.join(run::CHECKPOINT).is_file()
+}
+
+/// Restore `state` (freshly built with the run's configuration) from `dir`'s checkpoint.
+pub fn load(dir: &Path, state: &mut State, config_digest: &str, device: Device) -> Result<(), Error> {
+    let path = dir.join(run::CHECKPOINT);
+    let (all, meta) = dcgan::tensors::read(&path)?;
+    let bad = |why: &str| Error::BadInput(format!("{}: {why}; it cannot be resumed", path.display()));
+    if meta.get("format").map(String::as_str) != Some(FORMAT) {
+        return Err(bad("not a checkpoint of this trainer"));
+    }
+    if meta.get("config_digest").map(String::as_str) != Some(config_digest) {
+        return Err(bad("its config digest does not match config.json"));
+    }
+    let num = |key: &str| meta.get(key).and_then(|v| v.parse::<u64>().ok()).ok_or_else(|| bad(&format!("no `{key}`")));
+    let strip = |prefix: &str| -> TensorMap {
+        all.iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k.to_string(), v.clone()))).collect()
+    };
+    let (g, d) = (strip("g."), strip("d."));
+    dcgan::tensors::check_params(&g, state.g.arch, &path)?;
+    dcgan::tensors::check_params(&d, state.d.arch, &path)?;
+    state.g = Net::from_host(state.g.arch, &g, device, true);
+    state.d = Net::from_host(state.d.arch, &d, device, true);
+    state
+        .opt_g
+        .load_host(&state.g, "adam_g", &all, num("adam_g_step")? as i64, device)
+        .ok_or_else(|| bad("G's Adam moments are missing"))?;
+    state
+        .opt_d
+        .load_host(&state.d, "adam_d", &all, num("adam_d_step")? as i64, device)
+        .ok_or_else(|| bad("D's Adam moments are missing"))?;
+    state.progress =
+        Progress { epoch: num("epoch")? as usize, step: num("step")? as i64, rng: SplitMix64::new(num("rng_state")?) };
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! The DCGAN trainer: the tutorial's MNIST GAN in tch (libtorch), on CUDA or the CPU.
+//!
+//! [`run`] trains according to [`Options`] and leaves a self-describing run folder
+//! (DESIGN.md §4): `config.json`, the weights of both networks as safetensors, one
+//! `checkpoint.safetensors` with the whole training state, sample grids, `losses.csv`,
+//! a loss plot and the probes the exporter checks itself against. Checkpoints are
+//! written at the end of every epoch, each file atomically; `--resume` continues from
+//! the last one exactly.
+//!
+//! Files read top-down: [`data`] and [`download`] (MNIST), [`model`] (networks from
+//! the shared table), [`adam`] (the optimiser with saveable state), [`options`]
+//! (configuration and resume rules), [`trainer`] (the loop), [`checkpoint`] and
+//! [`artifacts`] (what a run writes).
+
+pub mod adam;
+pub mod artifacts;
+pub mod checkpoint;
+pub mod data;
+pub mod download;
+pub mod model;
+pub mod options;
+pub mod trainer;
+
+use std::path::PathBuf;
+
+pub use data::{DataError, Dataset};
+pub use download::DownloadError;
+pub use model::Net;
+pub use options::Options;
+pub use trainer::{Summary, run};
+
+/// Everything that can stop a training run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The dataset is missing or malformed.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// Fetching the dataset failed.
+    #[error(transparent)]
+    Download(#[from] DownloadError),
+    /// A weights or checkpoint file is unreadable.
+    #[error(transparent)]
+    Tensors(#[from] dcgan::tensors::Error),
+    /// The command line asks for something that cannot be done; the text says what to do.
+    #[error("{0}")]
+    BadInput(String),
+    /// `--resume` with a flag that would change the model or the optimisation.
+    #[error(
+        "cannot resume {run}: --{flag} is {given} but the run was trained with {saved}; drop the flag or start a new run with another --out"
+    )]
+    ResumeMismatch {
+        /// The run folder.
+        run: PathBuf,
+        /// The flag, kebab-case.
+        flag: String,
+        /// What the run used.
+        saved: String,
+        /// What the command line says.
+        given: String,
+    },
+    /// A loss became NaN or infinite.
+    #[error(
+        "training diverged: {what} is {value} at epoch {epoch}, step {step}; the last good checkpoint ({checkpoint}) is kept. Try a lower --lr."
+    )]
+    NonFinite {
+        /// Which quantity.
+        what: &'static str,
+        /// Its value.
+        value: f64,
+        /// 1-based epoch.
+        epoch: usize,
+        /// Global step.
+        step: i64,
+        /// Which checkpoint is left.
+        checkpoint: String,
+    },
+    /// SIGINT or SIGTERM arrived; the run stopped after the current step.
+    #[error("stopped by {name} during epoch {epoch}; {checkpoint}; `--resume` will redo epoch {epoch} from there")]
+    Interrupted {
+        /// The signal number.
+        signal: i32,
+        /// SIGINT or SIGTERM.
+        name: &'static str,
+        /// The 1-based epoch that was interrupted.
+        epoch: usize,
+        /// What is on disk.
+        checkpoint: String,
+    },
+    /// libtorch failed.
+    #[error("libtorch: {0}")]
+    Torch(#[from] tch::TchError),
+    /// Reading or writing a run file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Process exit status: 2 for bad input, 128+signal for an interruption, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Data(_) | Error::BadInput(_) | Error::ResumeMismatch { .. } | Error::Tensors(_) => 2,
+            Error::Interrupted { signal, .. } => 128 + signal,
+            _ => 1,
+        }
+    }
+}
+
+/// Wrap an I/O error with its path.
+pub(crate) fn io_err(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io { path: path.to_path_buf(), source }
+}

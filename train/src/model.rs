@@ -1,0 +1,194 @@
+//! tch networks built from the shared layer table.
+
+use dcgan::arch::{Act, Arch, BN_EPS, BN_MOMENTUM, INIT_STD, LEAKY_SLOPE, Op, ParamKind};
+use dcgan::{Tensor as HostTensor, TensorMap};
+use tch::{Device, Kind, Tensor};
+
+/// A network of the table: its parameters by stable name, on one device.
+#[derive(Debug)]
+pub struct Net {
+    /// The table it was built from.
+    pub arch: &'static Arch,
+    /// `(name, tensor)` in table order; trainable ones require grad.
+    pub params: Vec<(String, Tensor)>,
+    /// LeakyReLU's negative slope as a one-element tensor: tch's `leaky_relu` has no
+    /// slope argument, and PReLU with a fixed weight is the same function in one kernel.
+    slope: Tensor,
+}
+
+impl Net {
+    /// Fresh weights: every weight and bias N(0, 0.02), BN scale 1, offset 0, running
+    /// mean 0, running variance 1. Drawn on the CPU from libtorch's RNG (seed it with
+    /// `tch::manual_seed`) and then moved, so a seed gives the same start on any device.
+    pub fn init(arch: &'static Arch, device: Device) -> Self {
+        let params = arch
+            .params()
+            .into_iter()
+            .map(|p| {
+                let shape: Vec<i64> = p.shape.iter().map(|&d| d as i64).collect();
+                let t = if p.name.ends_with("running_var") {
+                    Tensor::ones(&shape, (Kind::Float, Device::Cpu))
+                } else if p.name.ends_with("running_mean") {
+                    Tensor::zeros(&shape, (Kind::Float, Device::Cpu))
+                } else if is_bn(arch, &p.name) {
+                    let fill = if p.name.ends_with(".weight") { 1.0 } else { 0.0 };
+                    Tensor::full(&shape, fill, (Kind::Float, Device::Cpu))
+                } else {
+                    Tensor::randn(&shape, (Kind::Float, Device::Cpu)) * INIT_STD
+                };
+                let t = t.to_device(device).set_requires_grad(p.kind == ParamKind::Trainable);
+                (p.name, t)
+            })
+            .collect();
+        Self { arch, params, slope: slope(device) }
+    }
+
+    /// Build from host tensors (a weights file); the caller has checked names and shapes.
+    pub fn from_host(arch: &'static Arch, tensors: &TensorMap, device: Device, trainable: bool) -> Self {
+        let params = arch
+            .params()
+            .into_iter()
+            .map(|p| {
+                let host = &tensors[&p.name];
+                let t = to_tch(host).to_device(device);
+                let t = t.set_requires_grad(trainable && p.kind == ParamKind::Trainable);
+                (p.name, t)
+            })
+            .collect();
+        Self { arch, params, slope: slope(device) }
+    }
+
+    /// Copy every parameter to host memory, by stable name.
+    pub fn to_host(&self) -> TensorMap {
+        self.params.iter().map(|(n, t)| (n.clone(), to_host(t))).collect()
+    }
+
+    /// The trainable `(name, tensor)` pairs, in table order (BN running statistics excluded).
+    pub fn trainable(&self) -> Vec<(&str, &Tensor)> {
+        let kinds = self.arch.params().into_iter().map(|p| p.kind);
+        self.params
+            .iter()
+            .zip(kinds)
+            .filter(|(_, k)| *k == ParamKind::Trainable)
+            .map(|((n, t), _)| (n.as_str(), t))
+            .collect()
+    }
+
+    /// Turn gradients on or off for every trainable tensor (off for D while G trains,
+    /// so no work is spent on gradients nobody reads).
+    pub fn set_trainable(&mut self, on: bool) {
+        let kinds = self.arch.params().into_iter().map(|p| p.kind);
+        for ((_, t), kind) in self.params.iter_mut().zip(kinds) {
+            if kind == ParamKind::Trainable {
+                *t = t.set_requires_grad(on);
+            }
+        }
+    }
+
+    fn get(&self, name: &str) -> &Tensor {
+        &self.params.iter().find(|(n, _)| n == name).expect("the table names every parameter").1
+    }
+
+    /// Σw²/2 over the weights the table marks for weight decay.
+    pub fn l2_penalty(&self) -> Option<Tensor> {
+        self.arch
+            .layers
+            .iter()
+            .filter(|l| l.decay)
+            .map(|l| self.get(&format!("{}.weight", l.name)).square().sum(Kind::Float) * 0.5)
+            .reduce(|a, b| a + b)
+    }
+
+    /// G: z [N,100] -> [N,1,28,28]; D: x [N,1,28,28] -> logits [N,1].
+    /// `train` selects batch statistics (and updates the running ones) in BatchNorm.
+    pub fn forward(&self, x: &Tensor, train: bool) -> Tensor {
+        (0..self.arch.layers.len()).fold(x.shallow_clone(), |h, i| self.layer(i, &h, train))
+    }
+
+    /// Layer `i` whole: its op, BatchNorm, activation. Shapes per the table.
+    pub fn layer(&self, i: usize, x: &Tensor, train: bool) -> Tensor {
+        let layer = &self.arch.layers[i];
+        let mut h = self.op(i, x);
+        if let Some(bn) = layer.norm {
+            h = h.batch_norm(
+                Some(self.get(&format!("{bn}.weight"))),
+                Some(self.get(&format!("{bn}.bias"))),
+                Some(self.get(&format!("{bn}.running_mean"))),
+                Some(self.get(&format!("{bn}.running_var"))),
+                train,
+                BN_MOMENTUM,
+                BN_EPS,
+                true,
+            );
+        }
+        match layer.act {
+            Act::None => h,
+            Act::Relu => h.relu(),
+            Act::LeakyRelu => h.prelu(&self.slope),
+            Act::Tanh => h.tanh(),
+        }
+    }
+
+    /// The linear part of layer `i` only (what the geometry tests pin down):
+    /// Linear [N,F] -> [N,out] (reshaped when the table says), ConvTranspose with
+    /// symmetric padding then the crop, Conv after explicit zero padding.
+    pub fn op(&self, i: usize, h: &Tensor) -> Tensor {
+        let layer = &self.arch.layers[i];
+        let w = self.get(&format!("{}.weight", layer.name));
+        let b = self.get(&format!("{}.bias", layer.name));
+        match layer.op {
+            Op::Linear { reshape, .. } => {
+                let y = h.flatten(1, -1).linear(w, Some(b));
+                match reshape {
+                    Some([c, hh, ww]) => y.view([-1, c as i64, hh as i64, ww as i64]),
+                    None => y,
+                }
+            }
+            Op::ConvTranspose { stride, pad, keep, .. } => {
+                let (s, p) = (stride as i64, pad as i64);
+                let y = h.conv_transpose2d(w, Some(b), [s, s], [p, p], [0, 0], 1, [1, 1]);
+                match keep {
+                    Some(k) => y.narrow(2, 0, k as i64).narrow(3, 0, k as i64),
+                    None => y,
+                }
+            }
+            Op::Conv { stride, pad_before, pad_after, .. } => {
+                let s = stride as i64;
+                if pad_before == pad_after {
+                    let p = pad_before as i64;
+                    h.conv2d(w, Some(b), [s, s], [p, p], [1, 1], 1)
+                } else {
+                    let (a, z) = (pad_before as i64, pad_after as i64);
+                    h.constant_pad_nd([a, z, a, z]).conv2d(w, Some(b), [s, s], [0, 0], [1, 1], 1)
+                }
+            }
+        }
+    }
+
+    /// Eval-mode output without gradients: x [N,...] -> [N,...] (see [`Net::forward`]).
+    pub fn eval(&self, x: &Tensor) -> Tensor {
+        tch::no_grad(|| self.forward(x, false))
+    }
+}
+
+fn slope(device: Device) -> Tensor {
+    Tensor::from_slice(&[LEAKY_SLOPE as f32]).to_device(device)
+}
+
+fn is_bn(arch: &Arch, name: &str) -> bool {
+    arch.layers.iter().filter_map(|l| l.norm).any(|bn| name.starts_with(&format!("{bn}.")))
+}
+
+/// A host tensor as a CPU tch tensor.
+pub fn to_tch(t: &HostTensor) -> Tensor {
+    let shape: Vec<i64> = t.shape.iter().map(|&d| d as i64).collect();
+    Tensor::from_slice(&t.data).view(shape.as_slice())
+}
+
+/// A tch tensor (any device) as a host tensor.
+pub fn to_host(t: &Tensor) -> HostTensor {
+    let shape = t.size().iter().map(|&d| d as usize).collect();
+    let flat = t.detach().to_device(Device::Cpu).to_kind(Kind::Float).contiguous().view([-1]);
+    let data = Vec::<f32>::try_from(&flat).expect("a float CPU tensor converts to Vec<f32>");
+    HostTensor { shape, data }
+}
