@@ -14,6 +14,24 @@ pub struct TrainConfig {
     pub limit: Option<usize>,
     /// Epochs to train in total (may grow on resume).
     pub epochs: usize,
+    /// The optimisation's hyperparameters (flattened into config.json).
+    #[serde(flatten)]
+    pub hyper: Hyper,
+    /// Length of z.
+    pub latent_dim: usize,
+    /// Digest of the generator's layer table.
+    pub generator_arch: String,
+    /// Digest of the discriminator's layer table.
+    pub discriminator_arch: String,
+    /// Epochs between sample grids.
+    pub sample_every: usize,
+    /// Versions of this crate and of libtorch that trained the run (informational).
+    pub versions: Versions,
+}
+
+/// What the optimisation depends on; a resumed run must keep every field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hyper {
     /// Images per step.
     pub batch_size: usize,
     /// Adam learning rate of both networks.
@@ -28,16 +46,13 @@ pub struct TrainConfig {
     pub weight_decay: f64,
     /// Seed of libtorch's initial weights and of the run's SplitMix64 stream.
     pub seed: u64,
-    /// Length of z.
-    pub latent_dim: usize,
-    /// Digest of the generator's layer table.
-    pub generator_arch: String,
-    /// Digest of the discriminator's layer table.
-    pub discriminator_arch: String,
-    /// Epochs between sample grids.
-    pub sample_every: usize,
-    /// Versions of this crate and of libtorch that trained the run (informational).
-    pub versions: Versions,
+}
+
+impl Default for Hyper {
+    /// The tutorial's values (DESIGN.md §1).
+    fn default() -> Self {
+        Self { batch_size: 100, lr: 2e-4, beta1_d: 0.1, beta1_g: 0.5, beta2: 0.999, weight_decay: 1e-3, seed: 0 }
+    }
 }
 
 /// Software that produced a run.
@@ -57,13 +72,13 @@ impl TrainConfig {
             ("dataset", self.dataset.clone()),
             ("dataset_sha256", self.dataset_sha256.clone()),
             ("limit", format!("{:?}", self.limit)),
-            ("batch_size", self.batch_size.to_string()),
-            ("lr", self.lr.to_string()),
-            ("beta1_d", self.beta1_d.to_string()),
-            ("beta1_g", self.beta1_g.to_string()),
-            ("beta2", self.beta2.to_string()),
-            ("weight_decay", self.weight_decay.to_string()),
-            ("seed", self.seed.to_string()),
+            ("batch_size", self.hyper.batch_size.to_string()),
+            ("lr", self.hyper.lr.to_string()),
+            ("beta1_d", self.hyper.beta1_d.to_string()),
+            ("beta1_g", self.hyper.beta1_g.to_string()),
+            ("beta2", self.hyper.beta2.to_string()),
+            ("weight_decay", self.hyper.weight_decay.to_string()),
+            ("seed", self.hyper.seed.to_string()),
             ("latent_dim", self.latent_dim.to_string()),
             ("generator_arch", self.generator_arch.clone()),
             ("discriminator_arch", self.discriminator_arch.clone()),

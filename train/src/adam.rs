@@ -22,18 +22,35 @@ pub struct Adam {
 impl Adam {
     /// Zero moments shaped like `net`'s trainable tensors.
     pub fn new(net: &Net, lr: f64, beta1: f64, beta2: f64) -> Self {
-        let zeros = || net.trainable().iter().map(|(_, p)| p.zeros_like()).collect::<Vec<_>>();
+        let params: Vec<Tensor> = net.trainable().iter().map(|(_, p)| p.shallow_clone()).collect();
+        Self::for_tensors(&params, lr, beta1, beta2)
+    }
+
+    /// Zero moments shaped like `params`.
+    pub fn for_tensors(params: &[Tensor], lr: f64, beta1: f64, beta2: f64) -> Self {
+        let zeros = || params.iter().map(Tensor::zeros_like).collect::<Vec<_>>();
         Self { lr, beta1, beta2, eps: 1e-8, step: 0, m: zeros(), v: zeros() }
+    }
+
+    /// Change the learning rate (for a schedule); moments are kept.
+    pub fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
     }
 
     /// One update of `net`'s trainable tensors from their gradients, which it then clears.
     pub fn step(&mut self, net: &Net) {
+        let params: Vec<Tensor> = net.trainable().iter().map(|(_, p)| p.shallow_clone()).collect();
+        self.step_tensors(&params);
+    }
+
+    /// One update of `params` (in the order given at construction) from their gradients.
+    pub fn step_tensors(&mut self, params: &[Tensor]) {
         self.step += 1;
         let bc1 = 1.0 - self.beta1.powi(self.step as i32);
         let bc2_sqrt = (1.0 - self.beta2.powi(self.step as i32)).sqrt();
         let step_size = self.lr / bc1;
         tch::no_grad(|| {
-            for (((_, p), m), v) in net.trainable().into_iter().zip(&mut self.m).zip(&mut self.v) {
+            for ((p, m), v) in params.iter().zip(&mut self.m).zip(&mut self.v) {
                 let mut g = p.grad();
                 let _ = m.lerp_(&g, 1.0 - self.beta1);
                 let _ = v.g_mul_scalar_(self.beta2).addcmul_(&g, &(&g * (1.0 - self.beta2)));

@@ -74,16 +74,26 @@ pub struct LossRow {
     pub seconds: f64,
     /// Images per second over the window.
     pub images_per_s: f64,
+    /// Fréchet distance of G's samples to MNIST test (`--eval-every`), on an epoch's last row.
+    pub frechet: Option<f64>,
 }
 
 /// Header of `losses.csv`.
-pub const LOSSES_HEADER: &str = "epoch,step,loss_d,loss_g,d_real,d_fake,seconds,images_per_s";
+pub const LOSSES_HEADER: &str = "epoch,step,loss_d,loss_g,d_real,d_fake,seconds,images_per_s,frechet";
 
 impl LossRow {
     fn to_csv(&self) -> String {
         format!(
-            "{},{},{:.6},{:.6},{:.6},{:.6},{:.3},{:.1}",
-            self.epoch, self.step, self.loss_d, self.loss_g, self.d_real, self.d_fake, self.seconds, self.images_per_s
+            "{},{},{:.6},{:.6},{:.6},{:.6},{:.3},{:.1},{}",
+            self.epoch,
+            self.step,
+            self.loss_d,
+            self.loss_g,
+            self.d_real,
+            self.d_fake,
+            self.seconds,
+            self.images_per_s,
+            self.frechet.map_or(String::new(), |f| format!("{f:.4}"))
         )
     }
 
@@ -99,6 +109,7 @@ impl LossRow {
             d_fake: num(5)?,
             seconds: num(6)?,
             images_per_s: num(7)?,
+            frechet: num(8),
         })
     }
 }

@@ -15,8 +15,10 @@
 pub mod adam;
 pub mod artifacts;
 pub mod checkpoint;
+pub mod classifier;
 pub mod data;
 pub mod download;
+pub mod eval;
 pub mod model;
 pub mod options;
 pub mod trainer;

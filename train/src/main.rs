@@ -7,6 +7,7 @@ use std::sync::atomic::AtomicUsize;
 
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser};
+use dcgan::config::Hyper;
 use train::{Dataset, Options};
 
 /// Train the tutorial's MNIST DCGAN (with its two bugs fixed) on CUDA or the CPU.
@@ -77,6 +78,13 @@ struct Cli {
     /// Write samples/epoch_NNN.png every K epochs (and after the last).
     #[arg(long, value_name = "K", default_value_t = 1)]
     sample_every: usize,
+    /// Every K epochs, record in losses.csv the Fréchet distance of 10000 samples to the
+    /// MNIST test set in the classifier's feature space (0: never; see `eval`).
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    eval_every: usize,
+    /// The classifier used by --eval-every (`eval` trains it).
+    #[arg(long, value_name = "FILE", default_value = "models/classifier.safetensors")]
+    classifier: PathBuf,
 }
 
 /// Options that alter the model or the optimisation; on --resume, giving one of them
@@ -101,19 +109,23 @@ fn main() -> ExitCode {
         download: cli.download,
         mirror: cli.mirror,
         epochs: cli.epochs,
-        batch_size: cli.batch_size,
-        lr: cli.lr,
-        beta1_d: cli.beta1_d,
-        beta1_g: cli.beta1_g,
-        beta2: cli.beta2,
-        weight_decay: cli.weight_decay,
+        hyper: Hyper {
+            batch_size: cli.batch_size,
+            lr: cli.lr,
+            beta1_d: cli.beta1_d,
+            beta1_g: cli.beta1_g,
+            beta2: cli.beta2,
+            weight_decay: cli.weight_decay,
+            seed: cli.seed,
+        },
         threads: cli.threads,
         device: cli.device,
-        seed: cli.seed,
         out: cli.out,
         resume: cli.resume,
         limit: cli.limit,
         sample_every: cli.sample_every,
+        eval_every: cli.eval_every,
+        classifier: cli.classifier,
         explicit,
     };
     let stop = Arc::new(AtomicUsize::new(0));

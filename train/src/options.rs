@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use dcgan::{DISCRIMINATOR, GENERATOR, TrainConfig, arch::LATENT_DIM, config::Versions};
+use dcgan::config::{Hyper, Versions};
+use dcgan::{DISCRIMINATOR, GENERATOR, TrainConfig, arch::LATENT_DIM};
 
 use crate::{Dataset, Error, io_err};
 
@@ -19,24 +20,12 @@ pub struct Options {
     pub mirror: String,
     /// Total epochs.
     pub epochs: usize,
-    /// Images per step.
-    pub batch_size: usize,
-    /// Adam learning rate.
-    pub lr: f64,
-    /// Adam β1 of D.
-    pub beta1_d: f64,
-    /// Adam β1 of G.
-    pub beta1_g: f64,
-    /// Adam β2.
-    pub beta2: f64,
-    /// L2 penalty on D's c2 and c3 weights.
-    pub weight_decay: f64,
+    /// Batch size, learning rate, betas, weight decay, seed.
+    pub hyper: Hyper,
     /// libtorch intra-op threads (None: libtorch's default).
     pub threads: Option<usize>,
     /// `auto`, `cpu`, `cuda` or `cuda:N`.
     pub device: String,
-    /// Seed of the weights and of the run's RNG.
-    pub seed: u64,
     /// Run folder.
     pub out: PathBuf,
     /// Continue the run in `out`.
@@ -45,6 +34,10 @@ pub struct Options {
     pub limit: Option<usize>,
     /// Epochs between sample grids.
     pub sample_every: usize,
+    /// Epochs between Fréchet-distance evaluations (0: never).
+    pub eval_every: usize,
+    /// The classifier `eval` trained, for `eval_every`.
+    pub classifier: PathBuf,
     /// Names of the locked options (see [`TrainConfig::locked_fields`]) that the user
     /// gave explicitly; on resume, only these are compared with the saved run.
     pub explicit: Vec<String>,
@@ -58,13 +51,7 @@ impl Options {
             dataset_sha256,
             limit: self.limit,
             epochs: self.epochs,
-            batch_size: self.batch_size,
-            lr: self.lr,
-            beta1_d: self.beta1_d,
-            beta1_g: self.beta1_g,
-            beta2: self.beta2,
-            weight_decay: self.weight_decay,
-            seed: self.seed,
+            hyper: self.hyper.clone(),
             latent_dim: LATENT_DIM,
             generator_arch: GENERATOR.digest(),
             discriminator_arch: DISCRIMINATOR.digest(),
@@ -112,12 +99,6 @@ pub fn apply_saved(opts: &mut Options, saved: &TrainConfig) -> Result<(), Error>
     opts.dataset = Dataset::from_name(&saved.dataset)
         .ok_or_else(|| Error::BadInput(format!("{}: unknown dataset `{}`", opts.out.display(), saved.dataset)))?;
     opts.limit = saved.limit;
-    opts.batch_size = saved.batch_size;
-    opts.lr = saved.lr;
-    opts.beta1_d = saved.beta1_d;
-    opts.beta1_g = saved.beta1_g;
-    opts.beta2 = saved.beta2;
-    opts.weight_decay = saved.weight_decay;
-    opts.seed = saved.seed;
+    opts.hyper = saved.hyper.clone();
     Ok(())
 }

@@ -82,7 +82,7 @@ pub fn run(opts: &Options, stop: &Arc<AtomicUsize>) -> Result<Summary, Error> {
             out.display()
         )));
     }
-    if opts.batch_size == 0 || opts.epochs == 0 || opts.sample_every == 0 {
+    if opts.hyper.batch_size == 0 || opts.epochs == 0 || opts.sample_every == 0 {
         return Err(Error::BadInput("--batch-size, --epochs and --sample-every must be at least 1".into()));
     }
 
@@ -95,10 +95,10 @@ pub fn run(opts: &Options, stop: &Arc<AtomicUsize>) -> Result<Summary, Error> {
     if let Some(n) = opts.limit {
         images.truncate(n);
     }
-    if images.count < opts.batch_size {
+    if images.count < opts.hyper.batch_size {
         return Err(Error::BadInput(format!(
             "{} images is fewer than one batch of {}; lower --batch-size or raise --limit",
-            images.count, opts.batch_size
+            images.count, opts.hyper.batch_size
         )));
     }
     let digest = images.digest();
@@ -120,15 +120,15 @@ pub fn run(opts: &Options, stop: &Arc<AtomicUsize>) -> Result<Summary, Error> {
     options::write_config(&out, &config)?;
 
     // Model and optimisers; libtorch's RNG is used for the initial weights only.
-    tch::manual_seed(config.seed as i64);
+    tch::manual_seed(config.hyper.seed as i64);
     let g = Net::init(&GENERATOR, device);
     let d = Net::init(&DISCRIMINATOR, device);
     let mut state = State {
-        opt_g: Adam::new(&g, config.lr, config.beta1_g, config.beta2),
-        opt_d: Adam::new(&d, config.lr, config.beta1_d, config.beta2),
+        opt_g: Adam::new(&g, config.hyper.lr, config.hyper.beta1_g, config.hyper.beta2),
+        opt_d: Adam::new(&d, config.hyper.lr, config.hyper.beta1_d, config.hyper.beta2),
         g,
         d,
-        progress: Progress { epoch: 0, step: 0, rng: SplitMix64::new(config.seed) },
+        progress: Progress { epoch: 0, step: 0, rng: SplitMix64::new(config.hyper.seed) },
     };
     if resuming && checkpoint::exists(&out) {
         checkpoint::load(&out, &mut state, &config_digest, device)?;
@@ -145,15 +145,18 @@ pub fn run(opts: &Options, stop: &Arc<AtomicUsize>) -> Result<Summary, Error> {
         device_name(device),
         images.count,
         config.dataset,
-        config.batch_size,
+        config.hyper.batch_size,
         config.epochs
     );
 
+    let evaluator = (opts.eval_every > 0)
+        .then(|| Evaluator::new(&opts.classifier, &dir, opts.dataset, config.hyper.seed))
+        .transpose()?;
     let scaled = images.scaled();
     let side = IMAGE_SIDE as i64;
     let real = Tensor::from_slice(&scaled).view([images.count as i64, 1, side, side]).to_device(device);
-    let noise = artifacts::sample_noise(config.seed, device);
-    let batch = config.batch_size;
+    let noise = artifacts::sample_noise(config.hyper.seed, device);
+    let batch = config.hyper.batch_size;
     let steps_per_epoch = images.count / batch;
     let ones = Tensor::ones([batch as i64, 1], (Kind::Float, device));
     let zeros = Tensor::zeros([batch as i64, 1], (Kind::Float, device));
@@ -168,7 +171,7 @@ pub fn run(opts: &Options, stop: &Arc<AtomicUsize>) -> Result<Summary, Error> {
         let mut window = Window::new(device);
         for chunk in order.chunks_exact(batch) {
             let x = real.index_select(0, &Tensor::from_slice(chunk).to_device(device));
-            let stats = train_step(&mut state, &x, &ones, &zeros, config.weight_decay, batch);
+            let stats = train_step(&mut state, &x, &ones, &zeros, config.hyper.weight_decay, batch);
             window.add(&stats, batch);
             state.progress.step += 1;
             trained_images += batch;
@@ -205,6 +208,13 @@ pub fn run(opts: &Options, stop: &Arc<AtomicUsize>) -> Result<Summary, Error> {
         state.progress.epoch = epoch;
         // Everything else first, the checkpoint last: a kill in between leaves the
         // previous checkpoint, and a resume redoes this epoch and rewrites these files.
+        if let Some(ev) = evaluator.as_ref().filter(|_| epoch % opts.eval_every == 0) {
+            let distance = ev.frechet(&state.g);
+            if let Some(last) = rows.last_mut() {
+                last.frechet = Some(distance);
+            }
+            eprintln!("epoch {epoch}: Fréchet distance to MNIST test {distance:.3}");
+        }
         artifacts::write_losses(&out, &rows)?;
         artifacts::write_probes(&out, &state.g.to_host(), &state.d.to_host(), &scaled)?;
         if epoch % config.sample_every == 0 || epoch == config.epochs {
@@ -309,7 +319,47 @@ impl Window {
             d_fake: mean(3),
             seconds,
             images_per_s: self.images as f64 / elapsed,
+            frechet: None,
         })
+    }
+}
+
+/// `--eval-every`: the classifier, the MNIST test set's features and fixed latents.
+struct Evaluator {
+    classifier: crate::classifier::Classifier,
+    reference: Tensor,
+    z: Tensor,
+}
+
+/// Samples per evaluation.
+const EVAL_SAMPLES: usize = 10_000;
+
+impl Evaluator {
+    fn new(
+        classifier: &std::path::Path,
+        dir: &std::path::Path,
+        dataset: data::Dataset,
+        seed: u64,
+    ) -> Result<Self, Error> {
+        if !classifier.is_file() {
+            return Err(Error::BadInput(format!(
+                "--eval-every needs the classifier {}; run `eval` once to train it, or pass --classifier",
+                classifier.display()
+            )));
+        }
+        let (classifier, _) = crate::classifier::Classifier::load(classifier, Device::Cpu)?;
+        let test = data::load(dir, dataset, Split::Test)?;
+        let (reference, _) = classifier.embed(&test.scaled());
+        let z = SplitMix64::new(seed ^ 0x4556_414C).latents(EVAL_SAMPLES, LATENT_DIM); // "EVAL"
+        let z = Tensor::from_slice(&z).view([EVAL_SAMPLES as i64, LATENT_DIM as i64]);
+        Ok(Self { classifier, reference, z })
+    }
+
+    /// Fréchet distance of G's eval-mode samples on the fixed latents.
+    fn frechet(&self, g: &Net) -> f64 {
+        let images = crate::model::to_host(&g.eval(&self.z.to_device(g.params[0].1.device())));
+        let (features, _) = self.classifier.embed(&images.data);
+        crate::eval::frechet(&features, &self.reference)
     }
 }
 

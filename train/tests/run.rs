@@ -69,7 +69,7 @@ fn one_epoch_writes_every_artifact() {
     }
     let config: dcgan::TrainConfig =
         serde_json::from_str(&std::fs::read_to_string(out.join(run::CONFIG)).unwrap()).unwrap();
-    assert_eq!((config.batch_size, config.lr, config.beta1_d, config.beta1_g), (100, 2e-4, 0.1, 0.5));
+    assert_eq!(config.hyper, dcgan::config::Hyper { seed: 5, ..Default::default() });
     assert_eq!(config.dataset_sha256.len(), 64);
     let (g, _) = dcgan::tensors::read(&out.join(run::GENERATOR)).unwrap();
     dcgan::tensors::check_params(&g, &dcgan::GENERATOR, &out).unwrap();
@@ -227,4 +227,28 @@ fn a_run_killed_at_any_moment_resumes_to_the_same_result() {
         }
         assert_eq!(loss_columns(&reference), loss_columns(&out));
     }
+}
+
+#[test]
+fn eval_every_records_the_frechet_distance() {
+    need_mnist!();
+    let dir = tempfile::tempdir().unwrap();
+    let mnist = mnist().unwrap();
+    // A quickly trained classifier is enough to exercise the path.
+    let mut small = train::data::load(&mnist, train::Dataset::Mnist, train::data::Split::Train).unwrap();
+    small.truncate(1000);
+    let test = train::data::load(&mnist, train::Dataset::Mnist, train::data::Split::Test).unwrap();
+    let (classifier, accuracy) = train::classifier::Classifier::train(&small, &test, 1, 0, tch::Device::Cpu);
+    println!("1-epoch classifier on 1000 images: test accuracy {accuracy:.3}");
+    let path = dir.path().join("classifier.safetensors");
+    classifier.save(&path, accuracy).unwrap();
+    let out = dir.path().join("r");
+    ok(train(&out, &["--epochs", "2", "--eval-every", "2", "--classifier", path.to_str().unwrap()]));
+    let text = std::fs::read_to_string(out.join(run::LOSSES)).unwrap();
+    let last: Vec<&str> = text.lines().collect();
+    assert!(last[0].ends_with(",frechet"));
+    assert_eq!(last[1].split(',').nth(8), Some(""), "epoch 1 is not evaluated");
+    let distance: f64 = last[2].split(',').nth(8).unwrap().parse().unwrap();
+    println!("Fréchet distance after 2 epochs on {IMAGES} images: {distance:.2}");
+    assert!(distance.is_finite() && distance > 0.0);
 }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Inference benchmark, all in one run on one machine: images/s of ort-CPU, tract and
+# Python onnxruntime on the same ONNX file at batch 1, 25, 256; the wall time of
+# `infer -n 25` end to end (process start included); peak RSS of a 100000-image run.
+# usage: bench/infer.sh [MODEL.onnx] [SECONDS_PER_CASE]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+model=${1:-models/gen.onnx}
+seconds=${2:-3}
+scripts/setup.sh
+py=.native/venv/bin/python
+cargo build --release --locked -p dcgan-infer --bin infer 2>/dev/null
+cargo bench --locked -p dcgan-infer --bench throughput --no-run 2>/dev/null
+
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%F)"
+{
+    cargo bench --locked -q -p dcgan-infer --bench throughput -- "$model" "$seconds" 2>/dev/null
+    "$py" bench/infer_ort.py "$model" "$seconds"
+} > bench/out.infer.txt
+"$py" bench/infer_report.py "$model" bench/out.infer.txt target/release/infer
