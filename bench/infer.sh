@@ -5,7 +5,7 @@
 # usage: bench/infer.sh [MODEL.onnx] [SECONDS_PER_CASE]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-model=${1:-models/gen.onnx}
+model=$(realpath "${1:-models/gen.onnx}")
 seconds=${2:-3}
 scripts/setup.sh
 py=.native/venv/bin/python
@@ -14,7 +14,7 @@ cargo bench --locked -p dcgan-infer --bench throughput --no-run 2>/dev/null
 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%F)"
 {
-    cargo bench --locked -q -p dcgan-infer --bench throughput -- "$model" "$seconds" 2>/dev/null
+    cargo bench --locked -q -p dcgan-infer --bench throughput -- "$model" "$seconds"
     "$py" bench/infer_ort.py "$model" "$seconds"
 } > bench/out.infer.txt
 "$py" bench/infer_report.py "$model" bench/out.infer.txt target/release/infer

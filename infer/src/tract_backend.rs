@@ -1,36 +1,91 @@
 //! The pure-Rust backend: tract, on the CPU.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Once};
+
+use tract_linalg::multithread::{Executor, set_default_executor};
 use tract_onnx::prelude::*;
 
 use crate::Error;
 
-/// An optimised tract plan of an ONNX model with one input and one output, batch symbolic.
+/// Rows per run of a tract plan. tract optimises much better for a concrete batch size
+/// than for a symbolic one, and its throughput falls for large batches (2 cores, this
+/// model: about 2000 images/s at 1–32 rows, 800 at 256), so larger inputs are run in
+/// chunks of this many rows, each with a plan optimised for its exact size.
+pub const CHUNK: usize = 16;
+
+/// An ONNX model with one input and one output, run by tract with plans optimised per
+/// batch size (built on first use and cached).
 ///
-/// Running takes `&self`; a plan is `Send + Sync` and can be shared between threads.
-#[derive(Debug)]
+/// Running takes `&self`: a `TractModel` is `Send + Sync` and can be shared between
+/// threads; runs proceed in parallel.
 pub struct TractModel {
-    plan: std::sync::Arc<TypedRunnableModel>,
+    model: InferenceModel,
+    plans: Mutex<HashMap<usize, Arc<TypedRunnableModel>>>,
+}
+
+impl std::fmt::Debug for TractModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TractModel").finish_non_exhaustive()
+    }
 }
 
 fn runtime(e: impl std::fmt::Display) -> Error {
     Error::Runtime(format!("tract: {e}"))
 }
 
+/// tract's matrix products run single-threaded unless given a pool; use every core
+/// once per process (the setting is global to tract).
+fn use_all_cores() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if n > 1 {
+            set_default_executor(Executor::multithread(n));
+        }
+    });
+}
+
 impl TractModel {
-    /// Load and optimise ONNX bytes.
+    /// Parse ONNX bytes (plans are optimised on first use of each batch size).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        use_all_cores();
         let model = tract_onnx::onnx()
             .model_for_read(&mut &bytes[..])
             .map_err(|e| Error::NotOnnx(format!("tract cannot load it: {e:#}")))?;
-        let plan = model.into_optimized().map_err(runtime)?.into_runnable().map_err(runtime)?;
-        Ok(Self { plan })
+        Ok(Self { model, plans: Mutex::new(HashMap::new()) })
     }
 
-    /// Run on `input` of shape `shape` (batch first); returns the output's values.
+    /// The plan for inputs of exactly `shape`.
+    fn plan(&self, shape: &[usize]) -> Result<Arc<TypedRunnableModel>, Error> {
+        let mut plans = self.plans.lock().map_err(|_| runtime("a thread panicked while optimising"))?;
+        if let Some(plan) = plans.get(&shape[0]) {
+            return Ok(Arc::clone(plan));
+        }
+        let plan = self
+            .model
+            .clone()
+            .with_input_fact(0, f32::fact(shape).into())
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable())
+            .map_err(|e| runtime(format!("{e:#}")))?;
+        plans.insert(shape[0], Arc::clone(&plan));
+        Ok(plan)
+    }
+
+    /// Run on `input` of shape `shape` (batch first), in chunks of [`CHUNK`] rows;
+    /// returns the output's values.
     pub fn run(&self, input: &[f32], shape: &[usize]) -> Result<Vec<f32>, Error> {
-        let x = Tensor::from_shape(shape, input).map_err(runtime)?;
-        let out = self.plan.run(tvec!(x.into_tvalue())).map_err(runtime)?;
-        let view = out[0].to_plain_array_view::<f32>().map_err(runtime)?;
-        Ok(view.iter().copied().collect())
+        let per_row: usize = shape[1..].iter().product();
+        let mut out = Vec::new();
+        for chunk in input.chunks(CHUNK * per_row) {
+            let mut chunk_shape = shape.to_vec();
+            chunk_shape[0] = chunk.len() / per_row;
+            let x = Tensor::from_shape(&chunk_shape, chunk).map_err(runtime)?;
+            let result = self.plan(&chunk_shape)?.run(tvec!(x.into_tvalue())).map_err(runtime)?;
+            let view = result[0].to_plain_array_view::<f32>().map_err(runtime)?;
+            out.extend(view.iter().copied());
+        }
+        Ok(out)
     }
 }

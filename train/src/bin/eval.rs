@@ -30,7 +30,7 @@ struct Cli {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Epochs when the classifier has to be trained.
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, default_value_t = 8)]
     classifier_epochs: usize,
     /// Write the results as JSON here.
     #[arg(long, value_name = "FILE", default_value = "eval.json")]
