@@ -49,13 +49,18 @@ impl Adam {
         let bc1 = 1.0 - self.beta1.powi(self.step as i32);
         let bc2_sqrt = (1.0 - self.beta2.powi(self.step as i32)).sqrt();
         let step_size = self.lr / bc1;
+        let (b2, eps) = (self.beta2, self.eps);
+        // p ← p − step·m / (√v/√bc2 + ε), written with in-place ops and one temporary
+        // per tensor (tch's addcmul_/addcdiv_ take no scale, so the scales are folded
+        // into v's update and into the denominator).
         tch::no_grad(|| {
             for ((p, m), v) in params.iter().zip(&mut self.m).zip(&mut self.v) {
                 let mut g = p.grad();
                 let _ = m.lerp_(&g, 1.0 - self.beta1);
-                let _ = v.g_mul_scalar_(self.beta2).addcmul_(&g, &(&g * (1.0 - self.beta2)));
-                let denom = (v.sqrt() / bc2_sqrt) + self.eps;
-                let _ = p.shallow_clone().addcdiv_(&(&*m * -step_size), &denom);
+                let _ = v.g_mul_scalar_(b2 / (1.0 - b2)).addcmul_(&g, &g).g_mul_scalar_(1.0 - b2);
+                let mut denom = v.sqrt();
+                let _ = denom.g_div_scalar_(bc2_sqrt).g_add_scalar_(eps).g_mul_scalar_(-1.0 / step_size);
+                let _ = p.shallow_clone().addcdiv_(m, &denom);
                 let _ = g.zero_();
             }
         });
