@@ -72,10 +72,10 @@ pub fn run(opts: &Options, stop: &Arc<AtomicUsize>) -> Result<Summary, Error> {
         tch::set_num_threads(n as i32);
     }
     let out = opts.out.clone();
-    let resuming = opts.resume && out.join(dcgan::run::CONFIG).is_file();
-    if resuming {
-        let saved = options::read_config(&out)?;
-        options::apply_saved(&mut opts, &saved)?;
+    let saved =
+        (opts.resume && out.join(dcgan::run::CONFIG).is_file()).then(|| options::read_config(&out)).transpose()?;
+    if let Some(saved) = &saved {
+        options::apply_saved(&mut opts, saved)?;
     } else if checkpoint::exists(&out) {
         return Err(Error::BadInput(format!(
             "{} already holds a run; pass --resume to continue it, or choose another --out",
@@ -102,17 +102,16 @@ pub fn run(opts: &Options, stop: &Arc<AtomicUsize>) -> Result<Summary, Error> {
         )));
     }
     let digest = images.digest();
-    if resuming {
-        let saved = options::read_config(&out)?;
-        if saved.dataset_sha256 != digest {
-            return Err(Error::BadInput(format!(
-                "cannot resume {}: the data in {} (SHA-256 {}…) is not what the run was trained on ({}…); point --data at the original files",
-                out.display(),
-                dir.display(),
-                &digest[..12],
-                saved.dataset_sha256.get(..12).unwrap_or("?")
-            )));
-        }
+    if let Some(saved) = &saved
+        && saved.dataset_sha256 != digest
+    {
+        return Err(Error::BadInput(format!(
+            "cannot resume {}: the data in {} (SHA-256 {}…) is not what the run was trained on ({}…); point --data at the original files",
+            out.display(),
+            dir.display(),
+            &digest[..12],
+            saved.dataset_sha256.get(..12).unwrap_or("?")
+        )));
     }
     let config = opts.to_config(digest);
     let config_digest = config.digest();
@@ -130,7 +129,7 @@ pub fn run(opts: &Options, stop: &Arc<AtomicUsize>) -> Result<Summary, Error> {
         d,
         progress: Progress { epoch: 0, step: 0, rng: SplitMix64::new(config.hyper.seed) },
     };
-    if resuming && checkpoint::exists(&out) {
+    if saved.is_some() && checkpoint::exists(&out) {
         checkpoint::load(&out, &mut state, &config_digest, device)?;
     }
     let mut rows = artifacts::read_losses(&out, state.progress.epoch);
