@@ -13,7 +13,7 @@ use infer::{Backend, Device, Generator, grid};
 /// Generate MNIST digits with the exported ONNX generator, on tract (pure Rust, CPU) or
 /// ONNX Runtime (CPU or CUDA).
 ///
-/// Latents come from SplitMix64 seeded with --seed (DESIGN.md §3), so a seed gives the
+/// Latents come from SplitMix64 seeded with --seed (see the README, "Latents"), so a seed gives the
 /// same digits with either backend. Without --seed a seed is picked and printed.
 #[derive(Debug, Parser)]
 #[command(version, max_term_width = 100)]
@@ -27,7 +27,7 @@ struct Cli {
     /// Runtime: tract (pure Rust) or ort (ONNX Runtime).
     #[arg(long, value_enum, default_value = "tract")]
     backend: Backend,
-    /// cpu, cuda or cuda:N (cuda needs --backend ort and onnxruntime-gpu; never falls back).
+    /// cpu, cuda or cuda:N (CUDA runs ONNX Runtime with onnxruntime-gpu; it never falls back to the CPU).
     #[arg(long, default_value = "cpu")]
     device: String,
     /// Seed of the latents [default: picked from the clock and printed].
