@@ -117,20 +117,21 @@ impl Generator {
     /// Images for caller-given latents z [n, latent], run in batches.
     pub fn generate_from_z(&self, z: &[f32]) -> Result<Images, Error> {
         let mut data = Vec::with_capacity(z.len() / self.info.latent_dim * PIXELS);
-        for chunk in z.chunks(self.batch * self.info.latent_dim) {
-            data.extend(self.run(chunk)?);
-        }
-        Ok(Images { n: data.len() / PIXELS, data })
+        self.for_each_batch_from_z(z, |_, batch| {
+            data.extend_from_slice(batch);
+            Ok(())
+        })?;
+        Ok(Images::new(data))
     }
 
-    /// `n` images from latents drawn with SplitMix64(`seed`) (DESIGN.md §3).
+    /// `n` images from latents drawn with SplitMix64(`seed`) (README, "Latents").
     pub fn generate(&self, seed: u64, n: usize) -> Result<Images, Error> {
         let mut data = Vec::with_capacity(n * PIXELS);
         self.for_each_batch(seed, n, |_, batch| {
             data.extend_from_slice(batch);
             Ok(())
         })?;
-        Ok(Images { n, data })
+        Ok(Images::new(data))
     }
 
     /// Stream `n` seeded images batch by batch: `f(first_index, values)` sees each batch
@@ -140,17 +141,49 @@ impl Generator {
         &self,
         seed: u64,
         n: usize,
+        f: impl FnMut(usize, &[f32]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut rng = crate::SplitMix64::new(seed);
+        self.stream(n, |rows| rng.latents(rows, self.info.latent_dim), f)
+    }
+
+    /// [`Generator::for_each_batch`] for caller-given latents z [n, latent].
+    pub fn for_each_batch_from_z(
+        &self,
+        z: &[f32],
+        f: impl FnMut(usize, &[f32]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let latent = self.info.latent_dim;
+        if !z.len().is_multiple_of(latent) {
+            return Err(Error::BadInput(format!("z has {} values, not a multiple of {latent}", z.len())));
+        }
+        let mut rest = z;
+        self.stream(
+            z.len() / latent,
+            |rows| {
+                let (head, tail) = rest.split_at(rows * latent);
+                rest = tail;
+                head.to_vec()
+            },
+            f,
+        )
+    }
+
+    /// Run `n` rows in batches of at most `self.batch`, taking each batch's latents from
+    /// `latents(rows)` and handing the images to `f(first_index, values)`.
+    fn stream(
+        &self,
+        n: usize,
+        mut latents: impl FnMut(usize) -> Vec<f32>,
         mut f: impl FnMut(usize, &[f32]) -> Result<(), Error>,
     ) -> Result<(), Error> {
         if n == 0 {
             return Err(Error::BadInput("n must be at least 1".into()));
         }
-        let mut rng = crate::SplitMix64::new(seed);
         let mut done = 0;
         while done < n {
             let rows = self.batch.min(n - done);
-            let images = self.run(&rng.latents(rows, self.info.latent_dim))?;
-            f(done, &images)?;
+            f(done, &self.run(&latents(rows))?)?;
             done += rows;
         }
         Ok(())
@@ -158,6 +191,11 @@ impl Generator {
 }
 
 impl Images {
+    /// Images from their values (`n·784`, row-major).
+    pub fn new(data: Vec<f32>) -> Self {
+        Self { n: data.len() / PIXELS, data }
+    }
+
     /// Image `i` as a gray image, each pixel repeated `scale`×`scale` times.
     pub fn gray(&self, i: usize, scale: u32) -> GrayImage {
         grid::tile(&self.data[i * PIXELS..(i + 1) * PIXELS], IMAGE_SIDE, scale)

@@ -128,7 +128,7 @@ fn run(cli: &Cli) -> Result<()> {
             if let Some(w) = raw.as_mut() {
                 w.push(batch)?;
             }
-            let images = infer::Images { n: batch.len() / 784, data: batch.to_vec() };
+            let images = infer::Images::new(batch.to_vec());
             if let Some(dir) = &cli.each {
                 for i in 0..images.n {
                     let path = dir.join(format!("{:06}.png", first + i));
@@ -143,13 +143,8 @@ fn run(cli: &Cli) -> Result<()> {
             Ok(())
         };
         match (&z, seed) {
-            (Some(z), _) => {
-                let latent = g.info().latent_dim;
-                for (b, chunk) in z.chunks(cli.batch_size.max(1) * latent).enumerate() {
-                    sink(b * cli.batch_size.max(1), &g.run(chunk)?)?;
-                }
-            }
-            (None, Some(seed)) => g.for_each_batch(seed, n, &mut sink)?,
+            (Some(z), _) => g.for_each_batch_from_z(z, &mut sink)?,
+            (_, Some(seed)) => g.for_each_batch(seed, n, &mut sink)?,
             (None, None) => unreachable!("either --z or a seed"),
         }
         Ok(())
@@ -166,7 +161,7 @@ fn run(cli: &Cli) -> Result<()> {
     }
     let mut wrote = Vec::new();
     if let Some(path) = &grid_out {
-        let images = infer::Images { n, data: kept };
+        let images = infer::Images::new(kept);
         let cols = cli.cols.unwrap_or_else(|| grid::near_square_cols(n));
         grid::save_png(path, &images.grid(cols, cli.scale)).with_context(|| format!("writing {}", path.display()))?;
         wrote.push(path.display().to_string());
