@@ -39,10 +39,9 @@ pub struct State {
     pub progress: Progress,
 }
 
-/// Save `state` to `checkpoint.safetensors`, plus the two weight files the exporter reads.
-pub fn save(dir: &Path, state: &State, config_digest: &str) -> Result<(), Error> {
-    let g = state.g.to_host();
-    let d = state.d.to_host();
+/// Save `state` to `checkpoint.safetensors`, plus the two weight files the exporter reads;
+/// `g` and `d` are the networks' parameters already copied to the host.
+pub fn save(dir: &Path, state: &State, g: &TensorMap, d: &TensorMap, config_digest: &str) -> Result<(), Error> {
     let mut all = TensorMap::new();
     all.extend(g.iter().map(|(k, v)| (format!("g.{k}"), v.clone())));
     all.extend(d.iter().map(|(k, v)| (format!("d.{k}"), v.clone())));
@@ -64,8 +63,8 @@ pub fn save(dir: &Path, state: &State, config_digest: &str) -> Result<(), Error>
         ("epoch".to_string(), p.epoch.to_string()),
         ("config_digest".to_string(), config_digest.to_string()),
     ]);
-    dcgan::tensors::write(&dir.join(run::GENERATOR), &g, &weights_meta)?;
-    dcgan::tensors::write(&dir.join(run::DISCRIMINATOR), &d, &weights_meta)?;
+    dcgan::tensors::write(&dir.join(run::GENERATOR), g, &weights_meta)?;
+    dcgan::tensors::write(&dir.join(run::DISCRIMINATOR), d, &weights_meta)?;
     dcgan::tensors::write(&dir.join(run::CHECKPOINT), &all, &meta)?;
     Ok(())
 }

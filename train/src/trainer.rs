@@ -215,11 +215,12 @@ pub fn run(opts: &Options, stop: &Arc<AtomicUsize>) -> Result<Summary, Error> {
             eprintln!("epoch {epoch}: Fréchet distance to MNIST test {distance:.3}");
         }
         artifacts::write_losses(&out, &rows)?;
-        artifacts::write_probes(&out, &state.g.to_host(), &state.d.to_host(), &scaled)?;
+        let (g_host, d_host) = (state.g.to_host(), state.d.to_host());
+        artifacts::write_probes(&out, &g_host, &d_host, &scaled)?;
         if epoch % config.sample_every == 0 || epoch == config.epochs {
             artifacts::write_samples(&out, &state.g, &noise, epoch)?;
         }
-        checkpoint::save(&out, &state, &config_digest)?;
+        checkpoint::save(&out, &state, &g_host, &d_host, &config_digest)?;
         let epoch_rows: Vec<&LossRow> = rows.iter().filter(|r| r.epoch == epoch).collect();
         let mean =
             |f: fn(&LossRow) -> f64| epoch_rows.iter().map(|r| f(r)).sum::<f64>() / epoch_rows.len().max(1) as f64;
