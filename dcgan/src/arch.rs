@@ -21,6 +21,8 @@ pub const INIT_STD: f64 = 0.02;
 pub const LATENT_DIM: usize = 100;
 /// Side of an MNIST image.
 pub const IMAGE_SIDE: usize = 28;
+/// Pixels per image.
+pub const IMAGE_PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
 
 /// What one layer computes before its normalisation and activation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

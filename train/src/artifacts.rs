@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use dcgan::arch::{IMAGE_SIDE, LATENT_DIM};
+use dcgan::arch::{IMAGE_PIXELS, IMAGE_SIDE, LATENT_DIM};
 use dcgan::{DISCRIMINATOR, GENERATOR, SplitMix64, TensorMap, run};
 use image::{Rgb, RgbImage};
 use infer::grid;
@@ -43,9 +43,9 @@ pub fn write_probes(dir: &Path, g: &TensorMap, d: &TensorMap, real: &[f32]) -> R
     let z = SplitMix64::new(PROBE_SEED).latents(PROBE_COUNT, LATENT_DIM);
     let z = Tensor::from_slice(&z).view([PROBE_COUNT as i64, LATENT_DIM as i64]);
     let image = Net::from_host(&GENERATOR, g, Device::Cpu, false).eval(&z);
-    let n = PROBE_COUNT.min(real.len() / (IMAGE_SIDE * IMAGE_SIDE));
+    let n = PROBE_COUNT.min(real.len() / IMAGE_PIXELS);
     let side = IMAGE_SIDE as i64;
-    let x = Tensor::from_slice(&real[..n * IMAGE_SIDE * IMAGE_SIDE]).view([n as i64, 1, side, side]);
+    let x = Tensor::from_slice(&real[..n * IMAGE_PIXELS]).view([n as i64, 1, side, side]);
     let logit = Net::from_host(&DISCRIMINATOR, d, Device::Cpu, false).eval(&x);
     let meta = HashMap::new();
     let probe_g = TensorMap::from([("z".into(), to_host(&z)), ("image".into(), to_host(&image))]);

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use dcgan::arch::{IMAGE_PIXELS, IMAGE_SIDE};
 use dcgan::{SplitMix64, Tensor as HostTensor, TensorMap};
 use tch::{Device, Kind, Tensor};
 
@@ -76,8 +77,8 @@ impl Classifier {
     /// without gradients: ([N,128], [N,10]) on the CPU.
     pub fn embed(&self, x: &[f32]) -> (Tensor, Tensor) {
         let device = self.params[0].device();
-        let n = (x.len() / 784) as i64;
-        let all = Tensor::from_slice(x).view([n, 1, 28, 28]);
+        let (n, side) = ((x.len() / IMAGE_PIXELS) as i64, IMAGE_SIDE as i64);
+        let all = Tensor::from_slice(x).view([n, 1, side, side]);
         let (mut feats, mut probs) = (Vec::new(), Vec::new());
         tch::no_grad(|| {
             for start in (0..n).step_by(1000) {

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use dcgan::arch::{IMAGE_SIDE, LATENT_DIM};
-use dcgan::{DISCRIMINATOR, GENERATOR, SplitMix64};
+use dcgan::arch::{IMAGE_PIXELS, IMAGE_SIDE, LATENT_DIM};
+use dcgan::{DISCRIMINATOR, GENERATOR, SplitMix64, TrainConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 use tch::{Device, Kind, Reduction, Tensor};
 
@@ -66,6 +66,78 @@ pub fn parse_device(spec: &str) -> Result<Device, Error> {
 /// checks it after every step, and on a stop returns [`Error::Interrupted`] with the
 /// last epoch checkpoint whole.
 pub fn run(opts: &Options, stop: &Arc<AtomicUsize>) -> Result<Summary, Error> {
+    let Setup { opts, device, dir, config, config_digest, scaled, mut state, mut rows } = setup(opts)?;
+    let out = &opts.out;
+    let first_epoch = state.progress.epoch;
+    if first_epoch >= config.epochs {
+        eprintln!("{}: already trained for {first_epoch} epochs (--epochs {})", out.display(), config.epochs);
+    } else if first_epoch > 0 {
+        eprintln!("resuming {} after epoch {first_epoch}", out.display());
+    }
+    eprintln!(
+        "training on {} ({} images of {}, batch {}, {} epochs)",
+        device_name(device),
+        scaled.len() / IMAGE_PIXELS,
+        config.dataset,
+        config.hyper.batch_size,
+        config.epochs
+    );
+
+    let evaluator = (opts.eval_every > 0)
+        .then(|| Evaluator::new(&opts.classifier, &dir, opts.dataset, config.hyper.seed))
+        .transpose()?;
+    let noise = artifacts::sample_noise(config.hyper.seed, device);
+    let epoch_loop = EpochLoop::new(&config, &scaled, device, rows.last().map_or(0.0, |r| r.seconds), stop);
+    let mut trained_images = 0usize;
+
+    for epoch in first_epoch + 1..=config.epochs {
+        trained_images += epoch_loop.train(&mut state, &mut rows, epoch)?;
+        state.progress.epoch = epoch;
+        // Everything else first, the checkpoint last: a kill in between leaves the
+        // previous checkpoint, and a resume redoes this epoch and rewrites these files.
+        if let Some(ev) = evaluator.as_ref().filter(|_| epoch % opts.eval_every == 0) {
+            let distance = ev.frechet(&state.g);
+            if let Some(last) = rows.last_mut() {
+                last.frechet = Some(distance);
+            }
+            eprintln!("epoch {epoch}: Fréchet distance to MNIST test {distance:.3}");
+        }
+        artifacts::write_losses(out, &rows)?;
+        let (g_host, d_host) = (state.g.to_host(), state.d.to_host());
+        artifacts::write_probes(out, &g_host, &d_host, &scaled)?;
+        if epoch % config.sample_every == 0 || epoch == config.epochs {
+            artifacts::write_samples(out, &state.g, &noise, epoch)?;
+        }
+        checkpoint::save(out, &state, &g_host, &d_host, &config_digest)?;
+        report_epoch(&rows, epoch, config.epochs, epoch_loop.started);
+    }
+    let trained = config.epochs.saturating_sub(first_epoch);
+    Ok(Summary {
+        out: out.clone(),
+        epochs: config.epochs.max(first_epoch),
+        trained,
+        images_per_s: trained_images as f64 / epoch_loop.started.elapsed().as_secs_f64().max(1e-9),
+        device: device_name(device),
+    })
+}
+
+/// A run ready to train: options merged with a resumed run's config, the data, and
+/// the networks and optimisers (from the checkpoint when resuming).
+struct Setup {
+    opts: Options,
+    device: Device,
+    /// The dataset's folder.
+    dir: PathBuf,
+    config: TrainConfig,
+    config_digest: String,
+    /// Training images scaled to [-1, 1], row-major [count, 784].
+    scaled: Vec<f32>,
+    state: State,
+    /// `losses.csv` rows up to the checkpoint's epoch.
+    rows: Vec<LossRow>,
+}
+
+fn setup(opts: &Options) -> Result<Setup, Error> {
     let mut opts = opts.clone();
     let device = parse_device(&opts.device)?;
     if let Some(n) = opts.threads {
@@ -132,52 +204,64 @@ pub fn run(opts: &Options, stop: &Arc<AtomicUsize>) -> Result<Summary, Error> {
     if saved.is_some() && checkpoint::exists(&out) {
         checkpoint::load(&out, &mut state, &config_digest, device)?;
     }
-    let mut rows = artifacts::read_losses(&out, state.progress.epoch);
-    let first_epoch = state.progress.epoch;
-    if first_epoch >= config.epochs {
-        eprintln!("{}: already trained for {first_epoch} epochs (--epochs {})", out.display(), config.epochs);
-    } else if first_epoch > 0 {
-        eprintln!("resuming {} after epoch {first_epoch}", out.display());
+    let rows = artifacts::read_losses(&out, state.progress.epoch);
+    Ok(Setup { opts, device, dir, config, config_digest, scaled: images.scaled(), state, rows })
+}
+
+/// What stays fixed from epoch to epoch: the data on the device, the BCE targets and the clock.
+struct EpochLoop<'a> {
+    real: Tensor,
+    ones: Tensor,
+    zeros: Tensor,
+    batch: usize,
+    epochs: usize,
+    weight_decay: f64,
+    /// When this call started, and the training seconds of the epochs before it.
+    started: Instant,
+    seconds_before: f64,
+    stop: &'a AtomicUsize,
+}
+
+impl<'a> EpochLoop<'a> {
+    fn new(config: &TrainConfig, scaled: &[f32], device: Device, seconds_before: f64, stop: &'a AtomicUsize) -> Self {
+        let side = IMAGE_SIDE as i64;
+        let count = (scaled.len() / IMAGE_PIXELS) as i64;
+        let batch = config.hyper.batch_size;
+        Self {
+            real: Tensor::from_slice(scaled).view([count, 1, side, side]).to_device(device),
+            ones: Tensor::ones([batch as i64, 1], (Kind::Float, device)),
+            zeros: Tensor::zeros([batch as i64, 1], (Kind::Float, device)),
+            batch,
+            epochs: config.epochs,
+            weight_decay: config.hyper.weight_decay,
+            started: Instant::now(),
+            seconds_before,
+            stop,
+        }
     }
-    eprintln!(
-        "training on {} ({} images of {}, batch {}, {} epochs)",
-        device_name(device),
-        images.count,
-        config.dataset,
-        config.hyper.batch_size,
-        config.epochs
-    );
 
-    let evaluator = (opts.eval_every > 0)
-        .then(|| Evaluator::new(&opts.classifier, &dir, opts.dataset, config.hyper.seed))
-        .transpose()?;
-    let scaled = images.scaled();
-    let side = IMAGE_SIDE as i64;
-    let real = Tensor::from_slice(&scaled).view([images.count as i64, 1, side, side]).to_device(device);
-    let noise = artifacts::sample_noise(config.hyper.seed, device);
-    let batch = config.hyper.batch_size;
-    let steps_per_epoch = images.count / batch;
-    let ones = Tensor::ones([batch as i64, 1], (Kind::Float, device));
-    let zeros = Tensor::zeros([batch as i64, 1], (Kind::Float, device));
-    let started = Instant::now();
-    let seconds_before = rows.last().map_or(0.0, |r| r.seconds);
-    let mut trained_images = 0usize;
+    fn seconds(&self) -> f64 {
+        self.seconds_before + self.started.elapsed().as_secs_f64()
+    }
 
-    for epoch in first_epoch + 1..=config.epochs {
-        let bar = progress_bar(steps_per_epoch, epoch, config.epochs);
-        let mut order: Vec<i64> = (0..images.count as i64).collect();
+    /// One pass over the shuffled data in whole batches, appending a row to `rows` every
+    /// [`LOG_EVERY`] steps; returns the images trained on.
+    fn train(&self, state: &mut State, rows: &mut Vec<LossRow>, epoch: usize) -> Result<usize, Error> {
+        let device = self.real.device();
+        let count = self.real.size()[0];
+        let steps = count as usize / self.batch;
+        let bar = progress_bar(steps, epoch, self.epochs);
+        let mut order: Vec<i64> = (0..count).collect();
         state.progress.rng.shuffle(&mut order);
         let mut window = Window::new(device);
-        for chunk in order.chunks_exact(batch) {
-            let x = real.index_select(0, &Tensor::from_slice(chunk).to_device(device));
-            let stats = train_step(&mut state, &x, &ones, &zeros, config.hyper.weight_decay, batch);
-            window.add(&stats, batch);
+        for chunk in order.chunks_exact(self.batch) {
+            let x = self.real.index_select(0, &Tensor::from_slice(chunk).to_device(device));
+            let stats = train_step(state, &x, &self.ones, &self.zeros, self.weight_decay, self.batch);
+            window.add(&stats, self.batch);
             state.progress.step += 1;
-            trained_images += batch;
             if state.progress.step % LOG_EVERY == 0 {
-                let row =
-                    window.finish(epoch, state.progress.step, seconds_before + started.elapsed().as_secs_f64())?;
-                check_finite(&row, first_epoch.max(epoch - 1))?;
+                let row = window.finish(epoch, state.progress.step, self.seconds())?;
+                check_finite(&row, epoch - 1)?;
                 bar.set_message(format!(
                     "{:.0} img/s  loss_d {:.3}  loss_g {:.3}",
                     row.images_per_s, row.loss_d, row.loss_g
@@ -186,7 +270,7 @@ pub fn run(opts: &Options, stop: &Arc<AtomicUsize>) -> Result<Summary, Error> {
                 window = Window::new(device);
             }
             bar.inc(1);
-            if let signal @ 1.. = stop.load(Ordering::SeqCst) {
+            if let signal @ 1.. = self.stop.load(Ordering::SeqCst) {
                 bar.abandon();
                 let name = if signal == signal_hook::consts::SIGINT as usize { "SIGINT" } else { "SIGTERM" };
                 return Err(Error::Interrupted {
@@ -199,50 +283,28 @@ pub fn run(opts: &Options, stop: &Arc<AtomicUsize>) -> Result<Summary, Error> {
         }
         // An epoch whose length is not a multiple of LOG_EVERY ends with a partial window.
         if window.steps > 0 {
-            let row = window.finish(epoch, state.progress.step, seconds_before + started.elapsed().as_secs_f64())?;
+            let row = window.finish(epoch, state.progress.step, self.seconds())?;
             check_finite(&row, epoch - 1)?;
             rows.push(row);
         }
         bar.finish_and_clear();
-        state.progress.epoch = epoch;
-        // Everything else first, the checkpoint last: a kill in between leaves the
-        // previous checkpoint, and a resume redoes this epoch and rewrites these files.
-        if let Some(ev) = evaluator.as_ref().filter(|_| epoch % opts.eval_every == 0) {
-            let distance = ev.frechet(&state.g);
-            if let Some(last) = rows.last_mut() {
-                last.frechet = Some(distance);
-            }
-            eprintln!("epoch {epoch}: Fréchet distance to MNIST test {distance:.3}");
-        }
-        artifacts::write_losses(&out, &rows)?;
-        let (g_host, d_host) = (state.g.to_host(), state.d.to_host());
-        artifacts::write_probes(&out, &g_host, &d_host, &scaled)?;
-        if epoch % config.sample_every == 0 || epoch == config.epochs {
-            artifacts::write_samples(&out, &state.g, &noise, epoch)?;
-        }
-        checkpoint::save(&out, &state, &g_host, &d_host, &config_digest)?;
-        let epoch_rows: Vec<&LossRow> = rows.iter().filter(|r| r.epoch == epoch).collect();
-        let mean =
-            |f: fn(&LossRow) -> f64| epoch_rows.iter().map(|r| f(r)).sum::<f64>() / epoch_rows.len().max(1) as f64;
-        eprintln!(
-            "epoch {epoch}/{}  loss_d {:.4}  loss_g {:.4}  D(x) {:.3}  D(G(z)) {:.3}  {:.0} img/s  {:.1} s",
-            config.epochs,
-            mean(|r| r.loss_d),
-            mean(|r| r.loss_g),
-            mean(|r| r.d_real),
-            mean(|r| r.d_fake),
-            mean(|r| r.images_per_s),
-            started.elapsed().as_secs_f64()
-        );
+        Ok(steps * self.batch)
     }
-    let trained = config.epochs.saturating_sub(first_epoch);
-    Ok(Summary {
-        out,
-        epochs: config.epochs.max(first_epoch),
-        trained,
-        images_per_s: trained_images as f64 / started.elapsed().as_secs_f64().max(1e-9),
-        device: device_name(device),
-    })
+}
+
+/// One line per epoch: the means of its `losses.csv` rows.
+fn report_epoch(rows: &[LossRow], epoch: usize, epochs: usize, started: Instant) {
+    let epoch_rows: Vec<&LossRow> = rows.iter().filter(|r| r.epoch == epoch).collect();
+    let mean = |f: fn(&LossRow) -> f64| epoch_rows.iter().map(|r| f(r)).sum::<f64>() / epoch_rows.len().max(1) as f64;
+    eprintln!(
+        "epoch {epoch}/{epochs}  loss_d {:.4}  loss_g {:.4}  D(x) {:.3}  D(G(z)) {:.3}  {:.0} img/s  {:.1} s",
+        mean(|r| r.loss_d),
+        mean(|r| r.loss_g),
+        mean(|r| r.d_real),
+        mean(|r| r.d_fake),
+        mean(|r| r.images_per_s),
+        started.elapsed().as_secs_f64()
+    );
 }
 
 /// Per-step statistics, kept on the device: [loss_d, loss_g, D(x), D(G(z))].
