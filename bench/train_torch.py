@@ -12,54 +12,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from dcgan_torch import D, G, init
+
 mnist, limit, threads, device = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 if device.startswith("cuda"):
     torch.backends.cudnn.benchmark = True
-
-
-class G(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(100, 4096)
-        self.ct1 = nn.ConvTranspose2d(256, 128, 4, 2, 1)
-        self.bn1 = nn.BatchNorm2d(128)
-        self.ct2 = nn.ConvTranspose2d(128, 64, 4, 2, 1)
-        self.bn2 = nn.BatchNorm2d(64)
-        self.ct3 = nn.ConvTranspose2d(64, 1, 4, 2, 1)
-        self.act = nn.LeakyReLU(0.2)
-
-    def forward(self, z):
-        h = torch.relu(self.fc(z)).view(-1, 256, 4, 4)
-        h = self.act(self.bn1(self.ct1(h)[:, :, :7, :7]))
-        h = self.act(self.bn2(self.ct2(h)))
-        return torch.tanh(self.ct3(h))
-
-
-class D(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.c1 = nn.Conv2d(1, 64, 4, 2, 1)
-        self.c2 = nn.Conv2d(64, 128, 4, 2, 1)
-        self.c3 = nn.Conv2d(128, 256, 4, 2, 0)
-        self.fc = nn.Linear(4096, 1)
-        self.act = nn.LeakyReLU(0.2)
-
-    def forward(self, x):
-        h = self.act(self.c1(x))
-        h = self.act(self.c2(h))
-        h = self.act(self.c3(nn.functional.pad(h, (1, 2, 1, 2))))
-        return self.fc(h.flatten(1))
-
-
-def init(m):
-    for p in m.parameters():
-        nn.init.normal_(p, 0.0, 0.02)
-    for mod in m.modules():
-        if isinstance(mod, nn.BatchNorm2d):
-            nn.init.ones_(mod.weight)
-            nn.init.zeros_(mod.bias)
 
 
 with gzip.open(f"{mnist}/train-images-idx3-ubyte.gz") as f:

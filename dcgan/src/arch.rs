@@ -23,6 +23,10 @@ pub const LATENT_DIM: usize = 100;
 pub const IMAGE_SIDE: usize = 28;
 /// Pixels per image.
 pub const IMAGE_PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
+/// Classes of a conditional network (the ten digits).
+pub const NUM_CLASSES: usize = 10;
+/// Name of the per-class table of a conditional network (`label.weight`).
+pub const LABEL_TABLE: &str = "label.weight";
 
 /// What one layer computes before its normalisation and activation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +102,29 @@ pub struct Layer {
     pub decay: bool,
 }
 
+/// How a class-conditional network takes its label (DESIGN.md §7). Either way the
+/// network gains one parameter, [`LABEL_TABLE`] `[classes, features]`, and one input,
+/// `label` int64 [N]; the layers themselves are unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    /// A learned per-class vector shaped like `layer`'s output, added to it before its
+    /// norm and activation. On G's `fc` this is exactly one-hot(label) concatenated with z
+    /// (the one-hot's weight columns are the table's rows); on D's `c1` it is what one-hot
+    /// input channels can express, and more.
+    Embed {
+        /// Number of classes.
+        classes: usize,
+        /// The layer whose output receives the class vector.
+        layer: &'static str,
+    },
+    /// Projection discriminator (Miyato & Koyama 2018): the logit gains ⟨table[label], h⟩,
+    /// h being the flattened input of the last layer.
+    Projection {
+        /// Number of classes.
+        classes: usize,
+    },
+}
+
 /// A network: an input shape and a stack of layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Arch {
@@ -111,6 +138,8 @@ pub struct Arch {
     pub input: &'static [usize],
     /// The layers, in order.
     pub layers: &'static [Layer],
+    /// `Some` for a class-conditional variant of the same layers.
+    pub condition: Option<Condition>,
 }
 
 /// G: z [N,100] -> image [N,1,28,28] in [-1,1].
@@ -149,7 +178,27 @@ pub const GENERATOR: Arch = Arch {
             decay: false,
         },
     ],
+    condition: None,
 };
+
+/// Class-conditional G: (z [N,100], label [N]) -> image [N,1,28,28]; the same layers,
+/// with one-hot(label) joining z at `fc` (as a per-class vector added to fc's output).
+pub const CONDITIONAL_GENERATOR: Arch =
+    Arch { condition: Some(Condition::Embed { classes: NUM_CLASSES, layer: "fc" }), ..GENERATOR };
+
+/// Class-conditional D with a projection head: (image, label) -> logit [N,1].
+pub const PROJECTION_DISCRIMINATOR: Arch =
+    Arch { condition: Some(Condition::Projection { classes: NUM_CLASSES }), ..DISCRIMINATOR };
+
+/// Class-conditional D, the simple alternative: a per-class map added to c1's output
+/// (the function one-hot input channels compute, with a free map per class).
+pub const EMBED_DISCRIMINATOR: Arch =
+    Arch { condition: Some(Condition::Embed { classes: NUM_CLASSES, layer: "c1" }), ..DISCRIMINATOR };
+
+/// Every generator table, for recognising a run or file by its digest.
+pub const GENERATORS: [&Arch; 2] = [&GENERATOR, &CONDITIONAL_GENERATOR];
+/// Every discriminator table.
+pub const DISCRIMINATORS: [&Arch; 3] = [&DISCRIMINATOR, &PROJECTION_DISCRIMINATOR, &EMBED_DISCRIMINATOR];
 
 /// D: image [N,1,28,28] -> logit [N,1].
 pub const DISCRIMINATOR: Arch = Arch {
@@ -187,6 +236,7 @@ pub const DISCRIMINATOR: Arch = Arch {
             decay: false,
         },
     ],
+    condition: None,
 };
 
 /// Which of a layer's tensors a parameter is.
@@ -289,16 +339,66 @@ impl Arch {
                 push(format!("{bn}.running_var"), c, ParamKind::Buffer);
             }
         }
+        if let Some((classes, features)) = self.label_table() {
+            push(LABEL_TABLE.into(), vec![classes, features], ParamKind::Trainable);
+        }
         out
     }
 
+    /// Classes of a conditional network (`None` when unconditional).
+    pub fn classes(&self) -> Option<usize> {
+        match self.condition? {
+            Condition::Embed { classes, .. } | Condition::Projection { classes } => Some(classes),
+        }
+    }
+
+    /// Shape of [`LABEL_TABLE`], `(classes, features)`: one row per class, as long as the
+    /// output of the layer it joins (Embed) or the last layer's input (Projection).
+    pub fn label_table(&self) -> Option<(usize, usize)> {
+        let shapes = self.shapes();
+        let features = match self.condition? {
+            Condition::Embed { layer, .. } => shapes.iter().find(|(n, _)| *n == layer)?.1.iter().product(),
+            Condition::Projection { .. } => {
+                let before_last = shapes.len().checked_sub(2)?;
+                shapes[before_last].1.iter().product()
+            }
+        };
+        Some((self.classes()?, features))
+    }
+
+    /// Index of the layer that receives an [`Condition::Embed`] vector.
+    pub fn embed_layer(&self) -> Option<usize> {
+        match self.condition? {
+            Condition::Embed { layer, .. } => self.layers.iter().position(|l| l.name == layer),
+            Condition::Projection { .. } => None,
+        }
+    }
+
     /// A short digest of the table, recorded in runs and ONNX files so that a file
-    /// from another architecture is recognised as such.
+    /// from another architecture is recognised as such. The unconditional tables hash the
+    /// text they hashed before conditions existed, so older runs and files still match.
     pub fn digest(&self) -> String {
         let mut text = String::new();
-        let _ = write!(text, "{self:?}|eps={BN_EPS}|slope={LEAKY_SLOPE}");
+        let Arch { name, input_name, output_name, input, layers, condition } = self;
+        let _ = write!(
+            text,
+            "Arch {{ name: {name:?}, input_name: {input_name:?}, output_name: {output_name:?}, input: {input:?}, layers: {layers:?} }}|eps={BN_EPS}|slope={LEAKY_SLOPE}"
+        );
+        if let Some(c) = condition {
+            let _ = write!(text, "|condition={c:?}");
+        }
         crate::config::short_sha256(text.as_bytes())
     }
+}
+
+/// The generator table whose digest is `digest`.
+pub fn generator_by_digest(digest: &str) -> Option<&'static Arch> {
+    GENERATORS.into_iter().find(|a| a.digest() == digest)
+}
+
+/// The discriminator table whose digest is `digest`.
+pub fn discriminator_by_digest(digest: &str) -> Option<&'static Arch> {
+    DISCRIMINATORS.into_iter().find(|a| a.digest() == digest)
 }
 
 #[cfg(test)]
@@ -355,5 +455,30 @@ mod tests {
     fn digests_differ_between_networks() {
         assert_ne!(GENERATOR.digest(), DISCRIMINATOR.digest());
         assert_eq!(GENERATOR.digest().len(), 16);
+        let all: Vec<String> = GENERATORS.iter().chain(DISCRIMINATORS.iter()).map(|a| a.digest()).collect();
+        let mut unique = all.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), all.len(), "{all:?}");
+    }
+
+    /// The shipped model's config.json records these; a change would orphan every run.
+    #[test]
+    fn unconditional_digests_are_the_ones_runs_recorded() {
+        assert_eq!(GENERATOR.digest(), "d2fd40781e94f681");
+        assert_eq!(DISCRIMINATOR.digest(), "92b334f3b84402e7");
+    }
+
+    #[test]
+    fn conditional_tables_add_one_label_table_and_keep_the_layers() {
+        assert!(std::ptr::eq(CONDITIONAL_GENERATOR.layers, GENERATOR.layers));
+        assert_eq!(CONDITIONAL_GENERATOR.label_table(), Some((10, 4096)));
+        assert_eq!(PROJECTION_DISCRIMINATOR.label_table(), Some((10, 4096)));
+        assert_eq!(EMBED_DISCRIMINATOR.label_table(), Some((10, 64 * 14 * 14)));
+        let extra = CONDITIONAL_GENERATOR.params().len() - GENERATOR.params().len();
+        assert_eq!(extra, 1);
+        assert_eq!(CONDITIONAL_GENERATOR.params().last().map(|p| p.name.as_str()), Some(LABEL_TABLE));
+        assert_eq!(generator_by_digest(&CONDITIONAL_GENERATOR.digest()), Some(&CONDITIONAL_GENERATOR));
+        assert_eq!(GENERATOR.classes(), None);
     }
 }

@@ -23,6 +23,13 @@ pub struct TrainConfig {
     pub generator_arch: String,
     /// Digest of the discriminator's layer table.
     pub discriminator_arch: String,
+    /// How D takes the label in a class-conditional run (`None`: unconditional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditional: Option<DHead>,
+    /// The `--recipe` preset the flags came from (informational: the flags themselves
+    /// are recorded and locked; absent for the tutorial's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipe: Option<String>,
     /// Epochs between sample grids.
     pub sample_every: usize,
     /// Versions of this crate and of libtorch that trained the run (informational).
@@ -46,13 +53,136 @@ pub struct Hyper {
     pub weight_decay: f64,
     /// Seed of libtorch's initial weights and of the run's SplitMix64 stream.
     pub seed: u64,
+    /// Beyond the tutorial (issue "Quality"): each absent or at its default in the
+    /// tutorial's recipe, and then left out of config.json and of the config digest, so
+    /// tutorial runs describe themselves exactly as before these knobs existed.
+    #[serde(flatten)]
+    pub recipe: Recipe,
+}
+
+/// The knobs a better recipe may turn; `Recipe::default()` is the tutorial.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    /// D's learning rate instead of `lr` (two time-scale updates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr_d: Option<f64>,
+    /// G's learning rate instead of `lr`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr_g: Option<f64>,
+    /// The adversarial loss.
+    #[serde(default, skip_serializing_if = "Loss::is_tutorial")]
+    pub loss: Loss,
+    /// Decay of an exponential moving average of G's weights (with a warm-up); the
+    /// average, with BatchNorm statistics of its own, is what is sampled and exported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ema: Option<f64>,
+    /// γ of the R1 penalty γ/2·E‖∇ₓD(x)‖² on real images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r1: Option<f64>,
+    /// One-sided label smoothing: D's target for real images is 1 − s (BCE loss only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_smoothing: Option<f64>,
+    /// Both learning rates are multiplied by this after every epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr_decay: Option<f64>,
+}
+
+/// The adversarial loss.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Loss {
+    /// BCE with logits; G's loss is the non-saturating −log D(G(z)) (the tutorial's).
+    #[default]
+    Bce,
+    /// Hinge: D minimises relu(1 − D(x)) + relu(1 + D(G(z))), G minimises −D(G(z)).
+    Hinge,
+}
+
+impl Loss {
+    fn is_tutorial(&self) -> bool {
+        *self == Loss::Bce
+    }
+
+    /// The name used on the command line and in config.json.
+    pub fn name(self) -> &'static str {
+        match self {
+            Loss::Bce => "bce",
+            Loss::Hinge => "hinge",
+        }
+    }
+}
+
+/// How a conditional D takes the label (G always adds a per-class vector at `fc`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum DHead {
+    /// Projection discriminator: ⟨embedding(label), features⟩ added to the logit.
+    Projection,
+    /// A per-class map added to c1's output (what one-hot input channels compute).
+    Embed,
+}
+
+impl DHead {
+    /// The discriminator table of this head.
+    pub fn arch(self) -> &'static crate::Arch {
+        match self {
+            DHead::Projection => &crate::arch::PROJECTION_DISCRIMINATOR,
+            DHead::Embed => &crate::arch::EMBED_DISCRIMINATOR,
+        }
+    }
+
+    /// The name used on the command line and in config.json.
+    pub fn name(self) -> &'static str {
+        match self {
+            DHead::Projection => "projection",
+            DHead::Embed => "embed",
+        }
+    }
+}
+
+impl Hyper {
+    /// D's learning rate.
+    pub fn lr_d(&self) -> f64 {
+        self.recipe.lr_d.unwrap_or(self.lr)
+    }
+
+    /// G's learning rate.
+    pub fn lr_g(&self) -> f64 {
+        self.recipe.lr_g.unwrap_or(self.lr)
+    }
 }
 
 impl Default for Hyper {
     /// The tutorial's values (DESIGN.md §1).
     fn default() -> Self {
-        Self { batch_size: 100, lr: 2e-4, beta1_d: 0.1, beta1_g: 0.5, beta2: 0.999, weight_decay: 1e-3, seed: 0 }
+        Self {
+            batch_size: 100,
+            lr: 2e-4,
+            beta1_d: 0.1,
+            beta1_g: 0.5,
+            beta2: 0.999,
+            weight_decay: 1e-3,
+            seed: 0,
+            recipe: Recipe::default(),
+        }
     }
+}
+
+/// Fields that came after the tutorial, with the value that means "as the tutorial":
+/// at that value they stay out of the config digest, which so keeps its old value.
+const LATER_FIELDS: [(&str, &str); 8] = [
+    ("lr_d", "none"),
+    ("lr_g", "none"),
+    ("loss", "bce"),
+    ("ema", "none"),
+    ("r1", "none"),
+    ("label_smoothing", "none"),
+    ("lr_decay", "none"),
+    ("conditional", "none"),
+];
+
+fn opt(v: Option<f64>) -> String {
+    v.map_or_else(|| "none".into(), |v| v.to_string())
 }
 
 /// Software that produced a run.
@@ -82,6 +212,14 @@ impl TrainConfig {
             ("latent_dim", self.latent_dim.to_string()),
             ("generator_arch", self.generator_arch.clone()),
             ("discriminator_arch", self.discriminator_arch.clone()),
+            ("lr_d", opt(self.hyper.recipe.lr_d)),
+            ("lr_g", opt(self.hyper.recipe.lr_g)),
+            ("loss", self.hyper.recipe.loss.name().into()),
+            ("ema", opt(self.hyper.recipe.ema)),
+            ("r1", opt(self.hyper.recipe.r1)),
+            ("label_smoothing", opt(self.hyper.recipe.label_smoothing)),
+            ("lr_decay", opt(self.hyper.recipe.lr_decay)),
+            ("conditional", self.conditional.map_or("none", DHead::name).into()),
         ]
     }
 
@@ -94,10 +232,21 @@ impl TrainConfig {
             .map(|((name, a), (_, b))| (name, a, b))
     }
 
-    /// Digest of the locked fields, written into ONNX metadata.
+    /// Digest of the locked fields, written into ONNX metadata. Fields added after the
+    /// tutorial count only when they differ from it (see [`Recipe`]).
     pub fn digest(&self) -> String {
-        let text: Vec<String> = self.locked_fields().into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let text: Vec<String> = self
+            .locked_fields()
+            .into_iter()
+            .filter(|(k, v)| !LATER_FIELDS.contains(&(*k, v.as_str())))
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         short_sha256(text.join("\n").as_bytes())
+    }
+
+    /// The generator's table (conditional or not), from its recorded digest.
+    pub fn generator(&self) -> Option<&'static crate::Arch> {
+        crate::arch::generator_by_digest(&self.generator_arch)
     }
 }
 
@@ -105,4 +254,24 @@ impl TrainConfig {
 pub fn short_sha256(bytes: &[u8]) -> String {
     let hex = format!("{:x}", Sha256::digest(bytes));
     hex[..16].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tutorial run's config.json (the model shipped before recipes existed) keeps its digest and round-trips
+    /// through serde unchanged, byte for byte.
+    #[test]
+    fn a_tutorial_config_reads_and_writes_as_before() {
+        let text = include_str!("../testdata/tutorial-config.json");
+        let config: TrainConfig = serde_json::from_str(text).unwrap();
+        assert_eq!(config.hyper.recipe, Recipe::default());
+        assert_eq!(serde_json::to_string_pretty(&config).unwrap(), text.trim_end());
+        let before = config.digest();
+        let mut changed = config.clone();
+        changed.hyper.recipe.ema = Some(0.999);
+        assert_ne!(changed.digest(), before);
+        assert_eq!(changed.first_difference(&config).map(|d| d.0), Some("ema"));
+    }
 }

@@ -78,6 +78,29 @@ pub fn latents(seed: u64, n: usize) -> Vec<f32> {
     SplitMix64::new(seed).latents(n, crate::arch::LATENT_DIM)
 }
 
+/// Spherical interpolation between latent rows `a` and `b` at `t` ∈ [0, 1], row by row
+/// (`dim` values per row); linear where two rows are nearly parallel. Uniform(-1,1)
+/// latents concentrate on a shell of radius ≈ √(dim/3); a straight line between two of
+/// them dips inside it, where G saw no training input, while the arc stays on it.
+pub fn slerp(a: &[f32], b: &[f32], t: f32, dim: usize) -> Vec<f32> {
+    a.chunks(dim)
+        .zip(b.chunks(dim))
+        .flat_map(|(x, y)| {
+            let dot: f64 = x.iter().zip(y).map(|(p, q)| f64::from(*p) * f64::from(*q)).sum();
+            let norm = |v: &[f32]| v.iter().map(|p| f64::from(*p).powi(2)).sum::<f64>().sqrt();
+            let cos = (dot / (norm(x) * norm(y)).max(1e-12)).clamp(-1.0, 1.0);
+            let omega = cos.acos();
+            let t = f64::from(t);
+            let (wa, wb) = if omega.sin().abs() < 1e-6 {
+                (1.0 - t, t)
+            } else {
+                (((1.0 - t) * omega).sin() / omega.sin(), (t * omega).sin() / omega.sin())
+            };
+            x.iter().zip(y).map(move |(p, q)| (wa * f64::from(*p) + wb * f64::from(*q)) as f32).collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +124,18 @@ mod tests {
         let mut g = SplitMix64::new(7);
         let first = g.latents(1, 100);
         assert_eq!(&both[..100], &first[..]);
+    }
+
+    #[test]
+    fn slerp_ends_at_its_endpoints_and_keeps_the_norm_of_equal_norm_rows() {
+        let (a, b) = (latents(1, 2), latents(2, 2));
+        let close = |u: &[f32], v: &[f32]| u.iter().zip(v).all(|(p, q)| (p - q).abs() < 1e-5);
+        assert!(close(&slerp(&a, &b, 0.0, 100), &a) && close(&slerp(&a, &b, 1.0, 100), &b));
+        let x: Vec<f32> = (0..100).map(|i| if i == 0 { 1.0 } else { 0.0 }).collect();
+        let y: Vec<f32> = (0..100).map(|i| if i == 1 { 1.0 } else { 0.0 }).collect();
+        let mid = slerp(&x, &y, 0.5, 100);
+        let norm: f32 = mid.iter().map(|v| v * v).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-5, "{norm}");
     }
 
     #[test]

@@ -11,12 +11,16 @@
 //! - [`run`]: the file names inside a run folder, and atomic writes.
 
 pub mod arch;
+pub mod cli;
 pub mod config;
 pub mod latent;
 pub mod run;
 pub mod tensors;
 
-pub use arch::{Act, Arch, DISCRIMINATOR, GENERATOR, Layer, Op};
+pub use arch::{
+    Act, Arch, CONDITIONAL_GENERATOR, Condition, DISCRIMINATOR, EMBED_DISCRIMINATOR, GENERATOR, Layer, Op,
+    PROJECTION_DISCRIMINATOR,
+};
 pub use config::TrainConfig;
 pub use latent::SplitMix64;
 pub use tensors::{Tensor, TensorMap};

@@ -23,6 +23,14 @@ pub const LOSS_PLOT: &str = "losses.png";
 /// Sample grids, `samples/epoch_NNN.png`.
 pub const SAMPLES: &str = "samples";
 
+/// Whether `path` is the temporary file of a [`write_atomic`] that did not finish
+/// (`.NAME.tmpPID`, the process gone): safe to delete when no other writer runs there.
+pub fn is_leftover(path: &Path) -> bool {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else { return false };
+    let Some((_, pid)) = name.strip_prefix('.').and_then(|n| n.rsplit_once(".tmp")) else { return false };
+    pid.parse::<u32>().is_ok_and(|pid| pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists())
+}
+
 /// Write `bytes` to `path` through a temporary file in the same folder and a rename, so
 /// that readers see the old file or the new one, never a part.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -70,11 +70,24 @@ pub struct Report {
 }
 
 impl What {
-    /// The table of this network.
+    /// The unconditional table of this network.
     pub fn arch(self) -> &'static Arch {
         match self {
             What::Generator => &GENERATOR,
             What::Discriminator => &DISCRIMINATOR,
+        }
+    }
+
+    /// The table a run trained: from its config's digest when there is a config, else
+    /// the unconditional table (or, with a `label.weight`, the conditional generator).
+    fn arch_of(self, config: Option<&TrainConfig>, params: &TensorMap) -> Option<&'static Arch> {
+        match (self, config) {
+            (What::Generator, Some(c)) => dcgan::arch::generator_by_digest(&c.generator_arch),
+            (What::Discriminator, Some(c)) => dcgan::arch::discriminator_by_digest(&c.discriminator_arch),
+            (What::Generator, None) if params.contains_key(dcgan::arch::LABEL_TABLE) => {
+                Some(&dcgan::CONDITIONAL_GENERATOR)
+            }
+            (what, None) => Some(what.arch()),
         }
     }
 
@@ -86,7 +99,7 @@ impl What {
     }
 }
 
-/// `metadata_props` of an exported network (DESIGN.md §2).
+/// `metadata_props` of an exported network (DESIGN.md §2, and §7 for a conditional one).
 pub fn metadata(arch: &Arch, config: Option<&TrainConfig>, epochs: Option<usize>, bn: Bn) -> Vec<(String, String)> {
     let mut m = vec![
         ("network".to_string(), arch.name.to_string()),
@@ -97,6 +110,10 @@ pub fn metadata(arch: &Arch, config: Option<&TrainConfig>, epochs: Option<usize>
         ("batchnorm".to_string(), if bn == Bn::Folded { "folded" } else { "kept" }.to_string()),
         ("producer".to_string(), format!("dcgan-export {}", env!("CARGO_PKG_VERSION"))),
     ];
+    if let Some(classes) = arch.classes() {
+        m.push(("conditional".to_string(), "true".to_string()));
+        m.push(("num_classes".to_string(), classes.to_string()));
+    }
     if let Some(c) = config {
         m.push(("dataset".to_string(), c.dataset.clone()));
         m.push(("config_digest".to_string(), c.digest()));
@@ -104,6 +121,9 @@ pub fn metadata(arch: &Arch, config: Option<&TrainConfig>, epochs: Option<usize>
     }
     if let Some(e) = epochs {
         m.push(("epochs".to_string(), e.to_string()));
+    }
+    if let Some(r) = config.and_then(|c| c.recipe.as_ref()) {
+        m.push(("recipe".to_string(), r.clone()));
     }
     m
 }
@@ -127,29 +147,34 @@ pub fn export(run_dir: &Path, out: &Path, what: What, bn: Bn) -> Result<Report, 
     if !run_dir.is_dir() {
         return Err(Error::Run(format!("{}: no such run folder (train writes one with --out)", run_dir.display())));
     }
-    let arch = what.arch();
     let (weights_file, probe_file) = what.files();
     let weights_path = run_dir.join(weights_file);
     if !weights_path.is_file() {
         return Err(Error::Run(format!("{}: no {weights_file}; has the run finished an epoch?", run_dir.display())));
     }
     let (params, meta) = dcgan::tensors::read(&weights_path)?;
+    let config_path = run_dir.join(run::CONFIG);
+    let config: Option<TrainConfig> = match std::fs::read_to_string(&config_path) {
+        Err(_) => None,
+        Ok(text) => Some(serde_json::from_str(&text).map_err(|e| {
+            Error::Run(format!("{}: not a run config ({e})", config_path.display()))
+        })?),
+    };
+    let arch = what.arch_of(config.as_ref(), &params).ok_or_else(|| {
+        Error::Run(format!(
+            "{}: the run's {} architecture is not one this exporter knows; use the export of the version that trained it",
+            run_dir.display(),
+            what.arch().name,
+        ))
+    })?;
     dcgan::tensors::check_params(&params, arch, &weights_path)?;
-    let config: Option<TrainConfig> =
-        std::fs::read_to_string(run_dir.join(run::CONFIG)).ok().and_then(|t| serde_json::from_str(&t).ok());
-    if let Some(c) = &config {
-        let recorded = if what == What::Generator { &c.generator_arch } else { &c.discriminator_arch };
-        if *recorded != arch.digest() {
-            return Err(Error::Run(format!(
-                "{}: the run's {} architecture ({recorded}) is not this exporter's ({}); use the export of the version that trained it",
-                run_dir.display(),
-                arch.name,
-                arch.digest()
-            )));
-        }
-    }
     let epochs = meta.get("epoch").and_then(|e| e.parse().ok());
-    let bytes = to_onnx(arch, &params, bn, &metadata(arch, config.as_ref(), epochs, bn));
+    let mut metadata = metadata(arch, config.as_ref(), epochs, bn);
+    if let Some(decay) = meta.get("ema") {
+        // generator.safetensors holds the EMA of G's weights when the run kept one.
+        metadata.push(("weights".to_string(), format!("ema({decay})")));
+    }
+    let bytes = to_onnx(arch, &params, bn, &metadata);
 
     // Self-check on the written bytes, before anything reaches the destination.
     let probe_path = run_dir.join(probe_file);
@@ -158,8 +183,15 @@ pub fn export(run_dir: &Path, out: &Path, what: What, bn: Bn) -> Result<Report, 
     let (Some(input), Some(output)) = (input, output) else {
         return Err(Error::Run(format!("{}: not a probe of the {}", probe_path.display(), arch.name)));
     };
+    let labels: Option<Vec<i64>> = match (arch.condition, probe.get("label")) {
+        (None, _) => None,
+        (Some(_), Some(l)) => Some(l.data.iter().map(|&v| v as i64).collect()),
+        (Some(_), None) => {
+            return Err(Error::Run(format!("{}: the probe of a conditional network has no `label`", probe_path.display())));
+        }
+    };
     let model = infer::tract_backend::TractModel::from_bytes(&bytes)?;
-    let got = model.run(&input.data, &input.shape)?;
+    let (got, _) = model.run(&input.data, &input.shape, labels.as_deref())?;
     let max_diff = max_abs_diff(&got, &output.data);
     if max_diff.is_nan() || max_diff > SELF_CHECK_TOLERANCE {
         return Err(Error::SelfCheck { max_diff });

@@ -1,6 +1,6 @@
 //! The layer table as ONNX nodes (opset 17, IR version 8), with `tract_onnx::pb` types.
 
-use dcgan::arch::{Act, Arch, BN_EPS, LEAKY_SLOPE, Op};
+use dcgan::arch::{Act, Arch, BN_EPS, Condition, LABEL_TABLE, LEAKY_SLOPE, Op};
 use dcgan::{Tensor, TensorMap};
 use tract_onnx::pb::{
     self, AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorProto,
@@ -81,13 +81,18 @@ fn float(name: &str, v: f32) -> AttributeProto {
 
 /// A float tensor type `[N, dims...]` with N symbolic.
 fn value_info(name: &str, dims: &[usize]) -> ValueInfoProto {
+    typed_value_info(name, DataType::Float, dims)
+}
+
+/// A tensor type `[N, dims...]` of `elem` with N symbolic.
+fn typed_value_info(name: &str, elem: DataType, dims: &[usize]) -> ValueInfoProto {
     let mut dim = vec![Dimension { value: Some(Dim::DimParam(BATCH.into())), ..Default::default() }];
     dim.extend(dims.iter().map(|&d| Dimension { value: Some(Dim::DimValue(d as i64)), ..Default::default() }));
     ValueInfoProto {
         name: name.into(),
         r#type: Some(TypeProto {
             value: Some(type_proto::Value::TensorType(type_proto::Tensor {
-                elem_type: DataType::Float as i32,
+                elem_type: elem as i32,
                 shape: Some(TensorShapeProto { dim }),
             })),
             ..Default::default()
@@ -116,18 +121,36 @@ pub fn fold_bn(w: &Tensor, b: &Tensor, params: &TensorMap, bn: &str) -> (Tensor,
     (wf, Tensor { shape: b.shape.clone(), data: bf })
 }
 
+/// Name of a conditional network's second input.
+pub const LABEL: &str = "label";
+
 /// The graph of `arch` with `params` (checked by the caller): input `arch.input_name`
-/// [N, input...] to output `arch.output_name` [N, output...].
+/// [N, input...] (and `label` int64 [N] for a conditional table) to output
+/// `arch.output_name` [N, output...]. A label enters through Gather on the
+/// [`LABEL_TABLE`] (an op every runtime here runs): added to a layer's output (Embed) or
+/// dotted with the last layer's input and added to the output (Projection).
 pub fn graph(arch: &Arch, params: &TensorMap, bn: Bn) -> GraphProto {
     let mut b = Builder { nodes: Vec::new(), init: Vec::new() };
     let mut x = arch.input_name.to_string();
     let mut shape = arch.input.to_vec();
     let last = arch.layers.len() - 1;
+    let rows = arch.condition.map(|_| {
+        let table = b.f32(LABEL_TABLE, &params[LABEL_TABLE]);
+        b.node("Gather", "label.gather", &[&table, LABEL], vec![int("axis", 0)])
+    });
     for (i, layer) in arch.layers.iter().enumerate() {
         let name = layer.name;
         let w = &params[&format!("{name}.weight")];
         let bias = &params[&format!("{name}.bias")];
-        let fold = bn == Bn::Folded && layer.norm.is_some() && matches!(layer.op, Op::ConvTranspose { .. });
+        let embed_here = arch.embed_layer() == Some(i);
+        // A class vector added before BatchNorm would have to be folded too: keep BN there.
+        let fold = bn == Bn::Folded
+            && layer.norm.is_some()
+            && matches!(layer.op, Op::ConvTranspose { .. })
+            && !embed_here;
+        let projection_input = (i == last && matches!(arch.condition, Some(Condition::Projection { .. }))).then(|| {
+            if shape.len() > 1 { b.node("Flatten", "label.flatten", &[&x], vec![int("axis", 1)]) } else { x.clone() }
+        });
         let (w, bias) = match layer.norm {
             Some(norm) if fold => fold_bn(w, bias, params, norm),
             _ => (w.clone(), bias.clone()),
@@ -169,6 +192,12 @@ pub fn graph(arch: &Arch, params: &TensorMap, bn: Bn) -> GraphProto {
                 b.node("Conv", name, &[&x, &wn, &bn_], attrs)
             }
         };
+        if let (true, Some(rows)) = (embed_here, rows.as_deref()) {
+            let out: Vec<i64> = std::iter::once(-1).chain(layer.op.output_shape(&shape).iter().map(|&d| d as i64)).collect();
+            let target = b.i64s("label.shape", &out);
+            let vector = b.node("Reshape", "label.reshape", &[rows, &target], vec![]);
+            x = b.node("Add", "label.add", &[&x, &vector], vec![]);
+        }
         if let (Some(norm), false) = (layer.norm, fold) {
             let p = |s: &str| params[&format!("{norm}.{s}")].clone();
             let inputs: Vec<String> = ["weight", "bias", "running_mean", "running_var"]
@@ -183,6 +212,12 @@ pub fn graph(arch: &Arch, params: &TensorMap, bn: Bn) -> GraphProto {
             );
         }
         x = apply_act(&mut b, layer.act, &x, name);
+        if let (Some(h), Some(rows)) = (projection_input, rows.as_deref()) {
+            let product = b.node("Mul", "label.mul", &[rows, &h], vec![]);
+            let axes = b.i64s("label.axes", &[1]);
+            let dot = b.node("ReduceSum", "label.dot", &[&product, &axes], vec![int("keepdims", 1)]);
+            x = b.node("Add", "label.project", &[&x, &dot], vec![]);
+        }
         shape = layer.op.output_shape(&shape);
         if i == last {
             // Name the graph output as the contract says.
@@ -191,11 +226,15 @@ pub fn graph(arch: &Arch, params: &TensorMap, bn: Bn) -> GraphProto {
             }
         }
     }
+    let mut input = vec![value_info(arch.input_name, arch.input)];
+    if arch.condition.is_some() {
+        input.push(typed_value_info(LABEL, DataType::Int64, &[]));
+    }
     GraphProto {
         name: arch.name.into(),
         node: b.nodes,
         initializer: b.init,
-        input: vec![value_info(arch.input_name, arch.input)],
+        input,
         output: vec![value_info(arch.output_name, &arch.output())],
         ..Default::default()
     }

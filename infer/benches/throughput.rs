@@ -19,11 +19,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for batch in BATCHES {
             let z = infer::latents(1, batch);
             for _ in 0..3 {
-                g.run(&z)?; // warm-up: first runs allocate and pick kernels
+                g.run(&z, None)?; // warm-up: first runs allocate and pick kernels
             }
             let (started, mut images) = (Instant::now(), 0usize);
             while started.elapsed() < Duration::from_secs_f64(seconds) {
-                std::hint::black_box(g.run(&z)?);
+                std::hint::black_box(g.run(&z, None)?);
                 images += batch;
             }
             println!("{name} {batch} {:.1}", images as f64 / started.elapsed().as_secs_f64());

@@ -78,6 +78,8 @@ mod pb {
     }
     /// `TensorProto.DataType.FLOAT`.
     pub const FLOAT: i32 = 1;
+    /// `TensorProto.DataType.INT64`.
+    pub const INT64: i32 = 7;
 }
 
 use crate::Error;
@@ -94,10 +96,26 @@ pub struct ModelInfo {
     /// True when the file lacks the latent metadata and the contract's defaults
     /// (uniform(-1,1) latents, images in [-1,1]) are assumed.
     pub assumed_defaults: bool,
+    /// Classes of a conditional generator (one with a `label` input, DESIGN.md §7).
+    pub num_classes: Option<usize>,
+}
+
+impl ModelInfo {
+    /// Whether the model takes a `label` input.
+    pub fn conditional(&self) -> bool {
+        self.num_classes.is_some()
+    }
 }
 
 /// Input name of a generator.
 pub const INPUT: &str = "z";
+/// The second input of a conditional generator.
+pub const LABEL: &str = "label";
+/// Classes assumed for a conditional file without `num_classes` metadata.
+pub const DEFAULT_CLASSES: usize = 10;
+/// Metadata values the contract fixes (DESIGN.md §2): a file that states another value
+/// is not a generator this loader can drive.
+const FIXED_METADATA: [(&str, &str); 2] = [("latent_distribution", "uniform(-1,1)"), ("image_range", "[-1,1]")];
 /// Output name of a generator.
 pub const OUTPUT: &str = "image";
 /// Per-sample output shape.
@@ -110,17 +128,22 @@ fn dims(v: &pb::ValueInfoProto) -> Option<(i32, Vec<Option<i64>>)> {
 }
 
 /// Parse `bytes` as ONNX and check that it is a generator of this project's contract:
-/// input `z` f32 [N, latent], output `image` f32 [N,1,28,28].
+/// input `z` f32 [N, latent] (and `label` int64 [N] for a conditional one), output
+/// `image` f32 [N,1,28,28].
 pub fn check(bytes: &[u8]) -> Result<ModelInfo, Error> {
     let model = pb::ModelProto::decode(bytes).map_err(|e| Error::NotOnnx(e.to_string()))?;
     let graph =
         model.graph.as_ref().filter(|g| !g.node.is_empty()).ok_or_else(|| Error::NotOnnx("it has no graph".into()))?;
     let not_gen = |why: String| Error::NotAGenerator(why);
     let initializers: Vec<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
-    let inputs: Vec<&pb::ValueInfoProto> =
+    let mut inputs: Vec<&pb::ValueInfoProto> =
         graph.input.iter().filter(|i| !initializers.contains(&i.name.as_str())).collect();
+    let label = inputs.iter().position(|i| i.name == LABEL).map(|i| inputs.remove(i));
     let [input] = inputs.as_slice() else {
-        return Err(not_gen(format!("it has {} inputs, a generator has one (`{INPUT}`)", inputs.len())));
+        return Err(not_gen(format!(
+            "it has inputs {:?}, a generator has `{INPUT}` (and `{LABEL}` when conditional)",
+            graph.input.iter().map(|i| i.name.as_str()).collect::<Vec<_>>()
+        )));
     };
     let [output] = graph.output.as_slice() else {
         return Err(not_gen(format!("it has {} outputs, a generator has one (`{OUTPUT}`)", graph.output.len())));
@@ -144,12 +167,32 @@ pub fn check(bytes: &[u8]) -> Result<ModelInfo, Error> {
     }
     let metadata: BTreeMap<String, String> =
         model.metadata_props.iter().map(|p| (p.key.clone(), p.value.clone())).collect();
-    if let Some(declared) = metadata.get("latent_dim").and_then(|v| v.parse::<usize>().ok())
-        && declared != latent
+    if let Some(declared) = metadata.get("latent_dim")
+        && declared.parse::<usize>().ok() != Some(latent)
     {
         return Err(not_gen(format!("metadata says latent_dim {declared} but input `z` has {latent}")));
     }
+    for (key, want) in FIXED_METADATA {
+        if let Some(v) = metadata.get(key).filter(|v| v.as_str() != want) {
+            return Err(not_gen(format!("metadata says {key} {v}; this loader draws and writes {key} {want} only")));
+        }
+    }
+    let num_classes = match label {
+        None => None,
+        Some(l) => {
+            match dims(l) {
+                Some((pb::INT64, d)) if d.len() == 1 => {}
+                other => return Err(not_gen(format!("input `{LABEL}` is {other:?}, expected int64 [N]"))),
+            }
+            let declared = metadata.get("num_classes");
+            match declared.map(|v| v.parse::<usize>()) {
+                None => Some(DEFAULT_CLASSES),
+                Some(Ok(n)) if (1..=1000).contains(&n) => Some(n),
+                _ => return Err(not_gen(format!("metadata num_classes {declared:?} is not a class count"))),
+            }
+        }
+    };
     let assumed_defaults =
         !["latent_dim", "latent_distribution", "image_range"].iter().all(|k| metadata.contains_key(*k));
-    Ok(ModelInfo { latent_dim: latent, metadata, producer: model.producer_name.clone(), assumed_defaults })
+    Ok(ModelInfo { latent_dim: latent, metadata, producer: model.producer_name.clone(), assumed_defaults, num_classes })
 }

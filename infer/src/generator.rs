@@ -6,7 +6,7 @@ use dcgan::arch::IMAGE_SIDE;
 use image::GrayImage;
 
 use crate::contract::{self, ModelInfo};
-use crate::{Backend, Device, Error, grid};
+use crate::{Backend, CudaOptions, Device, Error, grid};
 
 /// Latent rows per run of the model: large enough to amortise a call, small enough
 /// that memory stays bounded (256 × 784 floats ≈ 0.8 MB out).
@@ -46,13 +46,24 @@ pub struct Images {
 impl Generator {
     /// Load a generator from an ONNX file.
     pub fn from_path(path: &Path, backend: Backend, device: Device) -> Result<Self, Error> {
+        Self::from_path_with(path, backend, device, CudaOptions::default())
+    }
+
+    /// [`Generator::from_path`] with CUDA options (ort on CUDA only).
+    pub fn from_path_with(path: &Path, backend: Backend, device: Device, cuda: CudaOptions) -> Result<Self, Error> {
         let bytes = std::fs::read(path).map_err(|cause| Error::Io { path: path.into(), cause })?;
-        Self::from_bytes(&bytes, backend, device)
+        Self::from_bytes_with(&bytes, backend, device, cuda)
     }
 
     /// Load a generator from ONNX bytes (for example `include_bytes!("gen.onnx")`).
-    #[cfg_attr(not(any(feature = "tract", feature = "ort")), allow(unused_variables, unreachable_code))]
     pub fn from_bytes(bytes: &[u8], backend: Backend, device: Device) -> Result<Self, Error> {
+        Self::from_bytes_with(bytes, backend, device, CudaOptions::default())
+    }
+
+    /// [`Generator::from_bytes`] with CUDA options (ort on CUDA only).
+    #[cfg_attr(not(any(feature = "tract", feature = "ort")), allow(unreachable_code))]
+    #[cfg_attr(not(feature = "ort"), allow(unused_variables))]
+    pub fn from_bytes_with(bytes: &[u8], backend: Backend, device: Device, cuda: CudaOptions) -> Result<Self, Error> {
         let info = contract::check(bytes)?;
         let engine = match (backend, device) {
             (Backend::Tract, Device::Cuda(_)) => {
@@ -61,9 +72,13 @@ impl Generator {
             #[cfg(feature = "tract")]
             (Backend::Tract, Device::Cpu) => Engine::Tract(crate::tract_backend::TractModel::from_bytes(bytes)?),
             #[cfg(feature = "ort")]
-            (Backend::Ort, device) => {
-                Engine::Ort(crate::ort_backend::OrtModel::from_bytes(bytes, device, contract::INPUT, contract::OUTPUT)?)
-            }
+            (Backend::Ort, device) => Engine::Ort(crate::ort_backend::OrtModel::with_cuda_options(
+                bytes,
+                device,
+                cuda,
+                contract::INPUT,
+                contract::OUTPUT,
+            )?),
             #[allow(unreachable_patterns)]
             (backend, _) => {
                 return Err(Error::BackendUnavailable(format!(
@@ -96,38 +111,85 @@ impl Generator {
         self.device
     }
 
-    /// One run of the model: z [n, latent] -> images [n,1,28,28].
+    /// Whether the model takes a label per row (a conditional generator).
+    pub fn conditional(&self) -> bool {
+        self.info.conditional()
+    }
+
+    /// Check `labels` against the model: only a conditional model takes them, and each
+    /// must be a class it knows. Nothing runs with a bad index.
+    pub fn check_labels(&self, labels: &[i64]) -> Result<(), Error> {
+        let Some(classes) = self.info.num_classes else {
+            return Err(Error::BadInput(
+                "this model is unconditional (no `label` input): it cannot be asked for a digit".into(),
+            ));
+        };
+        match labels.iter().find(|&&l| !(0..classes as i64).contains(&l)) {
+            Some(bad) => Err(Error::BadInput(format!("label {bad} is outside 0–{}", classes - 1))),
+            None => Ok(()),
+        }
+    }
+
+    /// One run of the model: z [n, latent] (and one label per row for a conditional
+    /// model) -> images [n,1,28,28]. The runtime's actual output is checked: a model that
+    /// returns another shape than the contract's is an error, not a picture.
     #[cfg_attr(not(any(feature = "tract", feature = "ort")), allow(unused_variables))]
-    pub fn run(&self, z: &[f32]) -> Result<Vec<f32>, Error> {
+    pub fn run(&self, z: &[f32], labels: Option<&[i64]>) -> Result<Vec<f32>, Error> {
         let latent = self.info.latent_dim;
         if z.is_empty() || !z.len().is_multiple_of(latent) {
             return Err(Error::BadInput(format!("z has {} values, not a positive multiple of {latent}", z.len())));
         }
-        let shape = [z.len() / latent, latent];
-        match &self.engine {
+        let n = z.len() / latent;
+        match (labels, self.conditional()) {
+            (Some(l), _) if l.len() != n => {
+                return Err(Error::BadInput(format!("{} labels for {n} latent rows", l.len())));
+            }
+            (Some(l), _) => self.check_labels(l)?,
+            (None, true) => return Err(Error::BadInput("this conditional model needs one label per row".into())),
+            (None, false) => {}
+        }
+        let shape = [n, latent];
+        let (values, out_shape) = match &self.engine {
             #[cfg(feature = "tract")]
-            Engine::Tract(m) => m.run(z, &shape),
+            Engine::Tract(m) => m.run(z, &shape, labels)?,
             #[cfg(feature = "ort")]
-            Engine::Ort(m) => m.run(z, &shape),
+            Engine::Ort(m) => m.run(z, &shape, labels)?,
             #[cfg(not(any(feature = "tract", feature = "ort")))]
             Engine::None(never) => match *never {},
+        };
+        let want = [n, 1, IMAGE_SIDE, IMAGE_SIDE];
+        if out_shape != want || values.len() != n * PIXELS {
+            return Err(Error::NotAGenerator(format!(
+                "it declares output `image` [N,1,28,28] but returned {out_shape:?} for {n} rows"
+            )));
         }
+        Ok(values)
     }
 
-    /// Images for caller-given latents z [n, latent], run in batches.
+    /// Images for caller-given latents z [n, latent], run in batches (labels cycling
+    /// 0–9 for a conditional model).
     pub fn generate_from_z(&self, z: &[f32]) -> Result<Images, Error> {
-        let mut data = Vec::with_capacity(z.len() / self.info.latent_dim * PIXELS);
-        self.for_each_batch_from_z(z, |_, batch| {
-            data.extend_from_slice(batch);
-            Ok(())
-        })?;
-        Ok(Images::new(data))
+        self.collect(|f| self.for_each_batch_from_z(z, None, f))
     }
 
-    /// `n` images from latents drawn with SplitMix64(`seed`) (README, "Latents").
+    /// `n` images from latents drawn with SplitMix64(`seed`) (README, "Latents"); for a
+    /// conditional model, row i is digit i mod 10 (DESIGN.md §7).
     pub fn generate(&self, seed: u64, n: usize) -> Result<Images, Error> {
-        let mut data = Vec::with_capacity(n * PIXELS);
-        self.for_each_batch(seed, n, |_, batch| {
+        self.collect(|f| self.for_each_batch(seed, n, None, f))
+    }
+
+    /// One image per label, latents drawn with SplitMix64(`seed`) as [`Generator::generate`]
+    /// draws them: row i is digit `labels[i]` (a conditional model only).
+    pub fn generate_digits(&self, seed: u64, labels: &[i64]) -> Result<Images, Error> {
+        self.collect(|f| self.for_each_batch(seed, labels.len(), Some(labels), f))
+    }
+
+    fn collect(
+        &self,
+        run: impl FnOnce(&mut dyn FnMut(usize, &[f32]) -> Result<(), Error>) -> Result<(), Error>,
+    ) -> Result<Images, Error> {
+        let mut data = Vec::new();
+        run(&mut |_, batch| {
             data.extend_from_slice(batch);
             Ok(())
         })?;
@@ -136,21 +198,24 @@ impl Generator {
 
     /// Stream `n` seeded images batch by batch: `f(first_index, values)` sees each batch
     /// once, so memory stays bounded whatever `n` is. The latents are the same as
-    /// [`Generator::generate`]'s.
+    /// [`Generator::generate`]'s; `labels` (one per row) default to i mod 10 for a
+    /// conditional model.
     pub fn for_each_batch(
         &self,
         seed: u64,
         n: usize,
+        labels: Option<&[i64]>,
         f: impl FnMut(usize, &[f32]) -> Result<(), Error>,
     ) -> Result<(), Error> {
         let mut rng = crate::SplitMix64::new(seed);
-        self.stream(n, |rows| rng.latents(rows, self.info.latent_dim), f)
+        self.stream(n, labels, |rows| rng.latents(rows, self.info.latent_dim), f)
     }
 
     /// [`Generator::for_each_batch`] for caller-given latents z [n, latent].
     pub fn for_each_batch_from_z(
         &self,
         z: &[f32],
+        labels: Option<&[i64]>,
         f: impl FnMut(usize, &[f32]) -> Result<(), Error>,
     ) -> Result<(), Error> {
         let latent = self.info.latent_dim;
@@ -160,6 +225,7 @@ impl Generator {
         let mut rest = z;
         self.stream(
             z.len() / latent,
+            labels,
             |rows| {
                 let (head, tail) = rest.split_at(rows * latent);
                 rest = tail;
@@ -170,20 +236,34 @@ impl Generator {
     }
 
     /// Run `n` rows in batches of at most `self.batch`, taking each batch's latents from
-    /// `latents(rows)` and handing the images to `f(first_index, values)`.
+    /// `latents(rows)` and handing the images to `f(first_index, values)`. Labels are
+    /// checked before the first run.
     fn stream(
         &self,
         n: usize,
+        labels: Option<&[i64]>,
         mut latents: impl FnMut(usize) -> Vec<f32>,
         mut f: impl FnMut(usize, &[f32]) -> Result<(), Error>,
     ) -> Result<(), Error> {
         if n == 0 {
             return Err(Error::BadInput("n must be at least 1".into()));
         }
+        if let Some(l) = labels {
+            if l.len() != n {
+                return Err(Error::BadInput(format!("{} labels for {n} images", l.len())));
+            }
+            self.check_labels(l)?;
+        }
+        let classes = self.info.num_classes.map(|c| c as i64);
         let mut done = 0;
         while done < n {
             let rows = self.batch.min(n - done);
-            f(done, &self.run(&latents(rows))?)?;
+            let cycled: Option<Vec<i64>> = match (labels, classes) {
+                (Some(_), _) | (None, None) => None,
+                (None, Some(c)) => Some((done..done + rows).map(|i| i as i64 % c).collect()),
+            };
+            let batch_labels = labels.map(|l| &l[done..done + rows]).or(cycled.as_deref());
+            f(done, &self.run(&latents(rows), batch_labels)?)?;
             done += rows;
         }
         Ok(())

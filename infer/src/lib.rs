@@ -25,8 +25,13 @@
 
 pub mod contract;
 mod generator;
+pub mod gif;
 pub mod grid;
 pub mod npy;
+pub mod progress;
+pub mod request;
+#[cfg(feature = "serve")]
+pub mod serve;
 #[cfg(feature = "ort")]
 pub mod ort_backend;
 #[cfg(feature = "tract")]
@@ -35,6 +40,7 @@ pub mod tract_backend;
 pub use contract::ModelInfo;
 pub use dcgan::latent::{SplitMix64, latents};
 pub use generator::{DEFAULT_BATCH, Generator, Images};
+pub use request::{Digits, Plan};
 
 /// Which runtime executes the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -83,11 +89,30 @@ pub enum Error {
     /// The runtime failed while running.
     #[error("{0}")]
     Runtime(String),
+    /// The caller's callback stopped a streamed run.
+    #[error("stopped before the last batch")]
+    Cancelled,
+}
+
+/// Options of ONNX Runtime's CUDA provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CudaOptions {
+    /// Let cuDNN and cuBLAS use TF32 (10-bit mantissa) matrix products: faster, but
+    /// about 1e-3 from float32. ONNX Runtime turns it on by default; this library keeps
+    /// it off unless asked (`infer --tf32`), so that output agrees with the trainer's to
+    /// 1e-5 (DESIGN.md §2).
+    pub tf32: bool,
 }
 
 impl Error {
-    /// True for errors caused by what the caller passed (exit status 2 in the CLI).
+    /// True for errors caused by what the caller passed (exit status 2 in the CLI, a 4xx
+    /// in `serve`); false for a runtime's failure (exit 1, a 500).
     pub fn is_bad_input(&self) -> bool {
-        !matches!(self, Error::Runtime(_))
+        !matches!(self, Error::Runtime(_) | Error::Cancelled)
+    }
+
+    /// The process exit status for this error (README, "Exit codes").
+    pub fn exit_code(&self) -> u8 {
+        if self.is_bad_input() { dcgan::cli::EXIT_INPUT } else { dcgan::cli::EXIT_FAULT }
     }
 }

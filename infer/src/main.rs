@@ -2,27 +2,34 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Parser;
-use indicatif::{ProgressBar, ProgressStyle};
+use dcgan::cli;
 use infer::npy::RawWriter;
-use infer::{Backend, Device, Generator, grid};
+use infer::progress::Progress;
+use infer::{Backend, Device, Digits, Generator, Plan, grid};
 
 /// Generate MNIST digits with the exported ONNX generator, on tract (pure Rust, CPU) or
 /// ONNX Runtime (CPU or CUDA).
 ///
-/// Latents come from SplitMix64 seeded with --seed (see the README, "Latents"), so a seed gives the
-/// same digits with either backend. Without --seed a seed is picked and printed.
+/// Latents come from SplitMix64 seeded with --seed (see the README, "Latents"), so a seed
+/// gives the same digits with either backend. Without --seed a seed is picked and
+/// printed. With a conditional model (one with a `label` input), --digit, --digits ask
+/// for digits; without them image i is digit i mod 10.
+///
+/// Exit status: 0 ok, 2 a bad flag or file, 1 a runtime failure, 130/143 on a signal.
 #[derive(Debug, Parser)]
-#[command(version, max_term_width = 100)]
+#[command(version, max_term_width = 100, allow_negative_numbers = true)]
 struct Cli {
     /// The generator ONNX file.
     #[arg(long, value_name = "FILE", default_value = "models/gen.onnx")]
     onnx: PathBuf,
-    /// Number of images.
-    #[arg(short = 'n', long = "count", default_value_t = 25)]
+    /// Number of images (with --digits all: per row).
+    #[arg(short = 'n', long = "count", default_value_t = 25, value_parser = cli::at_least_one)]
     n: usize,
     /// Runtime: tract (pure Rust) or ort (ONNX Runtime).
     #[arg(long, value_enum, default_value = "tract")]
@@ -30,42 +37,82 @@ struct Cli {
     /// cpu, cuda or cuda:N (CUDA runs ONNX Runtime with onnxruntime-gpu; it never falls back to the CPU).
     #[arg(long, default_value = "cpu")]
     device: String,
-    /// Seed of the latents [default: picked from the clock and printed].
+    /// Let ONNX Runtime's CUDA provider use TF32 matrix products (faster, ~1e-3 from
+    /// float32); off by default so that CUDA output agrees with the trainer to 1e-5.
     #[arg(long)]
+    tf32: bool,
+    /// Seed of the latents, 0 ≤ S < 2^64 [default: picked from the clock and printed].
+    #[arg(long, value_parser = cli::seed)]
     seed: Option<u64>,
-    /// Caller-given latents: a float32 .npy of shape [n, 100] (overrides --seed and -n).
-    #[arg(long, value_name = "FILE.npy")]
+    /// Caller-given latents: a float32 .npy of shape [n, 100] (C or Fortran order).
+    #[arg(long, value_name = "FILE.npy", conflicts_with_all = ["seed", "n", "interpolate"])]
     z: Option<PathBuf>,
-    /// The grid PNG [default: samples.png, unless --each or --raw is given].
+    /// Conditional models: every image this digit.
+    #[arg(long, value_name = "D", allow_negative_numbers = true, conflicts_with = "digits")]
+    digit: Option<i64>,
+    /// Conditional models: `all` (a 0–9 grid, row r = digit r, -n per row) or a list such as 3,1,4.
+    #[arg(long, value_name = "all|LIST")]
+    digits: Option<Digits>,
+    /// The grid PNG [default: samples.png, unless --each, --raw or --gif is given].
     #[arg(long, value_name = "FILE.png")]
     out: Option<PathBuf>,
-    /// Columns of the grid [default: near-square].
-    #[arg(long, value_name = "C")]
+    /// Columns of the grid [default: near-square; with --digits all, -n].
+    #[arg(long, value_name = "C", value_parser = cli::at_least_one)]
     cols: Option<usize>,
-    /// Pixel scale of each digit (28·K pixels).
-    #[arg(long, value_name = "K", default_value_t = 1)]
-    scale: u32,
+    /// Pixel scale of each digit (28·K pixels), 1–64.
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = cli::between(1, infer::request::MAX_SCALE as usize))]
+    scale: usize,
     /// Also write each image as DIR/NNNNNN.png.
     #[arg(long, value_name = "DIR")]
     each: Option<PathBuf>,
     /// Also write all images as a float32 .npy of shape [n,1,28,28] in [-1,1].
     #[arg(long, value_name = "FILE.npy")]
     raw: Option<PathBuf>,
-    /// Latent rows per model run.
-    #[arg(long, value_name = "B", default_value_t = infer::DEFAULT_BATCH)]
+    /// Walk the latent space from seed A to seed B (spherical interpolation, row by row)
+    /// and write the frames as a looping GIF (--gif).
+    #[arg(long, value_name = "A,B", value_delimiter = ',', num_args = 2, value_parser = cli::seed, requires = "gif")]
+    interpolate: Option<Vec<u64>>,
+    /// Frames of the --interpolate walk, 2–1000.
+    #[arg(long, value_name = "K", default_value_t = 24, value_parser = cli::between(2, 1000))]
+    frames: usize,
+    /// The GIF of --interpolate.
+    #[arg(long, value_name = "FILE.gif", requires = "interpolate")]
+    gif: Option<PathBuf>,
+    /// Latent rows per model run, 1–65536.
+    #[arg(long, value_name = "B", default_value_t = infer::DEFAULT_BATCH, value_parser = cli::between(1, 65536))]
     batch_size: usize,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(&cli) {
+    let stop = Arc::new(AtomicUsize::new(0));
+    let armed = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // First signal: stop after the current batch and clean up; second: exit at once.
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&armed))
+            .and(signal_hook::flag::register(signal, Arc::clone(&armed)))
+            .and(signal_hook::flag::register_usize(signal, Arc::clone(&stop), signal as usize));
+    }
+    match run(&cli, &stop) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("infer: {e:#}");
-            let bad_input = e.downcast_ref::<infer::Error>().is_none_or(infer::Error::is_bad_input);
-            ExitCode::from(if bad_input { 2 } else { 1 })
+            let code = match e.downcast_ref::<infer::Error>() {
+                Some(e) => e.exit_code(),
+                None => e.downcast_ref::<Interrupted>().map_or(cli::EXIT_FAULT, |i| 128 + i.0 as u8),
+            };
+            ExitCode::from(code)
         }
     }
+}
+
+/// A signal stopped the run.
+#[derive(Debug, thiserror::Error)]
+#[error("stopped by signal {0}")]
+struct Interrupted(usize);
+
+fn bad(text: String) -> anyhow::Error {
+    infer::Error::BadInput(text).into()
 }
 
 fn parse_device(s: &str) -> Result<Device> {
@@ -74,12 +121,12 @@ fn parse_device(s: &str) -> Result<Device> {
         "cuda" => Ok(Device::Cuda(0)),
         _ => match s.strip_prefix("cuda:").and_then(|i| i.parse().ok()) {
             Some(i) => Ok(Device::Cuda(i)),
-            None => Err(infer::Error::BadInput(format!("--device {s}: expected cpu, cuda or cuda:N")).into()),
+            None => Err(bad(format!("--device {s}: expected cpu, cuda or cuda:N"))),
         },
     }
 }
 
-fn run(cli: &Cli) -> Result<()> {
+fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
     let started = Instant::now();
     let device = parse_device(&cli.device)?;
     // --device cuda means ONNX Runtime's CUDA provider; tract is CPU-only.
@@ -88,10 +135,18 @@ fn run(cli: &Cli) -> Result<()> {
     } else {
         cli.backend
     };
-    if cli.scale == 0 || cli.scale > 64 {
-        return Err(infer::Error::BadInput("--scale must be between 1 and 64".into()).into());
+    let digits = cli.digit.map(Digits::One).or_else(|| cli.digits.clone());
+    let z = cli.z.as_deref().map(|p| infer::npy::read_latents(p, dcgan::arch::LATENT_DIM)).transpose()?;
+    let n = z.as_ref().map_or(cli.n, |z| z.len() / dcgan::arch::LATENT_DIM);
+    let plan = Plan::new(n, digits.as_ref(), cli.cols, cli.scale as u32)?;
+    let grid_out = cli.out.clone().or_else(|| {
+        (cli.each.is_none() && cli.raw.is_none() && cli.gif.is_none()).then(|| "samples.png".into())
+    });
+    for path in [grid_out.as_deref(), cli.raw.as_deref(), cli.gif.as_deref()].into_iter().flatten() {
+        check_writable(path)?;
     }
-    let g = Generator::from_path(&cli.onnx, backend, device)
+
+    let g = Generator::from_path_with(&cli.onnx, backend, device, infer::CudaOptions { tf32: cli.tf32 })
         .map_err(|e| match e {
             // An I/O error already names the file.
             infer::Error::Io { .. } => anyhow::Error::from(e),
@@ -99,62 +154,60 @@ fn run(cli: &Cli) -> Result<()> {
         })?
         .with_batch_size(cli.batch_size);
     if g.info().assumed_defaults {
-        eprintln!(
-            "note: {} has no latent metadata; assuming z ~ uniform(-1,1) and images in [-1,1]",
-            cli.onnx.display()
-        );
+        eprintln!("note: {} has no latent metadata; assuming z ~ uniform(-1,1) and images in [-1,1]", cli.onnx.display());
     }
-    let grid_out = cli.out.clone().or_else(|| (cli.each.is_none() && cli.raw.is_none()).then(|| "samples.png".into()));
-    check_writable(grid_out.as_deref())?;
-    check_writable(cli.raw.as_deref())?;
+    if let Some(labels) = &plan.labels {
+        g.check_labels(labels).with_context(|| format!("--digit/--digits with {}", cli.onnx.display()))?;
+    }
+    let seed = cli.seed.unwrap_or_else(clock_seed);
+    if let (Some(ab), Some(gif)) = (&cli.interpolate, &cli.gif) {
+        return walk(&g, &plan, (ab[0], ab[1]), cli.frames, gif, started);
+    }
     if let Some(dir) = &cli.each {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating --each folder {}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| bad(format!("creating --each folder {}: {e}", dir.display())))?;
     }
 
-    let (seed, z) = match &cli.z {
-        Some(path) => (None, Some(infer::npy::read_latents(path, g.info().latent_dim)?)),
-        None => (Some(cli.seed.unwrap_or_else(clock_seed)), None),
-    };
-    let n = z.as_ref().map_or(cli.n, |z| z.len() / g.info().latent_dim);
-    if n == 0 {
-        return Err(infer::Error::BadInput("-n must be at least 1".into()).into());
-    }
-
-    let bar = progress(n);
-    let mut raw = cli.raw.as_deref().map(|p| RawWriter::create(p, n)).transpose()?;
-    let mut kept = Vec::new();
-    let result = (|| -> Result<()> {
-        let mut sink = |first: usize, batch: &[f32]| -> Result<(), infer::Error> {
-            if let Some(w) = raw.as_mut() {
-                w.push(batch)?;
-            }
-            let images = infer::Images::new(batch.to_vec());
-            if let Some(dir) = &cli.each {
-                for i in 0..images.n {
-                    let path = dir.join(format!("{:06}.png", first + i));
-                    grid::save_png(&path, &images.gray(i, cli.scale))
-                        .map_err(|cause| infer::Error::Io { path, cause })?;
-                }
-            }
-            if grid_out.is_some() {
-                kept.extend_from_slice(batch);
-            }
-            bar.inc(images.n as u64);
-            Ok(())
-        };
-        match (&z, seed) {
-            (Some(z), _) => g.for_each_batch_from_z(z, &mut sink)?,
-            (_, Some(seed)) => g.for_each_batch(seed, n, &mut sink)?,
-            (None, None) => unreachable!("either --z or a seed"),
+    let bar = Progress::new(plan.count as u64, "images", plan.count < 5000);
+    let mut raw = cli.raw.as_deref().map(|p| RawWriter::create(p, plan.count)).transpose()?;
+    let (mut kept, mut done) = (Vec::new(), 0usize);
+    let mut sink = |first: usize, batch: &[f32]| -> Result<(), infer::Error> {
+        if let Some(w) = raw.as_mut() {
+            w.push(batch)?;
         }
-        Ok(())
-    })();
-    bar.finish_and_clear();
+        let images = infer::Images::new(batch.to_vec());
+        if let Some(dir) = &cli.each {
+            for i in 0..images.n {
+                let path = dir.join(format!("{:06}.png", first + i));
+                grid::save_png(&path, &images.gray(i, plan.scale)).map_err(|cause| infer::Error::Io { path, cause })?;
+            }
+        }
+        if grid_out.is_some() {
+            kept.extend_from_slice(batch);
+        }
+        done = first + images.n;
+        bar.set(done as u64);
+        match stop.load(Ordering::SeqCst) {
+            0 => Ok(()),
+            _ => Err(infer::Error::Cancelled),
+        }
+    };
+    let labels = plan.labels.as_deref();
+    let result = match &z {
+        Some(z) => g.for_each_batch_from_z(z, labels, &mut sink),
+        None => g.for_each_batch(seed, plan.count, labels, &mut sink),
+    };
+    bar.finish();
     if let Err(e) = result {
         if let Some(w) = raw {
             w.abandon();
         }
-        return Err(e);
+        let signal = stop.load(Ordering::SeqCst);
+        if signal != 0 {
+            let each = cli.each.as_ref().map_or(String::new(), |d| format!("; {} holds the {done} PNGs written", d.display()));
+            eprintln!("infer: interrupted after {done} of {} images; no grid or .npy was written{each}", plan.count);
+            return Err(Interrupted(signal).into());
+        }
+        return Err(e.into());
     }
     if let Some(w) = raw {
         w.finish()?;
@@ -162,31 +215,55 @@ fn run(cli: &Cli) -> Result<()> {
     let mut wrote = Vec::new();
     if let Some(path) = &grid_out {
         let images = infer::Images::new(kept);
-        let cols = cli.cols.unwrap_or_else(|| grid::near_square_cols(n));
-        grid::save_png(path, &images.grid(cols, cli.scale)).with_context(|| format!("writing {}", path.display()))?;
+        grid::save_png(path, &images.grid(plan.cols, plan.scale)).with_context(|| format!("writing {}", path.display()))?;
         wrote.push(path.display().to_string());
     }
     if let Some(dir) = &cli.each {
-        wrote.push(format!("{}/ ({n} PNGs)", dir.display()));
+        wrote.push(format!("{}/ ({} PNGs)", dir.display(), plan.count));
     }
     if let Some(p) = &cli.raw {
         wrote.push(p.display().to_string());
     }
-    let device_name = match device {
+    let source = match &cli.z {
+        Some(p) => format!("latents from {}", p.display()),
+        None => format!("seed {seed}"),
+    };
+    report(&g, &wrote.join(", "), plan.count, &source, started);
+    Ok(())
+}
+
+/// `--interpolate A,B --frames K --gif FILE`: K grids on the arc from seed A's latents to
+/// seed B's, as a looping GIF.
+fn walk(g: &Generator, plan: &Plan, (a, b): (u64, u64), frames: usize, gif: &Path, started: Instant) -> Result<()> {
+    let dim = g.info().latent_dim;
+    let (za, zb) = (infer::SplitMix64::new(a).latents(plan.count, dim), infer::SplitMix64::new(b).latents(plan.count, dim));
+    let mut images = Vec::with_capacity(frames);
+    for k in 0..frames {
+        let t = k as f32 / (frames - 1) as f32;
+        let z = dcgan::latent::slerp(&za, &zb, t, dim);
+        let mut data = Vec::with_capacity(plan.count * dcgan::arch::IMAGE_PIXELS);
+        g.for_each_batch_from_z(&z, plan.labels.as_deref(), |_, batch| {
+            data.extend_from_slice(batch);
+            Ok(())
+        })?;
+        images.push(infer::Images::new(data).grid(plan.cols, plan.scale));
+    }
+    let bytes = infer::gif::encode(images, 1000 / 12).context("encoding the GIF")?;
+    dcgan::run::write_atomic(gif, &bytes).with_context(|| format!("writing {}", gif.display()))?;
+    report(g, &format!("{} ({frames} frames)", gif.display()), plan.count, &format!("seeds {a} → {b}"), started);
+    Ok(())
+}
+
+fn report(g: &Generator, wrote: &str, n: usize, source: &str, started: Instant) {
+    let device = match g.device() {
         Device::Cpu => "cpu".to_string(),
         Device::Cuda(i) => format!("cuda:{i}"),
     };
-    let seed_text = seed.map_or_else(
-        || format!("latents from {}", cli.z.as_deref().unwrap_or(Path::new("?")).display()),
-        |s| format!("seed {s}"),
-    );
     println!(
-        "wrote {} — {n} images, {:?} on {device_name}, {seed_text}, {:.0} ms",
-        wrote.join(", "),
+        "wrote {wrote} — {n} images, {:?} on {device}, {source}, {:.0} ms",
         g.backend(),
         started.elapsed().as_secs_f64() * 1e3
     );
-    Ok(())
 }
 
 /// Whether --backend was typed (so that `--device cuda` alone can pick ort).
@@ -195,28 +272,18 @@ fn backend_given() -> bool {
 }
 
 /// Fail before any work if `path`'s folder does not exist or cannot be written.
-fn check_writable(path: Option<&Path>) -> Result<()> {
-    let Some(path) = path else { return Ok(()) };
+fn check_writable(path: &Path) -> Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let probe = dir.join(format!(".infer-write-test-{}", std::process::id()));
-    std::fs::write(&probe, b"")
-        .map(|_| {
+    match std::fs::write(&probe, b"") {
+        Ok(()) => {
             let _ = std::fs::remove_file(&probe);
-        })
-        .map_err(|e| infer::Error::BadInput(format!("cannot write {}: {e}", path.display())).into())
+            Ok(())
+        }
+        Err(e) => bail!(infer::Error::BadInput(format!("cannot write {}: {e}", path.display()))),
+    }
 }
 
 fn clock_seed() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64) % 1_000_000
-}
-
-fn progress(n: usize) -> ProgressBar {
-    if n < 5000 || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(n as u64);
-    if let Ok(style) = ProgressStyle::with_template("[{bar:30}] {pos}/{len} images  {per_sec}  eta {eta}") {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }

@@ -12,12 +12,14 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |cause| Error::Io { path: path.into(), cause }
 }
 
-/// Read a float32 array of shape [n, dim] (or a flat one of n·dim values).
+/// Read a float32 array of shape [n, dim] (or a flat one of n·dim values), in C or
+/// Fortran order (a Fortran-order file is transposed into rows).
 pub fn read_latents(path: &Path, dim: usize) -> Result<Vec<f32>, Error> {
     let file = File::open(path).map_err(io(path))?;
     let npy = npyz::NpyFile::new(BufReader::new(file))
         .map_err(|e| Error::BadInput(format!("{}: not a .npy file ({e})", path.display())))?;
     let shape = npy.shape().to_vec();
+    let fortran = npy.order() == npyz::Order::Fortran;
     let ok = match shape.as_slice() {
         [_, d] => *d as usize == dim,
         [len] => (*len as usize).is_multiple_of(dim),
@@ -26,7 +28,26 @@ pub fn read_latents(path: &Path, dim: usize) -> Result<Vec<f32>, Error> {
     if !ok || shape.iter().product::<u64>() == 0 {
         return Err(Error::BadInput(format!("{}: shape {shape:?}, expected [n, {dim}] float32", path.display())));
     }
-    npy.into_vec::<f32>().map_err(|e| Error::BadInput(format!("{}: expected float32 values ({e})", path.display())))
+    // A header may declare any size: believe it only as far as the file's bytes go.
+    let bytes = std::fs::metadata(path).map_err(io(path))?.len();
+    let declared = shape.iter().try_fold(4u64, |acc, &d| acc.checked_mul(d));
+    if declared.is_none_or(|d| d > bytes) {
+        return Err(Error::BadInput(format!(
+            "{}: its header declares shape {shape:?} but the file has only {bytes} bytes",
+            path.display()
+        )));
+    }
+    let values =
+        npy.into_vec::<f32>().map_err(|e| Error::BadInput(format!("{}: expected float32 values ({e})", path.display())))?;
+    if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
+        return Err(Error::BadInput(format!("{}: holds a non-finite latent ({bad})", path.display())));
+    }
+    if !fortran || shape.len() != 2 {
+        return Ok(values);
+    }
+    // Column-major [n, dim]: value (i, j) sits at j·n + i.
+    let n = shape[0] as usize;
+    Ok((0..n * dim).map(|k| values[(k % dim) * n + k / dim]).collect())
 }
 
 /// Streams images into a float32 `.npy` of shape [n,1,28,28], written to a temporary

@@ -7,7 +7,7 @@ use ort::environment::Environment;
 use ort::session::Session;
 use ort::value::Tensor;
 
-use crate::{Device, Error};
+use crate::{CudaOptions, Device, Error};
 
 /// The library the setup script installed (`.cargo/config.toml` points here at build time).
 const SETUP_DYLIB: Option<&str> = option_env!("DCGAN_SETUP_ORT_DYLIB");
@@ -49,6 +49,35 @@ pub struct OrtModel {
     output: String,
 }
 
+
+/// What to do for CUDA: install onnxruntime-gpu (`scripts/setup.sh --gpu`), and make
+/// the CUDA and cuDNN libraries of its nvidia-* wheels (`site-packages/nvidia/*/lib`,
+/// beside `onnxruntime/`) visible to the dynamic loader, which reads LD_LIBRARY_PATH
+/// only when a process starts: the exact value is given when those folders exist.
+pub fn cuda_hint() -> String {
+    let site = dylib_path().ok().and_then(|p| p.canonicalize().ok()).and_then(|p| {
+        // …/site-packages/onnxruntime/capi/libonnxruntime.so → …/site-packages
+        p.ancestors().nth(3).map(std::path::Path::to_path_buf)
+    });
+    let libs: Vec<String> = site
+        .and_then(|s| std::fs::read_dir(s.join("nvidia")).ok())
+        .map(|entries| {
+            let mut dirs: Vec<String> = entries
+                .filter_map(|e| e.ok().map(|e| e.path().join("lib")))
+                .filter(|p| p.is_dir())
+                .map(|p| p.display().to_string())
+                .collect();
+            dirs.sort();
+            dirs
+        })
+        .unwrap_or_default();
+    if libs.is_empty() {
+        "install onnxruntime-gpu==1.31.1 (scripts/setup.sh --gpu) and point ORT_DYLIB_PATH at its libonnxruntime.so".into()
+    } else {
+        format!("run with LD_LIBRARY_PATH={} (the CUDA and cuDNN libraries of the nvidia-* wheels beside ONNX Runtime)", libs.join(":"))
+    }
+}
+
 fn runtime(e: impl std::fmt::Display) -> Error {
     Error::Runtime(format!("onnxruntime: {e}"))
 }
@@ -57,13 +86,29 @@ impl OrtModel {
     /// A session for ONNX bytes on `device`. CUDA is registered with `error_on_failure`:
     /// when it cannot be had, this fails rather than falling back to the CPU.
     pub fn from_bytes(bytes: &[u8], device: Device, input: &str, output: &str) -> Result<Self, Error> {
+        Self::with_cuda_options(bytes, device, CudaOptions::default(), input, output)
+    }
+
+    /// [`OrtModel::from_bytes`] with explicit CUDA options.
+    pub fn with_cuda_options(
+        bytes: &[u8],
+        device: Device,
+        options: CudaOptions,
+        input: &str,
+        output: &str,
+    ) -> Result<Self, Error> {
         let env = environment()?;
         let mut builder = Session::builder(env).map_err(runtime)?;
         if let Device::Cuda(id) = device {
-            let cuda = ort::ep::CUDA::default().with_device_id(id as i32).build().error_on_failure();
+            let cuda = ort::ep::CUDA::default()
+                .with_device_id(id as i32)
+                .with_tf32(options.tf32)
+                .build()
+                .error_on_failure();
             builder = builder.with_execution_providers([cuda]).map_err(|e| {
                 Error::Cuda(format!(
-                    "ONNX Runtime's CUDA provider is not available ({e}); install onnxruntime-gpu and point ORT_DYLIB_PATH at its library, or use --device cpu"
+                    "ONNX Runtime's CUDA provider is not available ({e}); {}, or use --device cpu",
+                    cuda_hint()
                 ))
             })?;
         }
@@ -73,12 +118,21 @@ impl OrtModel {
         Ok(Self { session: Mutex::new(session), input: input.into(), output: output.into() })
     }
 
-    /// Run on `input` of shape `shape` (batch first); returns the output's values.
-    pub fn run(&self, input: &[f32], shape: &[usize]) -> Result<Vec<f32>, Error> {
+    /// Run on `input` of shape `shape` (batch first) and, for a conditional generator,
+    /// one label per row; returns the output's values and shape.
+    pub fn run(&self, input: &[f32], shape: &[usize], labels: Option<&[i64]>) -> Result<(Vec<f32>, Vec<usize>), Error> {
         let x = Tensor::from_array((shape.to_vec(), input.to_vec())).map_err(runtime)?;
         let mut session = self.session.lock().map_err(|_| runtime("a thread panicked while running this session"))?;
-        let outputs = session.run(ort::inputs![self.input.as_str() => x]).map_err(runtime)?;
-        let (_, data) = outputs[self.output.as_str()].try_extract_tensor::<f32>().map_err(runtime)?;
-        Ok(data.to_vec())
+        let outputs = match labels {
+            None => session.run(ort::inputs![self.input.as_str() => x]),
+            Some(l) => {
+                let l = Tensor::from_array((vec![l.len()], l.to_vec())).map_err(runtime)?;
+                session.run(ort::inputs![self.input.as_str() => x, crate::contract::LABEL => l])
+            }
+        }
+        .map_err(runtime)?;
+        let (out_shape, data) = outputs[self.output.as_str()].try_extract_tensor::<f32>().map_err(runtime)?;
+        let out_shape = out_shape.iter().map(|&d| usize::try_from(d).unwrap_or(0)).collect();
+        Ok((data.to_vec(), out_shape))
     }
 }

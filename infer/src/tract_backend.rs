@@ -14,8 +14,9 @@ use crate::Error;
 /// chunks of this many rows, each with a plan optimised for its exact size.
 pub const CHUNK: usize = 16;
 
-/// An ONNX model with one input and one output, run by tract with plans optimised per
-/// batch size (built on first use and cached).
+/// An ONNX model with a batch-first float input (and, for a conditional generator, an
+/// int64 `label` [N] second input) and one output, run by tract with plans optimised
+/// per batch size (built on first use and cached).
 ///
 /// Running takes `&self`: a `TractModel` is `Send + Sync` and can be shared between
 /// threads; runs proceed in parallel.
@@ -56,16 +57,17 @@ impl TractModel {
         Ok(Self { model, plans: Mutex::new(HashMap::new()) })
     }
 
-    /// The plan for inputs of exactly `shape`.
-    fn plan(&self, shape: &[usize]) -> Result<Arc<TypedRunnableModel>, Error> {
+    /// The plan for inputs of exactly `shape` (and labels [shape[0]] when `labelled`).
+    fn plan(&self, shape: &[usize], labelled: bool) -> Result<Arc<TypedRunnableModel>, Error> {
         let mut plans = self.plans.lock().map_err(|_| runtime("a thread panicked while optimising"))?;
         if let Some(plan) = plans.get(&shape[0]) {
             return Ok(Arc::clone(plan));
         }
-        let plan = self
-            .model
-            .clone()
-            .with_input_fact(0, f32::fact(shape).into())
+        let mut model = self.model.clone().with_input_fact(0, f32::fact(shape).into());
+        if labelled {
+            model = model.and_then(|m| m.with_input_fact(1, i64::fact([shape[0]]).into()));
+        }
+        let plan = model
             .and_then(|m| m.into_optimized())
             .and_then(|m| m.into_runnable())
             .map_err(|e| runtime(format!("{e:#}")))?;
@@ -73,19 +75,28 @@ impl TractModel {
         Ok(plan)
     }
 
-    /// Run on `input` of shape `shape` (batch first), in chunks of [`CHUNK`] rows;
-    /// returns the output's values.
-    pub fn run(&self, input: &[f32], shape: &[usize]) -> Result<Vec<f32>, Error> {
+    /// Run on `input` of shape `shape` (batch first) and, for a conditional generator,
+    /// one label per row, in chunks of [`CHUNK`] rows; returns the output's values and
+    /// its shape with the batch summed over the chunks.
+    pub fn run(&self, input: &[f32], shape: &[usize], labels: Option<&[i64]>) -> Result<(Vec<f32>, Vec<usize>), Error> {
         let per_row: usize = shape[1..].iter().product();
-        let mut out = Vec::new();
-        for chunk in input.chunks(CHUNK * per_row) {
+        let (mut out, mut out_shape) = (Vec::new(), Vec::new());
+        for (i, chunk) in input.chunks(CHUNK * per_row).enumerate() {
             let mut chunk_shape = shape.to_vec();
             chunk_shape[0] = chunk.len() / per_row;
-            let x = Tensor::from_shape(&chunk_shape, chunk).map_err(runtime)?;
-            let result = self.plan(&chunk_shape)?.run(tvec!(x.into_tvalue())).map_err(runtime)?;
+            let mut inputs = tvec!(Tensor::from_shape(&chunk_shape, chunk).map_err(runtime)?.into_tvalue());
+            if let Some(labels) = labels {
+                let rows = &labels[i * CHUNK..i * CHUNK + chunk_shape[0]];
+                inputs.push(Tensor::from_shape(&[rows.len()], rows).map_err(runtime)?.into_tvalue());
+            }
+            let result = self.plan(&chunk_shape, labels.is_some())?.run(inputs).map_err(runtime)?;
             let view = result[0].to_plain_array_view::<f32>().map_err(runtime)?;
+            match out_shape.first_mut() {
+                None => out_shape = view.shape().to_vec(),
+                Some(n) => *n += view.shape().first().copied().unwrap_or(0),
+            }
             out.extend(view.iter().copied());
         }
-        Ok(out)
+        Ok((out, out_shape))
     }
 }

@@ -25,6 +25,9 @@ pub fn random_net(arch: &'static Arch, seed: i64) -> Net {
                 r * 0.2
             } else if name.starts_with("bn") && name.ends_with(".weight") {
                 r * 0.2 + 1.0
+            } else if name == dcgan::arch::LABEL_TABLE {
+                // Large enough that a wrong label (or none) shows in every output.
+                r * 0.5
             } else {
                 continue;
             };
@@ -41,11 +44,19 @@ pub fn random_generator(seed: i64) -> (Net, TensorMap) {
     (g, host)
 }
 
-/// The trainer's eval-mode output for input values of shape `shape`, in float32 on the CPU.
-pub fn tch_eval(net: &Net, input: &[f32], shape: &[usize]) -> Vec<f32> {
+/// The trainer's eval-mode output for input values of shape `shape` (and labels for a
+/// conditional net), in float32 on the CPU.
+pub fn tch_eval(net: &Net, input: &[f32], shape: &[usize], labels: Option<&[i64]>) -> Vec<f32> {
     let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
     let x = Tensor::from_slice(input).view(dims.as_slice());
-    train::model::to_host(&net.eval(&x)).data
+    let labels = labels.map(Tensor::from_slice);
+    train::model::to_host(&net.eval(&x, labels.as_ref())).data
+}
+
+/// `n` labels in 0–9 from a SplitMix64 stream.
+pub fn labels(n: usize, seed: u64) -> Vec<i64> {
+    let mut rng = dcgan::SplitMix64::new(seed);
+    (0..n).map(|_| rng.below(10) as i64).collect()
 }
 
 /// Print a measured difference beside its tolerance and check it.
@@ -68,7 +79,7 @@ pub fn fake_run(dir: &std::path::Path, seed: i64) {
     let z = SplitMix64::new(1).latents(16, 100);
     let x = SplitMix64::new(2).latents(16, 784);
     let probe = |input: (&str, Vec<f32>, Vec<usize>), output: &str, net: &Net| {
-        let out = tch_eval(net, &input.1, &input.2);
+        let out = tch_eval(net, &input.1, &input.2, None);
         let mut out_shape = vec![16];
         out_shape.extend(net.arch.output());
         TensorMap::from([
@@ -94,6 +105,8 @@ pub fn fake_run(dir: &std::path::Path, seed: i64) {
         latent_dim: 100,
         generator_arch: GENERATOR.digest(),
         discriminator_arch: DISCRIMINATOR.digest(),
+        conditional: None,
+        recipe: None,
         sample_every: 1,
         versions: Default::default(),
     };

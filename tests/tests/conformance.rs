@@ -29,7 +29,7 @@ fn python_onnx_checker_and_onnxruntime_accept_the_export() {
     let (g, host) = random_generator(21);
     let n = 9;
     let z = latents(1, n);
-    let want = tch_eval(&g, &z, &[n, 100]);
+    let want = tch_eval(&g, &z, &[n, 100], None);
     f32_file(&dir.path().join("z.f32"), &z);
     f32_file(&dir.path().join("want.f32"), &want);
     for bn in [Bn::Folded, Bn::Kept] {

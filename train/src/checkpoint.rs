@@ -9,6 +9,7 @@ use tch::Device;
 
 use crate::Error;
 use crate::adam::Adam;
+use crate::ema::Ema;
 use crate::model::Net;
 
 /// Identifies the checkpoint layout.
@@ -35,16 +36,60 @@ pub struct State {
     pub opt_g: Adam,
     /// D's optimiser.
     pub opt_d: Adam,
+    /// The average of G's weights (`--ema`), when the recipe keeps one.
+    pub ema: Option<Ema>,
     /// Counters and RNG.
     pub progress: Progress,
 }
 
-/// Save `state` to `checkpoint.safetensors`, plus the two weight files the exporter reads;
-/// `g` and `d` are the networks' parameters already copied to the host.
-pub fn save(dir: &Path, state: &State, g: &TensorMap, d: &TensorMap, config_digest: &str) -> Result<(), Error> {
+impl State {
+    /// The generator that is sampled, probed and exported: the EMA when there is one.
+    pub fn sampled(&self) -> &Net {
+        self.ema.as_ref().map_or(&self.g, |e| &e.net)
+    }
+}
+
+/// The networks copied to the host once per epoch end.
+pub struct Host {
+    /// G as trained.
+    pub g: TensorMap,
+    /// D.
+    pub d: TensorMap,
+    /// The sampled generator (the EMA's when there is one, else a copy of `g`).
+    pub sampled: TensorMap,
+}
+
+impl Host {
+    /// Copy `state`'s networks to the host.
+    pub fn of(state: &State) -> Self {
+        let g = state.g.to_host();
+        let sampled = state.ema.as_ref().map_or_else(|| g.clone(), |e| e.net.to_host());
+        Self { g, d: state.d.to_host(), sampled }
+    }
+}
+
+/// Metadata of `generator.safetensors`: its epoch, the config digest, and `ema` (the
+/// decay) when the file holds the average.
+pub fn weights_meta(epoch: usize, config_digest: &str, ema: Option<f64>) -> HashMap<String, String> {
+    let mut meta = HashMap::from([
+        ("epoch".to_string(), epoch.to_string()),
+        ("config_digest".to_string(), config_digest.to_string()),
+    ]);
+    if let Some(decay) = ema {
+        meta.insert("ema".to_string(), decay.to_string());
+    }
+    meta
+}
+
+/// Save `state` to `checkpoint.safetensors`, plus the two weight files the exporter reads
+/// (`generator.safetensors` holds the sampled generator).
+pub fn save(dir: &Path, state: &State, host: &Host, config_digest: &str) -> Result<(), Error> {
     let mut all = TensorMap::new();
-    all.extend(g.iter().map(|(k, v)| (format!("g.{k}"), v.clone())));
-    all.extend(d.iter().map(|(k, v)| (format!("d.{k}"), v.clone())));
+    all.extend(host.g.iter().map(|(k, v)| (format!("g.{k}"), v.clone())));
+    all.extend(host.d.iter().map(|(k, v)| (format!("d.{k}"), v.clone())));
+    if let Some(ema) = &state.ema {
+        ema.to_host(&mut all);
+    }
     state.opt_g.to_host(&state.g, "adam_g", &mut all);
     state.opt_d.to_host(&state.d, "adam_d", &mut all);
     let p = state.progress;
@@ -59,12 +104,9 @@ pub fn save(dir: &Path, state: &State, g: &TensorMap, d: &TensorMap, config_dige
     ]);
     // The checkpoint goes last: the weight files never run ahead of a resumable state
     // by more than the epoch being written.
-    let weights_meta = HashMap::from([
-        ("epoch".to_string(), p.epoch.to_string()),
-        ("config_digest".to_string(), config_digest.to_string()),
-    ]);
-    dcgan::tensors::write(&dir.join(run::GENERATOR), g, &weights_meta)?;
-    dcgan::tensors::write(&dir.join(run::DISCRIMINATOR), d, &weights_meta)?;
+    let ema = state.ema.as_ref().map(|e| e.decay);
+    dcgan::tensors::write(&dir.join(run::GENERATOR), &host.sampled, &weights_meta(p.epoch, config_digest, ema))?;
+    dcgan::tensors::write(&dir.join(run::DISCRIMINATOR), &host.d, &weights_meta(p.epoch, config_digest, None))?;
     dcgan::tensors::write(&dir.join(run::CHECKPOINT), &all, &meta)?;
     Ok(())
 }
@@ -94,6 +136,10 @@ pub fn load(dir: &Path, state: &mut State, config_digest: &str, device: Device) 
     dcgan::tensors::check_params(&d, state.d.arch, &path)?;
     state.g = Net::from_host(state.g.arch, &g, device, true);
     state.d = Net::from_host(state.d.arch, &d, device, true);
+    if let Some(decay) = state.ema.as_ref().map(|e| e.decay) {
+        state.ema =
+            Some(Ema::from_saved(&state.g, decay, &all, device).ok_or_else(|| bad("the EMA generator is missing"))?);
+    }
     state
         .opt_g
         .load_host(&state.g, "adam_g", &all, num("adam_g_step")? as i64, device)

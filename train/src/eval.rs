@@ -1,10 +1,37 @@
 //! Sample quality without the internet: a Fréchet distance in the feature space of a
-//! small MNIST classifier (an "FID" for MNIST), class coverage and confidence.
+//! small MNIST classifier (an "FID" for MNIST), class coverage and confidence, and for a
+//! conditional generator the share of samples the classifier reads as the asked digit.
+//!
+//! The MNIST test set is split in two interleaved halves: even indices *choose* (the
+//! best epoch of `train --keep-best`), odd indices *report* (the figures a model card
+//! gives), so that a reported figure was not used to pick what it describes.
 
 use serde::Serialize;
 use tch::{Kind, Tensor};
 
 use crate::classifier::Classifier;
+use crate::data::Images;
+
+/// The MNIST test set's features, whole and in its two halves.
+pub struct Reference {
+    /// All 10000 test images.
+    pub all: Tensor,
+    /// Even indices: used to choose (e.g. the best epoch).
+    pub choose: Tensor,
+    /// Odd indices: used to report.
+    pub report: Tensor,
+}
+
+impl Reference {
+    /// Embed `test` with `classifier` and split it.
+    pub fn new(classifier: &Classifier, test: &Images) -> Self {
+        let (all, _) = classifier.embed(&test.scaled());
+        let n = all.size()[0];
+        let even = Tensor::arange_start_step(0, n, 2, (Kind::Int64, all.device()));
+        let odd = Tensor::arange_start_step(1, n, 2, (Kind::Int64, all.device()));
+        Self { choose: all.index_select(0, &even), report: all.index_select(0, &odd), all }
+    }
+}
 
 /// Quality numbers of one set of images.
 #[derive(Debug, Clone, Serialize)]
@@ -13,14 +40,30 @@ pub struct Quality {
     pub name: String,
     /// Images measured.
     pub count: usize,
-    /// Fréchet distance between their features and the MNIST test set's.
+    /// Fréchet distance between their features and the whole MNIST test set's.
     pub frechet: f64,
+    /// … and the choosing half's.
+    pub frechet_choose: f64,
+    /// … and the reporting half's.
+    pub frechet_report: f64,
     /// Entropy of the predicted-class histogram / ln 10 (1 = all ten digits equally).
     pub coverage: f64,
     /// Mean probability of the top class (how digit-like each image is).
     pub confidence: f64,
     /// Predicted-class histogram, classes 0–9.
     pub histogram: [usize; 10],
+    /// For a conditional generator: how often the classifier reads the asked digit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label_accuracy: Option<LabelAccuracy>,
+}
+
+/// Agreement of the classifier with the labels a conditional generator was given.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabelAccuracy {
+    /// Over all samples.
+    pub overall: f64,
+    /// Per asked digit 0–9.
+    pub per_digit: [f64; 10],
 }
 
 /// Mean [D] and covariance [D,D] of features [N,D], in f64.
@@ -52,13 +95,20 @@ pub fn frechet(a: &Tensor, b: &Tensor) -> f64 {
     (diff + s1.trace() + s2.trace() - cross * 2.0).double_value(&[])
 }
 
-/// Measure `images` (n·784 values in [-1,1]) against the reference features.
-pub fn quality(name: &str, classifier: &Classifier, images: &[f32], reference: &Tensor) -> Quality {
+/// Measure `images` (n·784 values in [-1,1], n ≥ 2) against `reference`; `labels` are
+/// the digits a conditional generator was asked for, one per image.
+pub fn quality(
+    name: &str,
+    classifier: &Classifier,
+    images: &[f32],
+    labels: Option<&[i64]>,
+    reference: &Reference,
+) -> Quality {
     let (features, probs) = classifier.embed(images);
     let count = features.size()[0] as usize;
-    let top = probs.argmax(-1, false);
+    let top = Vec::<i64>::try_from(&probs.argmax(-1, false)).unwrap_or_default();
     let mut histogram = [0usize; 10];
-    for class in Vec::<i64>::try_from(&top).unwrap_or_default() {
+    for &class in &top {
         histogram[class as usize] += 1;
     }
     let entropy: f64 = histogram
@@ -73,11 +123,25 @@ pub fn quality(name: &str, classifier: &Classifier, images: &[f32], reference: &
     Quality {
         name: name.into(),
         count,
-        frechet: frechet(&features, reference),
+        frechet: frechet(&features, &reference.all),
+        frechet_choose: frechet(&features, &reference.choose),
+        frechet_report: frechet(&features, &reference.report),
         coverage: entropy / 10f64.ln(),
         confidence: max.mean(Kind::Float).double_value(&[]),
         histogram,
+        label_accuracy: labels.map(|l| label_accuracy(&top, l)),
     }
+}
+
+fn label_accuracy(predicted: &[i64], asked: &[i64]) -> LabelAccuracy {
+    let (mut hits, mut totals) = ([0usize; 10], [0usize; 10]);
+    for (&p, &a) in predicted.iter().zip(asked) {
+        let a = a.clamp(0, 9) as usize;
+        totals[a] += 1;
+        hits[a] += usize::from(p as usize == a);
+    }
+    let per_digit = std::array::from_fn(|d| hits[d] as f64 / totals[d].max(1) as f64);
+    LabelAccuracy { overall: hits.iter().sum::<usize>() as f64 / asked.len().max(1) as f64, per_digit }
 }
 
 #[cfg(test)]
@@ -92,5 +156,12 @@ mod tests {
         // A mean shift of 1 in every one of 8 dimensions adds 8.
         let shifted = frechet(&a, &(&a + 1.0));
         assert!((shifted - 8.0).abs() < 1e-6, "{shifted}");
+    }
+
+    #[test]
+    fn label_accuracy_counts_per_asked_digit() {
+        let acc = label_accuracy(&[0, 1, 1, 3], &[0, 1, 2, 2]);
+        assert_eq!(acc.overall, 0.5);
+        assert_eq!((acc.per_digit[0], acc.per_digit[1], acc.per_digit[2]), (1.0, 1.0, 0.0));
     }
 }

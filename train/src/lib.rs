@@ -8,9 +8,10 @@
 //! the last one exactly.
 //!
 //! Files read top-down: [`data`] and [`download`] (MNIST), [`model`] (networks from
-//! the shared table), [`adam`] (the optimiser with saveable state), [`options`]
-//! (configuration and resume rules), [`trainer`] (the loop), [`checkpoint`] and
-//! [`artifacts`] (what a run writes).
+//! the shared table), [`adam`] and [`ema`] (the optimiser and the weight average, with
+//! saveable state), [`options`] (configuration, recipes and resume rules), [`trainer`]
+//! (the run) and [`step`] (an epoch), [`checkpoint`], [`artifacts`] and [`plot`] (what a
+//! run writes), [`eval`] and [`evaluate`] (sample quality, `best/`).
 
 pub mod adam;
 pub mod artifacts;
@@ -18,9 +19,13 @@ pub mod checkpoint;
 pub mod classifier;
 pub mod data;
 pub mod download;
+pub mod ema;
 pub mod eval;
+pub mod evaluate;
 pub mod model;
 pub mod options;
+pub mod plot;
+pub mod step;
 pub mod trainer;
 
 use std::path::PathBuf;
@@ -60,11 +65,11 @@ pub enum Error {
         /// What the command line says.
         given: String,
     },
-    /// A loss became NaN or infinite.
+    /// A loss became non-finite or saturated: the run cannot recover.
     #[error(
-        "training diverged: {what} is {value} at epoch {epoch}, step {step}; the last good checkpoint ({checkpoint}) is kept. Try a lower --lr."
+        "training diverged: {what} is {value:.3e} at epoch {epoch}, step {step}; {cause}. Stopped at once; {checkpoint} and kept."
     )]
-    NonFinite {
+    Diverged {
         /// Which quantity.
         what: &'static str,
         /// Its value.
@@ -75,6 +80,8 @@ pub enum Error {
         step: i64,
         /// Which checkpoint is left.
         checkpoint: String,
+        /// The likely cause, with what to try.
+        cause: String,
     },
     /// SIGINT or SIGTERM arrived; the run stopped after the current step.
     #[error("stopped by {name} during epoch {epoch}; {checkpoint}; `--resume` will redo epoch {epoch} from there")]
@@ -102,13 +109,31 @@ pub enum Error {
 }
 
 impl Error {
-    /// Process exit status: 2 for bad input, 128+signal for an interruption, 1 otherwise.
-    pub fn exit_code(&self) -> i32 {
+    /// Process exit status (README, "Exit codes"): 2 for the caller's input (a diverged
+    /// run included: its flags made it diverge), 128+signal for an interruption, 1 for a
+    /// fault of ours or the system's.
+    pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Data(_) | Error::BadInput(_) | Error::ResumeMismatch { .. } | Error::Tensors(_) => 2,
-            Error::Interrupted { signal, .. } => 128 + signal,
-            _ => 1,
+            Error::Data(_)
+            | Error::BadInput(_)
+            | Error::ResumeMismatch { .. }
+            | Error::Tensors(_)
+            | Error::Diverged { .. } => dcgan::cli::EXIT_INPUT,
+            Error::Download(DownloadError::Checksum { .. } | DownloadError::Http { .. }) => dcgan::cli::EXIT_INPUT,
+            Error::Interrupted { signal, .. } => (128 + signal) as u8,
+            Error::Download(DownloadError::Io { .. }) | Error::Torch(_) | Error::Io { .. } => dcgan::cli::EXIT_FAULT,
         }
+    }
+}
+
+/// The error for `signal` (SIGINT or SIGTERM) arriving during `epoch`.
+pub(crate) fn interrupted(signal: usize, epoch: usize) -> Error {
+    let name = if signal == signal_hook::consts::SIGINT as usize { "SIGINT" } else { "SIGTERM" };
+    Error::Interrupted {
+        signal: signal as i32,
+        name,
+        epoch,
+        checkpoint: trainer::last_checkpoint(epoch.saturating_sub(1)),
     }
 }
 

@@ -3,23 +3,25 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser};
-use dcgan::config::Hyper;
-use train::{Dataset, Options};
+use dcgan::cli;
+use dcgan::config::{DHead, Hyper, Loss, Recipe};
+use train::{Dataset, Options, options};
 
 /// Train the tutorial's MNIST DCGAN (with its two bugs fixed) on CUDA or the CPU.
 ///
 /// A run folder (--out) gets config.json, generator/discriminator weights
-/// (safetensors), a full checkpoint at the end of every epoch, samples/epoch_NNN.png,
-/// losses.csv, losses.png and the probes `export` checks itself against.
+/// (safetensors), a full checkpoint at the end of every epoch, samples/epoch_NNN.png and
+/// samples/progress.gif, losses.csv, losses.png and the probes `export` checks itself
+/// against.
 ///
 /// Checkpoints are per epoch: an interrupted epoch (Ctrl-C, SIGTERM, a crash) is
-/// restarted from the last epoch checkpoint by --resume.
+/// restarted from the last epoch checkpoint by --resume. A second Ctrl-C exits at once.
 #[derive(Debug, Parser)]
-#[command(version, max_term_width = 100)]
+#[command(version, max_term_width = 100, allow_negative_numbers = true, args_override_self = true)]
 struct Cli {
     /// Folder holding the IDX files (raw or .gz) [default: $MNIST_DIR, else data/mnist;
     /// for fashion-mnist /usr/share/datasets/fashion-mnist]
@@ -35,74 +37,161 @@ struct Cli {
     #[arg(long, value_name = "URL", default_value = train::download::DEFAULT_MIRROR)]
     mirror: String,
     /// Total number of epochs (may be raised on --resume).
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = cli::at_least_one)]
     epochs: usize,
+    /// A named set of the flags below (your own flags override it): tutorial (the
+    /// defaults) or improved; --list-recipes shows what each stands for.
+    #[arg(long, value_name = "NAME", default_value = "tutorial")]
+    recipe: String,
+    /// Print every --recipe and the flags it stands for, then exit.
+    #[arg(long)]
+    list_recipes: bool,
     /// Images per step.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = cli::at_least_one)]
     batch_size: usize,
-    /// Adam learning rate of both networks.
-    #[arg(long, default_value_t = 2e-4)]
+    /// Adam learning rate of both networks (> 0).
+    #[arg(long, default_value_t = 2e-4, value_parser = cli::positive)]
     lr: f64,
-    /// Adam β1 of the discriminator.
-    #[arg(long, default_value_t = 0.1)]
+    /// D's learning rate, instead of --lr (two time-scale updates).
+    #[arg(long, value_name = "LR", value_parser = cli::positive)]
+    lr_d: Option<f64>,
+    /// G's learning rate, instead of --lr.
+    #[arg(long, value_name = "LR", value_parser = cli::positive)]
+    lr_g: Option<f64>,
+    /// Multiply both learning rates by this after every epoch (0 < F ≤ 1).
+    #[arg(long, value_name = "F", value_parser = cli::unit_closed)]
+    lr_decay: Option<f64>,
+    /// Adam β1 of the discriminator, in [0, 1).
+    #[arg(long, default_value_t = 0.1, value_parser = cli::unit_open)]
     beta1_d: f64,
-    /// Adam β1 of the generator.
-    #[arg(long, default_value_t = 0.5)]
+    /// Adam β1 of the generator, in [0, 1).
+    #[arg(long, default_value_t = 0.5, value_parser = cli::unit_open)]
     beta1_g: f64,
-    /// Adam β2 of both networks.
-    #[arg(long, default_value_t = 0.999)]
+    /// Adam β2 of both networks, in [0, 1).
+    #[arg(long, default_value_t = 0.999, value_parser = cli::unit_open)]
     beta2: f64,
-    /// L2 penalty weight_decay·Σw²/2 on D's c2 and c3 weights.
-    #[arg(long, default_value_t = 1e-3)]
+    /// L2 penalty weight_decay·Σw²/2 on D's c2 and c3 weights (≥ 0).
+    #[arg(long, default_value_t = 1e-3, value_parser = cli::non_negative)]
     weight_decay: f64,
-    /// libtorch CPU threads [default: libtorch's choice].
-    #[arg(long, value_name = "N")]
+    /// The adversarial loss: bce (non-saturating, the tutorial's) or hinge.
+    #[arg(long, value_enum, default_value = "bce")]
+    loss: Loss,
+    /// Keep an exponential moving average of G's weights with this decay, in [0, 1)
+    /// (warmed up, with BatchNorm statistics of its own); it is what is sampled, probed
+    /// and exported.
+    #[arg(long, value_name = "DECAY", value_parser = cli::unit_open)]
+    ema: Option<f64>,
+    /// R1 penalty γ/2·E‖∇D(x)‖² on real images, with this γ (> 0).
+    #[arg(long, value_name = "GAMMA", value_parser = cli::positive)]
+    r1: Option<f64>,
+    /// One-sided label smoothing: D's target for real images is 1 − S, S in [0, 1).
+    #[arg(long, value_name = "S", value_parser = cli::unit_open)]
+    label_smoothing: Option<f64>,
+    /// Train a class-conditional model (G takes z and a digit); D takes the label
+    /// through a projection head (projection) or a per-class map at c1 (embed).
+    #[arg(long, value_enum, value_name = "D_HEAD", num_args = 0..=1, default_missing_value = "projection")]
+    conditional: Option<DHead>,
+    /// libtorch CPU threads (≥ 1) [default: libtorch's choice].
+    #[arg(long, value_name = "N", value_parser = cli::between(1, 1024))]
     threads: Option<usize>,
     /// auto (CUDA when present), cpu, cuda or cuda:N.
     #[arg(long, default_value = "auto")]
     device: String,
-    /// Seed of the initial weights, the shuffling and the latents.
-    #[arg(long, default_value_t = 0)]
+    /// Seed of the initial weights, the shuffling and the latents (0 ≤ S < 2^64).
+    #[arg(long, default_value_t = 0, value_parser = cli::seed)]
     seed: u64,
     /// Run folder.
     #[arg(long, value_name = "DIR", default_value = "runs/default")]
     out: PathBuf,
     /// Continue the run in --out from its last epoch checkpoint. May change --epochs,
-    /// --device, --data, --threads, --sample-every; refuses changes to anything that
-    /// alters the model or the optimisation.
+    /// --device, --data, --threads, --sample-every, --eval-every, --keep-best; refuses
+    /// changes to anything that alters the model or the optimisation.
     #[arg(long)]
     resume: bool,
     /// Train on the first N training images only (smoke runs).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = cli::at_least_one)]
     limit: Option<usize>,
     /// Write samples/epoch_NNN.png every K epochs (and after the last).
-    #[arg(long, value_name = "K", default_value_t = 1)]
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = cli::at_least_one)]
     sample_every: usize,
     /// Every K epochs, record in losses.csv the Fréchet distance of 10000 samples to the
-    /// MNIST test set in the classifier's feature space (0: never; see `eval`).
-    #[arg(long, value_name = "K", default_value_t = 0)]
+    /// two halves of the MNIST test set in the classifier's feature space (0: never;
+    /// see `eval`).
+    #[arg(long, value_name = "K", default_value_t = 0, value_parser = cli::count)]
     eval_every: usize,
-    /// The classifier used by --eval-every (`eval` trains it).
-    #[arg(long, value_name = "FILE", default_value = "models/classifier.safetensors")]
-    classifier: PathBuf,
+    /// Keep in RUN/best/ the generator (with probe and config) of the epoch with the
+    /// lowest Fréchet distance to the even half of MNIST test; the odd half's distance
+    /// is recorded beside it for reporting. Implies --eval-every 1 unless given.
+    #[arg(long)]
+    keep_best: bool,
+    /// The classifier used by --eval-every [default: models/classifier.safetensors of
+    /// this checkout].
+    #[arg(long, value_name = "FILE")]
+    classifier: Option<PathBuf>,
 }
 
 /// Options that alter the model or the optimisation; on --resume, giving one of them
 /// with another value than the run's is refused.
-const LOCKED: [&str; 9] =
-    ["dataset", "limit", "batch_size", "lr", "beta1_d", "beta1_g", "beta2", "weight_decay", "seed"];
+const LOCKED: [&str; 16] = [
+    "dataset",
+    "limit",
+    "batch_size",
+    "lr",
+    "beta1_d",
+    "beta1_g",
+    "beta2",
+    "weight_decay",
+    "seed",
+    "lr_d",
+    "lr_g",
+    "loss",
+    "ema",
+    "r1",
+    "label_smoothing",
+    "lr_decay",
+];
+
+/// The command line with `--recipe NAME` expanded in front of the user's own flags
+/// (clap takes the last value of a flag given twice, so the user's win).
+fn expand_recipe(args: Vec<String>) -> Result<(Vec<String>, Option<String>), String> {
+    let name = args.windows(2).rev().find(|w| w[0] == "--recipe").map(|w| w[1].clone()).or_else(|| {
+        args.iter().rev().find_map(|a| a.strip_prefix("--recipe=").map(str::to_string))
+    });
+    let Some(name) = name else { return Ok((args, None)) };
+    let p = options::preset(&name).ok_or_else(|| {
+        let known: Vec<&str> = options::PRESETS.iter().map(|p| p.name).collect();
+        format!("train: --recipe {name}: unknown recipe; known: {}", known.join(", "))
+    })?;
+    let mut out = vec![args[0].clone()];
+    out.extend(p.flags.iter().map(|f| f.to_string()));
+    out.extend(args[1..].iter().cloned());
+    Ok((out, (p.name != "tutorial").then(|| p.name.to_string())))
+}
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
-    let cli = match Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
-        Err(e) => e.exit(),
+    let (args, recipe) = match expand_recipe(std::env::args().collect()) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(cli::EXIT_INPUT);
+        }
     };
-    let explicit = LOCKED
-        .iter()
-        .filter(|id| matches.value_source(id) == Some(ValueSource::CommandLine))
-        .map(|s| s.to_string())
-        .collect();
+    let matches = Cli::command().get_matches_from(args);
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if cli.list_recipes {
+        for p in options::PRESETS {
+            println!("{:<10} {}\n           flags: {}", p.name, p.about, if p.flags.is_empty() { "(none)".into() } else { p.flags.join(" ") });
+        }
+        return ExitCode::SUCCESS;
+    }
+    if cli.download && cli.dataset == Dataset::FashionMnist {
+        eprintln!(
+            "train: --download fetches MNIST only; Fashion-MNIST comes from Debian: `apt-get install dataset-fashion-mnist` (or point --data at its four IDX files)"
+        );
+        return ExitCode::from(cli::EXIT_INPUT);
+    }
+    let explicit =
+        LOCKED.iter().filter(|id| matches.value_source(id) == Some(ValueSource::CommandLine)).map(|s| s.to_string()).collect();
     let opts = Options {
         data: cli.data,
         dataset: cli.dataset,
@@ -117,6 +206,15 @@ fn main() -> ExitCode {
             beta2: cli.beta2,
             weight_decay: cli.weight_decay,
             seed: cli.seed,
+            recipe: Recipe {
+                lr_d: cli.lr_d,
+                lr_g: cli.lr_g,
+                loss: cli.loss,
+                ema: cli.ema,
+                r1: cli.r1,
+                label_smoothing: cli.label_smoothing,
+                lr_decay: cli.lr_decay,
+            },
         },
         threads: cli.threads,
         device: cli.device,
@@ -124,31 +222,48 @@ fn main() -> ExitCode {
         resume: cli.resume,
         limit: cli.limit,
         sample_every: cli.sample_every,
-        eval_every: cli.eval_every,
-        classifier: cli.classifier,
+        eval_every: if cli.keep_best && cli.eval_every == 0 { 1 } else { cli.eval_every },
+        classifier: cli.classifier.unwrap_or_else(default_classifier),
+        conditional: cli.conditional,
+        keep_best: cli.keep_best,
+        recipe,
         explicit,
     };
     let stop = Arc::new(AtomicUsize::new(0));
+    let armed = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        if let Err(e) = signal_hook::flag::register_usize(signal, Arc::clone(&stop), signal as usize) {
+        // The first signal asks the loop to stop after the current step (and arms the
+        // forced exit); a second one exits at once with the conventional status.
+        let handlers = signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&armed))
+            .and(signal_hook::flag::register(signal, Arc::clone(&armed)))
+            .and(signal_hook::flag::register_usize(signal, Arc::clone(&stop), signal as usize));
+        if let Err(e) = handlers {
             eprintln!("train: warning: cannot handle signal {signal}: {e}");
         }
     }
     match train::run(&opts, &stop) {
         Ok(s) => {
+            let best = s.best.map_or(String::new(), |b| {
+                format!("; best/ holds epoch {} (Fréchet {:.3} choose / {:.3} report)", b.epoch, b.frechet_choose, b.frechet_report)
+            });
             println!(
-                "trained {} epoch(s) on {} at {:.0} images/s; run folder {} ({} epochs in total)",
-                s.trained,
+                "trained {} on {} at {:.0} images/s; run folder {} ({} in total){best}",
+                train::trainer::plural(s.trained, "epoch"),
                 s.device,
                 s.images_per_s,
                 s.out.display(),
-                s.epochs
+                train::trainer::plural(s.epochs, "epoch"),
             );
             ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("train: {e}");
-            ExitCode::from(e.exit_code() as u8)
+            ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// `models/classifier.safetensors` of this checkout, wherever `train` is run from.
+fn default_classifier() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/classifier.safetensors")
 }

@@ -1,6 +1,6 @@
 //! tch networks built from the shared layer table.
 
-use dcgan::arch::{Act, Arch, BN_EPS, BN_MOMENTUM, INIT_STD, LEAKY_SLOPE, Op, ParamKind};
+use dcgan::arch::{Act, Arch, BN_EPS, BN_MOMENTUM, Condition, INIT_STD, LABEL_TABLE, LEAKY_SLOPE, Op, ParamKind};
 use dcgan::{Tensor as HostTensor, TensorMap};
 use tch::{Device, Kind, Tensor};
 
@@ -99,16 +99,42 @@ impl Net {
             .reduce(|a, b| a + b)
     }
 
-    /// G: z [N,100] -> [N,1,28,28]; D: x [N,1,28,28] -> logits [N,1].
+    /// G: z [N,100] (label [N] int64) -> [N,1,28,28]; D: x [N,1,28,28] (label [N]) ->
+    /// logits [N,1]. `label` is read by conditional tables only (and required by them).
     /// `train` selects batch statistics (and updates the running ones) in BatchNorm.
-    pub fn forward(&self, x: &Tensor, train: bool) -> Tensor {
-        (0..self.arch.layers.len()).fold(x.shallow_clone(), |h, i| self.layer(i, &h, train))
+    pub fn forward(&self, x: &Tensor, label: Option<&Tensor>, train: bool) -> Tensor {
+        self.forward_with(x, label, train, BN_MOMENTUM)
     }
 
-    /// Layer `i` whole: its op, BatchNorm, activation. Shapes per the table.
-    pub fn layer(&self, i: usize, x: &Tensor, train: bool) -> Tensor {
+    /// [`Net::forward`] with BatchNorm's running-statistics momentum given.
+    fn forward_with(&self, x: &Tensor, label: Option<&Tensor>, train: bool, momentum: f64) -> Tensor {
+        let last = self.arch.layers.len() - 1;
+        let h = (0..last).fold(x.shallow_clone(), |h, i| self.layer_with(i, &h, label, train, momentum));
+        let out = self.layer_with(last, &h, label, train, momentum);
+        match self.arch.condition {
+            // Projection: the logit gains ⟨table[label], h⟩ over the last layer's input.
+            Some(Condition::Projection { .. }) => {
+                let rows = self.get(LABEL_TABLE).index_select(0, label.expect("a conditional net needs labels"));
+                out + (rows * h.flatten(1, -1)).sum_dim_intlist(1, true, Kind::Float)
+            }
+            _ => out,
+        }
+    }
+
+    /// Layer `i` whole: its op (plus the class vector of an Embed condition), BatchNorm,
+    /// activation. Shapes per the table.
+    pub fn layer(&self, i: usize, x: &Tensor, label: Option<&Tensor>, train: bool) -> Tensor {
+        self.layer_with(i, x, label, train, BN_MOMENTUM)
+    }
+
+    fn layer_with(&self, i: usize, x: &Tensor, label: Option<&Tensor>, train: bool, momentum: f64) -> Tensor {
         let layer = &self.arch.layers[i];
         let mut h = self.op(i, x);
+        if self.arch.embed_layer() == Some(i) {
+            let rows = self.get(LABEL_TABLE).index_select(0, label.expect("a conditional net needs labels"));
+            let size = h.size();
+            h = h + rows.view(size.as_slice());
+        }
         if let Some(bn) = layer.norm {
             h = h.batch_norm(
                 Some(self.get(&format!("{bn}.weight"))),
@@ -116,7 +142,7 @@ impl Net {
                 Some(self.get(&format!("{bn}.running_mean"))),
                 Some(self.get(&format!("{bn}.running_var"))),
                 train,
-                BN_MOMENTUM,
+                momentum,
                 BN_EPS,
                 true,
             );
@@ -166,8 +192,33 @@ impl Net {
     }
 
     /// Eval-mode output without gradients: x [N,...] -> [N,...] (see [`Net::forward`]).
-    pub fn eval(&self, x: &Tensor) -> Tensor {
-        tch::no_grad(|| self.forward(x, false))
+    pub fn eval(&self, x: &Tensor, label: Option<&Tensor>) -> Tensor {
+        tch::no_grad(|| self.forward(x, label, false))
+    }
+
+    /// Set every BatchNorm's running statistics to the exact average of its batch
+    /// statistics over `batches` (train-mode passes with momentum 1/(k+1)), so that
+    /// weights that were never trained with their own batches (an EMA) get statistics of
+    /// their own.
+    pub fn recompute_bn_stats<'a>(&mut self, batches: impl IntoIterator<Item = (&'a Tensor, Option<&'a Tensor>)>) {
+        tch::no_grad(|| {
+            for (name, t) in &mut self.params {
+                if name.ends_with("running_mean") {
+                    let _ = t.zero_();
+                } else if name.ends_with("running_var") {
+                    let _ = t.fill_(1.0);
+                }
+            }
+            for (k, (x, label)) in batches.into_iter().enumerate() {
+                let _ = self.forward_with(x, label, true, 1.0 / (k as f64 + 1.0));
+            }
+        });
+    }
+
+    /// A detached copy on the same device, for gradients off (an EMA's home).
+    pub fn detached_copy(&self) -> Self {
+        let params = self.params.iter().map(|(n, t)| (n.clone(), t.detach().copy())).collect();
+        Self { arch: self.arch, params, slope: self.slope.shallow_clone() }
     }
 }
 

@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use dcgan::config::{Hyper, Versions};
-use dcgan::{DISCRIMINATOR, GENERATOR, TrainConfig, arch::LATENT_DIM};
+use dcgan::config::{DHead, Hyper, Versions};
+use dcgan::{CONDITIONAL_GENERATOR, DISCRIMINATOR, GENERATOR, TrainConfig, arch::LATENT_DIM};
 
 use crate::{Dataset, Error, io_err};
 
@@ -38,9 +38,42 @@ pub struct Options {
     pub eval_every: usize,
     /// The classifier `eval` trained, for `eval_every`.
     pub classifier: PathBuf,
+    /// Train a class-conditional G, with this kind of conditional D.
+    pub conditional: Option<DHead>,
+    /// Keep the generator of the epoch with the lowest Fréchet distance in `best/`.
+    pub keep_best: bool,
+    /// The `--recipe` preset the flags came from (`None`: the tutorial's).
+    pub recipe: Option<String>,
     /// Names of the locked options (see [`TrainConfig::locked_fields`]) that the user
     /// gave explicitly; on resume, only these are compared with the saved run.
     pub explicit: Vec<String>,
+}
+
+/// A named set of flags (`train --recipe NAME`): expanded before the user's own flags,
+/// which override it. Each flag also exists on its own and is recorded in config.json.
+#[derive(Debug, Clone, Copy)]
+pub struct Preset {
+    /// `--recipe` value.
+    pub name: &'static str,
+    /// What it is, for `--help`.
+    pub about: &'static str,
+    /// The flags it stands for.
+    pub flags: &'static [&'static str],
+}
+
+/// The recipes `train --recipe` knows; the first, `tutorial`, is the default and adds no flag.
+pub const PRESETS: [Preset; 2] = [
+    Preset { name: "tutorial", about: "the TF tutorial's recipe (the defaults)", flags: &[] },
+    Preset {
+        name: "improved",
+        about: "measured better in BENCHMARKS.md's ablation (an EMA of G's weights, two time-scale learning rates, R1 on D)",
+        flags: &["--ema", "0.999", "--lr-d", "4e-4", "--lr-g", "1e-4", "--r1", "1"],
+    },
+];
+
+/// The preset called `name`.
+pub fn preset(name: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.name == name)
 }
 
 impl Options {
@@ -53,8 +86,10 @@ impl Options {
             epochs: self.epochs,
             hyper: self.hyper.clone(),
             latent_dim: LATENT_DIM,
-            generator_arch: GENERATOR.digest(),
-            discriminator_arch: DISCRIMINATOR.digest(),
+            generator_arch: if self.conditional.is_some() { CONDITIONAL_GENERATOR.digest() } else { GENERATOR.digest() },
+            discriminator_arch: self.conditional.map_or(&DISCRIMINATOR, DHead::arch).digest(),
+            conditional: self.conditional,
+            recipe: self.recipe.clone(),
             sample_every: self.sample_every,
             versions: Versions { train: env!("CARGO_PKG_VERSION").into(), libtorch: libtorch_version() },
         }
@@ -76,8 +111,47 @@ pub fn read_config(run: &Path) -> Result<TrainConfig, Error> {
 /// Write a run's `config.json` atomically.
 pub fn write_config(run: &Path, config: &TrainConfig) -> Result<(), Error> {
     let path = run.join(dcgan::run::CONFIG);
-    let text = serde_json::to_string_pretty(config).expect("a config always serialises");
+    let text = serde_json::to_string_pretty(config).map_err(|e| Error::BadInput(e.to_string()))?;
     dcgan::run::write_atomic(&path, text.as_bytes()).map_err(io_err(&path))
+}
+
+/// A new run may go into a folder that does not exist, is empty, or holds a run that
+/// never finished its first epoch (its own config.json and no checkpoint). A folder that
+/// holds a run is refused (pass --resume), and so is one with anyone else's files, which
+/// a run would overwrite.
+pub fn check_fresh_out(out: &Path, resume: bool) -> Result<(), Error> {
+    if crate::checkpoint::exists(out) {
+        return Err(Error::BadInput(format!(
+            "{} already holds a run; pass --resume to continue it, or choose another --out",
+            out.display()
+        )));
+    }
+    let Ok(entries) = std::fs::read_dir(out) else { return Ok(()) };
+    let names: Vec<String> = entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    if names.is_empty() || read_config(out).is_ok() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
+    Err(Error::BadInput(format!(
+        "{} exists and is not a run folder (it holds {}{}); a run would overwrite its files: choose another --out{}",
+        out.display(),
+        shown.join(", "),
+        if names.len() > 3 { ", …" } else { "" },
+        if resume { " (--resume needs a folder that `train` wrote)" } else { "" }
+    )))
+}
+
+/// Remove the temporary files of writes that a kill interrupted (`.NAME.tmpPID`, see
+/// [`dcgan::run::write_atomic`]), saying what went.
+pub fn remove_leftovers(out: &Path) {
+    for dir in [out.to_path_buf(), out.join(dcgan::run::SAMPLES), out.join(crate::evaluate::BEST)] {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for path in entries.filter_map(|e| e.ok()).map(|e| e.path()) {
+            if dcgan::run::is_leftover(&path) && std::fs::remove_file(&path).is_ok() {
+                eprintln!("removed {} (left by an interrupted write)", path.display());
+            }
+        }
+    }
 }
 
 /// Take a resumed run's saved settings for every option that alters the model or the
@@ -100,5 +174,7 @@ pub fn apply_saved(opts: &mut Options, saved: &TrainConfig) -> Result<(), Error>
         .ok_or_else(|| Error::BadInput(format!("{}: unknown dataset `{}`", opts.out.display(), saved.dataset)))?;
     opts.limit = saved.limit;
     opts.hyper = saved.hyper.clone();
+    opts.conditional = saved.conditional;
+    opts.recipe = saved.recipe.clone();
     Ok(())
 }

@@ -27,7 +27,7 @@ fn every_layer_has_the_tables_shape() {
         let n = net(arch);
         let mut h = Tensor::randn(input.as_slice(), (Kind::Float, Device::Cpu));
         for (i, (name, shape)) in arch.shapes().into_iter().enumerate() {
-            h = tch::no_grad(|| n.layer(i, &h, true));
+            h = tch::no_grad(|| n.layer(i, &h, None, true));
             let want: Vec<i64> = std::iter::once(5).chain(shape.iter().map(|&d| d as i64)).collect();
             assert_eq!(h.size(), want, "{} layer {name}", arch.name);
         }
@@ -78,9 +78,9 @@ fn c3_is_an_unpadded_convolution_after_zero_padding_1_before_and_2_after() {
 fn eval_mode_uses_running_statistics_and_is_batch_independent() {
     let g = net(&GENERATOR);
     let z = Tensor::rand([8, 100], (Kind::Float, Device::Cpu)) * 2.0 - 1.0;
-    let all = g.eval(&z);
-    let one = g.eval(&z.narrow(0, 2, 1));
+    let all = g.eval(&z, None);
+    let one = g.eval(&z.narrow(0, 2, 1), None);
     assert!(max_diff(&all.narrow(0, 2, 1), &one) < 1e-6);
-    let train_mode = tch::no_grad(|| g.forward(&z, true));
+    let train_mode = tch::no_grad(|| g.forward(&z, None, true));
     assert!(max_diff(&train_mode, &all) > 1e-4, "train mode uses batch statistics");
 }

@@ -3,40 +3,55 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Parser;
+use dcgan::cli;
 use train::data::{self, Dataset, Split};
-use train::{classifier::Classifier, eval};
+use train::eval::{self, Quality, Reference};
+use train::{classifier::Classifier, download};
 
 /// Measure a generator ONNX's samples with a small MNIST classifier: the Fréchet
-/// distance of its penultimate features to the MNIST test set's, the class coverage
-/// (entropy / ln 10) and the mean top-class confidence, beside the same numbers for
-/// real training images (the floor).
+/// distance of its penultimate features to the MNIST test set's (whole, and its odd
+/// half, which `train --keep-best` never uses to choose), the class coverage (entropy /
+/// ln 10) and the mean top-class confidence, beside the same numbers for real training
+/// images (the floor). For a conditional model, also the label accuracy: how often the
+/// classifier reads the asked digit (samples cycle through the digits, so 10000 samples
+/// ask for each digit 1000 times).
+///
+/// Exit status: 0 ok, 2 a bad flag or file, 1 a runtime failure.
 #[derive(Debug, Parser)]
-#[command(version, max_term_width = 100)]
+#[command(version, max_term_width = 100, allow_negative_numbers = true)]
 struct Cli {
     /// The generator ONNX file (run with tract).
     #[arg(long, value_name = "FILE", default_value = "models/gen.onnx")]
     onnx: PathBuf,
-    /// The classifier; trained (and saved here) when the file does not exist.
-    #[arg(long, value_name = "FILE", default_value = "models/classifier.safetensors")]
-    classifier: PathBuf,
+    /// The classifier; trained (and saved here) when the file does not exist [default:
+    /// models/classifier.safetensors of this checkout].
+    #[arg(long, value_name = "FILE")]
+    classifier: Option<PathBuf>,
     /// MNIST folder [default: $MNIST_DIR, else data/mnist].
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
-    /// Samples to draw (and real images for the floor).
-    #[arg(long, default_value_t = 10000)]
+    /// Download missing MNIST files into the data folder first (checked by SHA-256).
+    #[arg(long)]
+    download: bool,
+    /// Base URL of the MNIST mirror used by --download.
+    #[arg(long, value_name = "URL", default_value = download::DEFAULT_MIRROR)]
+    mirror: String,
+    /// Samples to draw (and real images for the floor), 100–60000.
+    #[arg(long, default_value_t = 10000, value_parser = cli::between(100, 60000))]
     samples: usize,
     /// Seed of the samples' latents.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = cli::seed)]
     seed: u64,
-    /// Epochs when the classifier has to be trained.
-    #[arg(long, default_value_t = 8)]
+    /// Epochs when the classifier has to be trained, 1–100.
+    #[arg(long, default_value_t = 8, value_parser = cli::between(1, 100))]
     classifier_epochs: usize,
-    /// Write the results as JSON here.
-    #[arg(long, value_name = "FILE", default_value = "eval.json")]
-    out: PathBuf,
+    /// Also write the results as JSON here.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
     /// libtorch CPU threads [default: libtorch's choice].
-    #[arg(long)]
+    #[arg(long, value_parser = cli::between(1, 1024))]
     threads: Option<usize>,
 }
 
@@ -45,60 +60,96 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("eval: {e:#}");
-            ExitCode::from(2)
+            ExitCode::from(exit_code(&e))
         }
     }
 }
 
+/// The workspace's convention: the caller's input 2, our or the system's fault 1.
+fn exit_code(e: &anyhow::Error) -> u8 {
+    if let Some(e) = e.downcast_ref::<infer::Error>() {
+        return e.exit_code();
+    }
+    match e.downcast_ref::<train::Error>() {
+        Some(e) => e.exit_code(),
+        None if e.downcast_ref::<train::DataError>().is_some() => cli::EXIT_INPUT,
+        None => cli::EXIT_FAULT,
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
+    // The model first: a wrong file is refused before any data is read or trained on.
+    let g = infer::Generator::from_path(&cli.onnx, infer::Backend::Tract, infer::Device::Cpu)?;
     if let Some(n) = cli.threads {
         tch::set_num_threads(n as i32);
     }
     let device = tch::Device::Cpu;
     let dir = Dataset::Mnist.resolve_dir(cli.data.as_deref());
+    if cli.download {
+        download::fetch_missing(&dir, &cli.mirror).map_err(train::Error::from)?;
+    }
     let train_set = data::load(&dir, Dataset::Mnist, Split::Train)?;
     let test_set = data::load(&dir, Dataset::Mnist, Split::Test)?;
-    let (classifier, accuracy) = if cli.classifier.exists() {
-        let (c, recorded) = Classifier::load(&cli.classifier, device)?;
+    let path = cli.classifier.clone().unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/classifier.safetensors"));
+    let (classifier, accuracy) = if path.exists() {
+        let (c, recorded) = Classifier::load(&path, device)?;
         let acc = recorded.unwrap_or_else(|| c.accuracy(&test_set));
         (c, acc)
     } else {
-        eprintln!("training the classifier ({} epochs) → {}", cli.classifier_epochs, cli.classifier.display());
+        eprintln!("training the classifier ({} epochs) → {}", cli.classifier_epochs, path.display());
         let (c, acc) = Classifier::train(&train_set, &test_set, cli.classifier_epochs, 0, device);
-        c.save(&cli.classifier, acc)?;
+        c.save(&path, acc)?;
         (c, acc)
     };
-    eprintln!("classifier test accuracy {:.2}%", accuracy * 100.0);
+    eprintln!("classifier {}: test accuracy {:.2}%", path.display(), accuracy * 100.0);
 
-    let (reference, _) = classifier.embed(&test_set.scaled());
-    let g = infer::Generator::from_path(&cli.onnx, infer::Backend::Tract, infer::Device::Cpu)?;
+    let reference = Reference::new(&classifier, &test_set);
     let samples = g.generate(cli.seed, cli.samples)?;
-    let generated = eval::quality(&cli.onnx.display().to_string(), &classifier, &samples.data, &reference);
+    let labels: Option<Vec<i64>> =
+        g.info().num_classes.map(|c| (0..cli.samples).map(|i| (i % c) as i64).collect());
+    let name = cli.onnx.display().to_string();
+    let generated = eval::quality(&name, &classifier, &samples.data, labels.as_deref(), &reference);
     let mut real = train_set.clone();
     real.truncate(cli.samples);
-    let floor = eval::quality("MNIST train (floor)", &classifier, &real.scaled(), &reference);
+    let floor = eval::quality("MNIST train (floor)", &classifier, &real.scaled(), None, &reference);
+    print_table(&[&generated, &floor]);
+    if let Some(out) = &cli.out {
+        let json = serde_json::json!({
+            "classifier": { "path": path, "test_accuracy": accuracy },
+            "generator": generated,
+            "floor": floor,
+            "seed": cli.seed,
+        });
+        let text = serde_json::to_string_pretty(&json)?;
+        dcgan::run::write_atomic(out, text.as_bytes()).with_context(|| format!("writing {}", out.display()))?;
+        println!("wrote {}", out.display());
+    }
+    Ok(())
+}
 
-    println!("| images | n | Fréchet distance ↓ | coverage ↑ | confidence ↑ | class histogram 0–9 |");
-    println!("|---|---:|---:|---:|---:|---|");
-    for q in [&generated, &floor] {
+fn print_table(rows: &[&Quality]) {
+    println!(
+        "| images | n | Fréchet (test) ↓ | Fréchet (odd half) ↓ | coverage ↑ | confidence ↑ | label accuracy ↑ | class histogram 0–9 |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---|");
+    for q in rows {
         let hist: Vec<String> = q.histogram.iter().map(usize::to_string).collect();
+        let acc = q.label_accuracy.as_ref().map_or("—".to_string(), |a| format!("{:.4}", a.overall));
         println!(
-            "| {} | {} | {:.3} | {:.4} | {:.4} | {} |",
+            "| {} | {} | {:.3} | {:.3} | {:.4} | {:.4} | {acc} | {} |",
             q.name,
             q.count,
             q.frechet,
+            q.frechet_report,
             q.coverage,
             q.confidence,
             hist.join(" ")
         );
     }
-    let json = serde_json::json!({
-        "classifier": { "path": cli.classifier, "test_accuracy": accuracy },
-        "generator": generated,
-        "floor": floor,
-        "seed": cli.seed,
-    });
-    std::fs::write(&cli.out, serde_json::to_string_pretty(&json)?)?;
-    println!("wrote {}", cli.out.display());
-    Ok(())
+    for q in rows {
+        if let Some(a) = &q.label_accuracy {
+            let per: Vec<String> = a.per_digit.iter().enumerate().map(|(d, v)| format!("{d}: {v:.3}")).collect();
+            println!("\nlabel accuracy of {} per asked digit: {}", q.name, per.join(", "));
+        }
+    }
 }

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The recipe ablation (issue "Quality"): every candidate change alone and together, each
+# a `train` run with --keep-best (the Fréchet distance to the even half of MNIST test
+# chooses the epoch, the odd half's is recorded for reporting), all in parallel on one
+# device, stopped by SIGTERM at a deadline (a run keeps its last whole epoch and best/).
+# Then bench/ablation_report.py makes the table for BENCHMARKS.md.
+#
+# usage: bench/ablation.sh DEVICE OUTDIR SECONDS [EPOCHS] [FINAL_EPOCHS]
+# env:   DCGAN_BIN (folder with `train`, default target/release), MNIST_DIR (required),
+#        DCGAN_CLASSIFIER (default models/classifier.safetensors),
+#        DCGAN_TRAIN_FLAGS (added to every run, e.g. "--limit 500" for a dry run)
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+device=$1 out=$2 seconds=$3 epochs=${4:-20} final=${5:-60}
+bin=${DCGAN_BIN:-target/release}
+classifier=${DCGAN_CLASSIFIER:-models/classifier.safetensors}
+: "${MNIST_DIR:?set MNIST_DIR to the MNIST folder}"
+mkdir -p "$out"
+
+combined="--ema 0.999 --lr-d 4e-4 --lr-g 1e-4 --r1 1"
+# name | epochs | flags
+runs=(
+    "tutorial|$epochs|"
+    "tutorial-seed1|$epochs|--seed 1"
+    "ema|$epochs|--ema 0.999"
+    "ttur|$epochs|--lr-d 4e-4 --lr-g 1e-4"
+    "r1|$epochs|--r1 1"
+    "hinge|$epochs|--loss hinge"
+    "smoothing|$epochs|--label-smoothing 0.1"
+    "beta1d-0.5|$epochs|--beta1-d 0.5"
+    "lr-decay|$epochs|--lr-decay 0.95"
+    "combined|$final|$combined"
+    "combined-seed1|$epochs|$combined --seed 1"
+    "combined-hinge|$final|$combined --loss hinge"
+    "cond-projection|$final|$combined --conditional projection"
+    "cond-embed|$final|$combined --conditional embed"
+)
+pids=()
+for spec in "${runs[@]}"; do
+    IFS='|' read -r name n flags <<<"$spec"
+    # shellcheck disable=SC2086 # flags are words
+    "$bin/train" --device "$device" --threads 1 --epochs "$n" --keep-best --classifier "$classifier" \
+        --out "$out/$name" $flags ${DCGAN_TRAIN_FLAGS:-} >"$out/$name.log" 2>&1 &
+    pids+=($!)
+done
+echo "ablation: ${#runs[@]} runs on $device, deadline in $seconds s" >&2
+deadline=$((SECONDS + seconds))
+alive() { for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+while [ $SECONDS -lt $deadline ] && alive; do sleep 2; done
+kill -TERM "${pids[@]}" 2>/dev/null
+wait
+for spec in "${runs[@]}"; do
+    name=${spec%%|*}
+    echo "$name: $(tail -n 1 "$out/$name.log")" >&2
+done

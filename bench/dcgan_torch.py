@@ -1,0 +1,81 @@
+"""The DCGAN of dcgan/src/arch.rs in PyTorch eager, shared by the benchmark and check
+scripts (bench/train_torch.py, bench/gpu_torch.py, tests/python/trainer_vs_torch.py).
+
+G: z [N,100] -> relu(fc) [N,256,4,4] -> ct1 (pad 1, keep 7x7) -> BN -> LeakyReLU(0.2)
+   -> ct2 -> BN -> LeakyReLU -> ct3 -> tanh [N,1,28,28].
+D: x [N,1,28,28] -> c1 -> c2 -> pad(1,2) c3 -> fc [N,1], LeakyReLU(0.2) between.
+Parameter names match the trainer's safetensors (fc.weight, ct1.weight, bn1.running_mean, ...).
+"""
+import json
+import struct
+
+import numpy as np
+import torch
+from torch import nn
+
+
+class G(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(100, 4096)
+        self.ct1 = nn.ConvTranspose2d(256, 128, 4, 2, 1)
+        self.bn1 = nn.BatchNorm2d(128)
+        self.ct2 = nn.ConvTranspose2d(128, 64, 4, 2, 1)
+        self.bn2 = nn.BatchNorm2d(64)
+        self.ct3 = nn.ConvTranspose2d(64, 1, 4, 2, 1)
+        self.act = nn.LeakyReLU(0.2)
+
+    def forward(self, z):
+        h = torch.relu(self.fc(z)).view(-1, 256, 4, 4)
+        h = self.act(self.bn1(self.ct1(h)[:, :, :7, :7]))
+        h = self.act(self.bn2(self.ct2(h)))
+        return torch.tanh(self.ct3(h))
+
+
+class D(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(1, 64, 4, 2, 1)
+        self.c2 = nn.Conv2d(64, 128, 4, 2, 1)
+        self.c3 = nn.Conv2d(128, 256, 4, 2, 0)
+        self.fc = nn.Linear(4096, 1)
+        self.act = nn.LeakyReLU(0.2)
+
+    def forward(self, x):
+        h = self.act(self.c1(x))
+        h = self.act(self.c2(h))
+        h = self.act(self.c3(nn.functional.pad(h, (1, 2, 1, 2))))
+        return self.fc(h.flatten(1))
+
+
+def init(m):
+    """The tutorial's init: every weight and bias N(0, 0.02), BN scale 1 and offset 0."""
+    for p in m.parameters():
+        nn.init.normal_(p, 0.0, 0.02)
+    for mod in m.modules():
+        if isinstance(mod, nn.BatchNorm2d):
+            nn.init.ones_(mod.weight)
+            nn.init.zeros_(mod.bias)
+
+
+def read_safetensors(path):
+    """{name: float32 numpy array} and the metadata of a safetensors file (F32 only)."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + n])
+    meta = header.pop("__metadata__", {})
+    out = {}
+    for name, info in header.items():
+        assert info["dtype"] == "F32", (name, info["dtype"])
+        a, b = info["data_offsets"]
+        out[name] = np.frombuffer(raw[8 + n + a : 8 + n + b], dtype="<f4").reshape(info["shape"]).copy()
+    return out, meta
+
+
+def load_into(module, tensors, prefix=""):
+    """Copy the trainer's named tensors into `module` (names as in the safetensors)."""
+    state = {k: torch.from_numpy(tensors[prefix + k]) for k in module.state_dict() if prefix + k in tensors}
+    missing = [k for k in module.state_dict() if k not in state and not k.endswith("num_batches_tracked")]
+    assert not missing, missing
+    module.load_state_dict(state, strict=False)

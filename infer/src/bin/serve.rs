@@ -1,0 +1,136 @@
+//! `serve`: the generator as an Open Inference Protocol v2 service (DESIGN.md §8).
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use dcgan::cli;
+use infer::serve::{Config, Limits, Server};
+use infer::{Backend, Device, Generator};
+
+/// Serve the exported ONNX generator over HTTP: the Open Inference Protocol v2 (the REST
+/// protocol of KServe and Triton, so `tritonclient` works unchanged; JSON and binary
+/// tensors), `GET /v1/samples.png?seed=&n=&cols=&scale=&digit=` (the PNG `infer` writes),
+/// `GET /model.onnx` and the web page at `/`.
+///
+/// Concurrent requests are coalesced into model runs of up to --max-batch rows, waiting
+/// at most --max-delay-us; past --max-queue-rows queued rows a request gets 503 at once.
+/// SIGTERM or Ctrl-C stops accepting, finishes the requests in flight and exits 0.
+/// Logs: a summary at info level; RUST_LOG=debug adds one line per request.
+#[derive(Debug, Parser)]
+#[command(version, max_term_width = 100, allow_negative_numbers = true)]
+struct Cli {
+    /// The generator ONNX file.
+    #[arg(long, value_name = "FILE", default_value = "models/gen.onnx")]
+    onnx: PathBuf,
+    /// Runtime: tract (pure Rust) or ort (ONNX Runtime).
+    #[arg(long, value_enum, default_value = "tract")]
+    backend: Backend,
+    /// cpu, cuda or cuda:N (ort only; never falls back to the CPU).
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port (0 picks a free one; the first line on stdout names it).
+    #[arg(long, default_value_t = 8000, value_parser = cli::between(0, 65535))]
+    port: usize,
+    /// The model's name in /v2/models/{name}.
+    #[arg(long, default_value = "dcgan")]
+    model_name: String,
+    /// Most rows in one model run, 1–4096.
+    #[arg(long, default_value_t = 256, value_parser = cli::between(1, 4096))]
+    max_batch: usize,
+    /// Longest wait in microseconds for more rows before a model run, 0–1000000.
+    #[arg(long, default_value_t = 2000, value_parser = cli::between(0, 1_000_000))]
+    max_delay_us: usize,
+    /// Most rows queued or running; beyond it requests get 503 with Retry-After
+    /// [default: 4 × --max-rows].
+    #[arg(long, value_parser = cli::between(1, 1 << 24))]
+    max_queue_rows: Option<usize>,
+    /// Most rows (images) in one request, 1–65536.
+    #[arg(long, default_value_t = 4096, value_parser = cli::between(1, 65536))]
+    max_rows: usize,
+    /// Largest request body in bytes [default: room for --max-rows rows of z as JSON].
+    #[arg(long, value_parser = cli::between(1024, 1 << 30))]
+    max_body_bytes: Option<usize>,
+    /// The web page's folder [default: infer/web of this checkout].
+    #[arg(long, value_name = "DIR")]
+    web_dir: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("serve: {e:#}");
+            let code = e.downcast_ref::<infer::Error>().map_or(cli::EXIT_FAULT, infer::Error::exit_code);
+            ExitCode::from(if e.downcast_ref::<std::io::Error>().is_some() { cli::EXIT_INPUT } else { code })
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let device = match cli.device.as_str() {
+        "cpu" => Device::Cpu,
+        "cuda" => Device::Cuda(0),
+        s => match s.strip_prefix("cuda:").and_then(|i| i.parse().ok()) {
+            Some(i) => Device::Cuda(i),
+            None => return Err(infer::Error::BadInput(format!("--device {s}: expected cpu, cuda or cuda:N")).into()),
+        },
+    };
+    let bytes = std::fs::read(&cli.onnx).map_err(|cause| infer::Error::Io { path: cli.onnx.clone(), cause })?;
+    let generator = Generator::from_bytes(&bytes, cli.backend, device).with_context(|| format!("loading {}", cli.onnx.display()))?;
+    let max_queue_rows = cli.max_queue_rows.unwrap_or(4 * cli.max_rows);
+    if max_queue_rows < cli.max_rows {
+        return Err(infer::Error::BadInput(format!("--max-queue-rows {max_queue_rows} is below --max-rows {}: a full request could never be queued", cli.max_rows)).into());
+    }
+    let config = Config {
+        model_name: cli.model_name,
+        limits: Limits { max_batch: cli.max_batch, max_delay: Duration::from_micros(cli.max_delay_us as u64), max_queue_rows },
+        max_rows: cli.max_rows,
+        // JSON numbers of z take up to ~25 bytes each.
+        max_body_bytes: cli.max_body_bytes.unwrap_or(cli.max_rows * generator.info().latent_dim * 25 + 65536),
+        web_dir: cli.web_dir.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web")),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let addr = SocketAddr::new(cli.host, cli.port as u16);
+        let server = Server::bind(addr, generator, bytes, config).await.with_context(|| format!("listening on {addr}"))?;
+        let bound = server.local_addr()?;
+        println!("listening on http://{bound}");
+        use std::io::Write as _;
+        std::io::stdout().flush()?;
+        tracing::info!(model = %cli.onnx.display(), backend = ?cli.backend, "serving");
+        server.run(shutdown_signal()).await?;
+        Ok(())
+    })
+}
+
+/// SIGTERM or Ctrl-C; a second one exits at once.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM: finishing the requests in flight"),
+        _ = int.recv() => tracing::info!("SIGINT: finishing the requests in flight"),
+    }
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => std::process::exit(143),
+            _ = int.recv() => std::process::exit(130),
+        }
+    });
+}

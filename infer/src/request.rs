@@ -1,0 +1,127 @@
+//! What a caller asks for — how many digits, which ones, laid out how — checked before
+//! any model run. Shared by the `infer` CLI and the `serve` binary, so that
+//! `infer --seed S -n N --cols C --scale K --digit D` and
+//! `GET /v1/samples.png?seed=S&n=N&cols=C&scale=K&digit=D` mean the same grid.
+
+use dcgan::arch::IMAGE_SIDE;
+
+use crate::{Error, grid};
+
+/// Largest pixel scale of a digit.
+pub const MAX_SCALE: u32 = 64;
+/// Largest grid, in pixels (128 Mi gray levels = 128 MiB): enough for 100000 digits at
+/// scale 1, refused before any model run beyond that.
+pub const MAX_GRID_PIXELS: u64 = 1 << 27;
+
+/// Which digits a conditional model is asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Digits {
+    /// Every image this digit.
+    One(i64),
+    /// One image per listed digit, in order.
+    List(Vec<i64>),
+    /// A 0–9 grid: row r is digit r, `n` images per row.
+    All,
+}
+
+impl std::str::FromStr for Digits {
+    type Err = String;
+
+    /// `all`, or a comma-separated list such as `3,1,4,1,5`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.trim() == "all" {
+            return Ok(Digits::All);
+        }
+        let list: Result<Vec<i64>, _> = s.split(',').map(|d| d.trim().parse::<i64>()).collect();
+        match list {
+            Ok(l) if !l.is_empty() && l.len() <= 1 << 20 => Ok(Digits::List(l)),
+            _ => Err(format!("`{s}` is not `all` or a list of digits such as 3,1,4")),
+        }
+    }
+}
+
+/// A grid request, resolved: the rows to generate, their labels, the layout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Images to generate (latent rows drawn from the seed).
+    pub count: usize,
+    /// One label per image (conditional models), `None` for the model's default.
+    pub labels: Option<Vec<i64>>,
+    /// Grid columns.
+    pub cols: usize,
+    /// Pixel scale.
+    pub scale: u32,
+}
+
+impl Plan {
+    /// Resolve `n` images (per row for [`Digits::All`]), optional digits, columns
+    /// (default near-square, or `n` per row for `All`) and scale, refusing before any work
+    /// a scale out of range or a grid larger than [`MAX_GRID_PIXELS`].
+    pub fn new(n: usize, digits: Option<&Digits>, cols: Option<usize>, scale: u32) -> Result<Self, Error> {
+        if n == 0 {
+            return Err(Error::BadInput("n must be at least 1".into()));
+        }
+        if !(1..=MAX_SCALE).contains(&scale) {
+            return Err(Error::BadInput(format!("scale {scale} is outside 1–{MAX_SCALE}")));
+        }
+        let (count, labels, default_cols) = match digits {
+            None => (n, None, grid::near_square_cols(n)),
+            Some(Digits::One(d)) => (n, Some(vec![*d; n]), grid::near_square_cols(n)),
+            Some(Digits::List(l)) => (l.len(), Some(l.clone()), grid::near_square_cols(l.len())),
+            Some(Digits::All) => {
+                let count = n.checked_mul(10).ok_or_else(|| Error::BadInput(format!("n {n} is too large")))?;
+                (count, Some((0..count).map(|i| (i / n) as i64).collect()), n)
+            }
+        };
+        let cols = cols.unwrap_or(default_cols).clamp(1, count);
+        let plan = Self { count, labels, cols, scale };
+        plan.check_size()?;
+        Ok(plan)
+    }
+
+    /// Width and height of the grid in pixels.
+    pub fn grid_size(&self) -> (u64, u64) {
+        let step = (IMAGE_SIDE as u64) * u64::from(self.scale) + u64::from(grid::GRID_PAD);
+        let rows = self.count.div_ceil(self.cols) as u64;
+        let pad = u64::from(grid::GRID_PAD);
+        (self.cols as u64 * step + pad, rows * step + pad)
+    }
+
+    fn check_size(&self) -> Result<(), Error> {
+        let (w, h) = self.grid_size();
+        if w.saturating_mul(h) > MAX_GRID_PIXELS || w > u64::from(u32::MAX) || h > u64::from(u32::MAX) {
+            return Err(Error::BadInput(format!(
+                "the grid would be {w}×{h} pixels, over the limit of {MAX_GRID_PIXELS} pixels; use fewer images, a smaller scale, or --raw/--each without a grid"
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_grids_are_refused_before_any_work() {
+        assert!(Plan::new(100_000, None, None, 64).is_err());
+        assert!(Plan::new(1000, None, None, 64).is_err());
+        assert!(Plan::new(100_000, None, None, 1).is_ok());
+        assert!(Plan::new(25, None, None, 0).is_err());
+        assert!(Plan::new(25, None, Some(0), 1).is_ok_and(|p| p.cols == 1));
+        assert!(Plan::new(usize::MAX, Some(&Digits::All), None, 1).is_err());
+    }
+
+    #[test]
+    fn digits_resolve_to_labels_and_layouts() {
+        let all = Plan::new(3, Some(&Digits::All), None, 1).unwrap();
+        assert_eq!((all.count, all.cols), (30, 3));
+        assert_eq!(&all.labels.as_deref().unwrap()[..7], &[0, 0, 0, 1, 1, 1, 2]);
+        let list: Digits = "3,1,4".parse().unwrap();
+        let p = Plan::new(25, Some(&list), None, 2).unwrap();
+        assert_eq!((p.count, p.labels.as_deref()), (3, Some(&[3i64, 1, 4][..])));
+        assert_eq!("all".parse::<Digits>(), Ok(Digits::All));
+        assert!("3,x".parse::<Digits>().is_err());
+        assert_eq!(Plan::new(4, Some(&Digits::One(7)), None, 1).unwrap().labels, Some(vec![7; 4]));
+    }
+}

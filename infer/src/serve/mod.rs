@@ -1,0 +1,105 @@
+//! The generator as a network service (DESIGN.md §8): the Open Inference Protocol v2
+//! (KServe's and Triton's REST protocol, JSON and binary tensors), a PNG endpoint for
+//! pages and `<img>` tags, the model's bytes and the web page — over one [`Batcher`]
+//! that coalesces concurrent requests into model runs and refuses work it cannot queue.
+//!
+//! Behind the `serve` cargo feature, so an app that embeds the library compiles no HTTP
+//! stack. The `serve` binary is a thin wrapper around [`Server::run`].
+
+mod batcher;
+mod routes;
+pub mod v2;
+mod web;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use batcher::{Batcher, Full, Limits};
+
+use crate::Generator;
+
+/// How the service runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `--model-name`: the name in every `/v2/models/{name}` path.
+    pub model_name: String,
+    /// Batching and queue limits.
+    pub limits: Limits,
+    /// Most rows in one request (infer or PNG).
+    pub max_rows: usize,
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+    /// The folder of the web page (`index.html`, `app.js`, `style.css`, and
+    /// `node_modules/onnxruntime-web/dist/` for `/ort/`).
+    pub web_dir: PathBuf,
+}
+
+/// What every handler shares.
+pub(crate) struct State {
+    pub(crate) config: Config,
+    pub(crate) generator: Arc<Generator>,
+    pub(crate) batcher: Batcher,
+    /// The bytes of the served model, for `GET /model.onnx`.
+    pub(crate) model_bytes: Arc<Vec<u8>>,
+    pub(crate) started: std::time::Instant,
+    pub(crate) requests: std::sync::atomic::AtomicU64,
+    pub(crate) errors: std::sync::atomic::AtomicU64,
+    pub(crate) overloads: std::sync::atomic::AtomicU64,
+}
+
+/// A bound, ready service.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    state: Arc<State>,
+}
+
+impl Server {
+    /// Bind `addr` (port 0 picks one) and start the batcher on `generator`, whose model
+    /// bytes `model_bytes` are served at `/model.onnx`.
+    pub async fn bind(addr: SocketAddr, generator: Generator, model_bytes: Vec<u8>, config: Config) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let generator = Arc::new(generator.with_batch_size(config.limits.max_batch));
+        let batcher = Batcher::start(Arc::clone(&generator), config.limits);
+        let state = Arc::new(State {
+            config,
+            generator,
+            batcher,
+            model_bytes: Arc::new(model_bytes),
+            started: std::time::Instant::now(),
+            requests: Default::default(),
+            errors: Default::default(),
+            overloads: Default::default(),
+        });
+        Ok(Self { listener, state })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serve until `shutdown` resolves; then stop accepting, finish the requests in
+    /// flight, drain the batcher and return.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let state = Arc::clone(&self.state);
+        let app = routes::router(Arc::clone(&state));
+        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
+        state.batcher.close();
+        let (runs, rows) = state.batcher.stats();
+        tracing::info!(
+            requests = state.requests.load(std::sync::atomic::Ordering::Relaxed),
+            errors = state.errors.load(std::sync::atomic::Ordering::Relaxed),
+            overloads = state.overloads.load(std::sync::atomic::Ordering::Relaxed),
+            model_runs = runs,
+            rows,
+            uptime_s = state.started.elapsed().as_secs_f64(),
+            "stopped"
+        );
+        Ok(())
+    }
+}
+
+/// The default batching delay.
+pub const DEFAULT_MAX_DELAY: Duration = Duration::from_micros(2000);

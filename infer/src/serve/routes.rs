@@ -1,0 +1,249 @@
+//! The HTTP routes (DESIGN.md §8) and their errors: JSON `{"error": "..."}` with a 4xx
+//! for the caller's fault, 503 with `Retry-After` when the queue is full, 500 for ours.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State as Shared};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+
+use super::v2::{self, Inputs};
+use super::{State, web};
+use crate::contract::{INPUT, LABEL, OUTPUT};
+use crate::{Digits, Plan, grid};
+
+/// An error answer.
+pub(crate) struct ApiError(pub(crate) StatusCode, pub(crate) String);
+
+impl ApiError {
+    fn bad(text: impl Into<String>) -> Self {
+        Self(StatusCode::BAD_REQUEST, text.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.0, Json(json!({ "error": self.1 }))).into_response();
+        if self.0 == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+impl From<crate::Error> for ApiError {
+    fn from(e: crate::Error) -> Self {
+        let status = if e.is_bad_input() { StatusCode::BAD_REQUEST } else { StatusCode::INTERNAL_SERVER_ERROR };
+        Self(status, e.to_string())
+    }
+}
+
+type Result<T> = std::result::Result<T, ApiError>;
+type AppState = Shared<Arc<State>>;
+
+pub(crate) fn router(state: Arc<State>) -> Router {
+    let limit = state.config.max_body_bytes;
+    Router::new()
+        .route("/v2/health/live", get(|| async { Json(json!({ "live": true })) }))
+        .route("/v2/health/ready", get(|| async { Json(json!({ "ready": true })) }))
+        .route("/v2", get(server_metadata))
+        .route("/v2/models/{name}", get(model_metadata))
+        .route("/v2/models/{name}/versions/{version}", get(model_metadata_version))
+        .route("/v2/models/{name}/ready", get(model_ready))
+        .route("/v2/models/{name}/versions/{version}/ready", get(model_ready_version))
+        .route("/v2/models/{name}/infer", post(infer))
+        .route("/v2/models/{name}/versions/{version}/infer", post(infer_version))
+        .route("/v1/samples.png", get(samples_png))
+        .route("/model.onnx", get(model_bytes))
+        .merge(web::routes())
+        .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route; see DESIGN.md §8".into()) })
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), log))
+        .with_state(state)
+}
+
+/// One debug line per request; counts for the summary at shutdown.
+async fn log(Shared(state): AppState, request: Request, next: Next) -> Response {
+    let (method, uri, started) = (request.method().clone(), request.uri().clone(), Instant::now());
+    let response = next.run(request).await;
+    let status = response.status();
+    state.requests.fetch_add(1, Ordering::Relaxed);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        state.overloads.fetch_add(1, Ordering::Relaxed);
+    } else if status.is_client_error() || status.is_server_error() {
+        state.errors.fetch_add(1, Ordering::Relaxed);
+    }
+    tracing::debug!(%method, %uri, status = status.as_u16(), ms = started.elapsed().as_secs_f64() * 1e3, "request");
+    response
+}
+
+async fn server_metadata() -> Json<serde_json::Value> {
+    Json(json!({
+        "name": "dcgan-serve",
+        "version": env!("CARGO_PKG_VERSION"),
+        "extensions": ["binary_tensor_data", "parameters"],
+    }))
+}
+
+fn check_model(state: &State, name: &str, version: Option<&str>) -> Result<()> {
+    if name != state.config.model_name {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("unknown model `{name}`; this server has `{}`", state.config.model_name)));
+    }
+    match version {
+        Some(v) if v != "1" => Err(ApiError(StatusCode::NOT_FOUND, format!("unknown version `{v}` of `{name}`; it has version 1"))),
+        _ => Ok(()),
+    }
+}
+
+async fn model_metadata(Shared(state): AppState, Path(name): Path<String>) -> Result<Json<serde_json::Value>> {
+    metadata(&state, &name, None)
+}
+
+async fn model_metadata_version(Shared(state): AppState, Path((name, v)): Path<(String, String)>) -> Result<Json<serde_json::Value>> {
+    metadata(&state, &name, Some(&v))
+}
+
+fn metadata(state: &State, name: &str, version: Option<&str>) -> Result<Json<serde_json::Value>> {
+    check_model(state, name, version)?;
+    let info = state.generator.info();
+    let mut inputs = vec![json!({ "name": INPUT, "datatype": "FP32", "shape": [-1, info.latent_dim] })];
+    if info.conditional() {
+        inputs.push(json!({ "name": LABEL, "datatype": "INT64", "shape": [-1] }));
+    }
+    Ok(Json(json!({
+        "name": name,
+        "versions": ["1"],
+        "platform": "onnx",
+        "inputs": inputs,
+        "outputs": [{ "name": OUTPUT, "datatype": "FP32", "shape": [-1, 1, 28, 28] }],
+    })))
+}
+
+async fn model_ready(Shared(state): AppState, Path(name): Path<String>) -> Result<Json<serde_json::Value>> {
+    check_model(&state, &name, None).map(|()| Json(json!({ "name": name, "ready": true })))
+}
+
+async fn model_ready_version(Shared(state): AppState, Path((name, v)): Path<(String, String)>) -> Result<Json<serde_json::Value>> {
+    check_model(&state, &name, Some(&v)).map(|()| Json(json!({ "name": name, "ready": true })))
+}
+
+async fn infer(s: AppState, Path(name): Path<String>, headers: HeaderMap, body: std::result::Result<Bytes, BytesRejection>) -> Result<Response> {
+    run_infer(s, name, None, headers, body).await
+}
+
+async fn infer_version(
+    s: AppState,
+    Path((name, v)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    run_infer(s, name, Some(v), headers, body).await
+}
+
+async fn run_infer(
+    Shared(state): AppState,
+    name: String,
+    version: Option<String>,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    check_model(&state, &name, version.as_deref())?;
+    let body = body.map_err(|e| ApiError(e.status(), format!("reading the body: {}", e.body_text())))?;
+    let json_length = match headers.get(v2::HEADER_LENGTH) {
+        None => None,
+        Some(v) => Some(
+            v.to_str().ok().and_then(|v| v.trim().parse::<usize>().ok()).ok_or_else(|| ApiError::bad("Inference-Header-Content-Length is not a byte count"))?,
+        ),
+    };
+    let info = state.generator.info();
+    let model = v2::Model { latent: info.latent_dim, conditional: info.conditional(), max_rows: state.config.max_rows };
+    let request = v2::parse(&body, json_length, model).map_err(|v2::Bad(status, text)| {
+        ApiError(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), text)
+    })?;
+    let (z, labels) = match request.inputs {
+        Inputs::Tensors { z, labels } => (z, labels),
+        Inputs::Seeded { seed, count, labels } => (crate::SplitMix64::new(seed).latents(count, info.latent_dim), labels),
+    };
+    let rows = z.len() / info.latent_dim;
+    let images = generate(&state, z, labels).await?;
+    let (bytes, binary_length) = v2::response(&name, request.id.as_deref(), rows, &images, request.binary_output);
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    match binary_length {
+        Some(n) => {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+            headers.insert(v2::HEADER_LENGTH, HeaderValue::from(n));
+        }
+        None => {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+    }
+    Ok(response)
+}
+
+/// Run rows through the batcher: labels are checked first (a bad one must not fail the
+/// other requests of its batch), a full queue is a 503.
+async fn generate(state: &State, z: Vec<f32>, labels: Option<Vec<i64>>) -> Result<Vec<f32>> {
+    if let Some(l) = &labels {
+        state.generator.check_labels(l)?;
+    }
+    let receiver = state.batcher.submit(z, labels).map_err(|_| {
+        ApiError(StatusCode::SERVICE_UNAVAILABLE, "the queue is full; retry after a second".into())
+    })?;
+    let images = receiver.await.map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "the batcher stopped".into()))??;
+    Ok(images)
+}
+
+/// `GET /v1/samples.png?seed=&n=&cols=&scale=&digit=&digits=`: the PNG `infer` writes
+/// for the same flags, byte for byte.
+async fn samples_png(Shared(state): AppState, query: std::result::Result<Query<HashMap<String, String>>, QueryRejection>) -> Result<Response> {
+    let Query(q) = query.map_err(|e| ApiError::bad(e.body_text()))?;
+    if let Some(k) = q.keys().find(|k| !["seed", "n", "cols", "scale", "digit", "digits"].contains(&k.as_str())) {
+        return Err(ApiError::bad(format!("unknown query parameter `{k}`; known: seed, n, cols, scale, digit, digits")));
+    }
+    let num = |k: &str, lo: u64, hi: u64| -> Result<Option<u64>> {
+        q.get(k)
+            .map(|v| match v.parse::<u64>() {
+                Ok(n) if (lo..=hi).contains(&n) => Ok(n),
+                _ => Err(ApiError::bad(format!("`{k}={v}` is not an integer in {lo}–{hi}"))),
+            })
+            .transpose()
+    };
+    let max_rows = state.config.max_rows as u64;
+    let seed = num("seed", 0, u64::MAX)?.unwrap_or(0);
+    let n = num("n", 1, max_rows)?.unwrap_or(25) as usize;
+    let cols = num("cols", 1, max_rows)?.map(|c| c as usize);
+    let scale = num("scale", 1, u64::from(crate::request::MAX_SCALE))?.unwrap_or(1) as u32;
+    let digits = match (q.get("digit"), q.get("digits")) {
+        (Some(_), Some(_)) => return Err(ApiError::bad("give `digit` or `digits`, not both")),
+        (Some(d), None) => Some(Digits::One(d.parse().map_err(|_| ApiError::bad(format!("`digit={d}` is not an integer")))?)),
+        (None, Some(d)) => Some(d.parse::<Digits>().map_err(ApiError::bad)?),
+        (None, None) => None,
+    };
+    let plan = Plan::new(n, digits.as_ref(), cols, scale)?;
+    if plan.count > state.config.max_rows {
+        return Err(ApiError::bad(format!("{} images is over this server's --max-rows {}", plan.count, state.config.max_rows)));
+    }
+    let z = crate::SplitMix64::new(seed).latents(plan.count, state.generator.info().latent_dim);
+    let labels = match plan.labels.clone() {
+        None if state.generator.conditional() => Some((0..plan.count).map(|i| (i % 10) as i64).collect()),
+        other => other,
+    };
+    let images = crate::Images::new(generate(&state, z, labels).await?);
+    let png = grid::png_bytes(&images.grid(plan.cols, plan.scale));
+    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
+}
+
+async fn model_bytes(Shared(state): AppState) -> Response {
+    let bytes = Bytes::from(state.model_bytes.as_ref().clone());
+    ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response()
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs what the browser page (infer/web/) and its browser test need, idempotently:
+#   chromium           Debian's package (/usr/bin/chromium), the browser the test drives
+#   onnxruntime-web    from npm, pinned by infer/web/package-lock.json (`npm ci`)
+#   playwright, pillow from PyPI, into the Python environment of scripts/setup.sh
+#                      ($DCGAN_PYTHON, default .native/venv/bin/python)
+#
+# Nothing is fetched at page run time (no CDN): the page is served with the files
+# `npm ci` put in infer/web/node_modules. Playwright drives Debian's chromium through
+# executable_path; `playwright install` (its own browser download) is never run.
+# A rerun that finds everything in place prints one "ok" line per step.
+#
+# Usage: scripts/setup-web.sh          install (or check) everything
+#        DCGAN_PYTHON=PY scripts/setup-web.sh
+set -euo pipefail
+
+PLAYWRIGHT_VERSION=1.65.2
+PILLOW_VERSION=12.1.1
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+web="$root/infer/web"
+python=${DCGAN_PYTHON:-$root/.native/venv/bin/python}
+
+# 1. chromium (Debian)
+if [ -x /usr/bin/chromium ]; then
+    echo "setup-web: chromium ok ($(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium))" >&2
+elif [ "$(id -u)" -eq 0 ]; then
+    echo "setup-web: installing Debian's chromium (apt-get update; apt-get install chromium)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    [ -x /usr/bin/chromium ] || { echo "setup-web: apt-get installed chromium but /usr/bin/chromium is missing" >&2; exit 1; }
+    echo "setup-web: chromium installed ($(/usr/bin/chromium --version 2>/dev/null))" >&2
+else
+    echo "setup-web: /usr/bin/chromium is missing; as root run:" >&2
+    echo "    apt-get update && apt-get install -y --no-install-recommends chromium" >&2
+    exit 1
+fi
+
+# 2. onnxruntime-web (npm, exactly what package-lock.json pins)
+command -v npm >/dev/null || { echo "setup-web: npm is required (Debian: apt-get install npm)" >&2; exit 1; }
+if [ ! -d "$web/node_modules/onnxruntime-web/dist" ] || [ "$web/package-lock.json" -nt "$web/node_modules" ]; then
+    echo "setup-web: npm ci in infer/web (onnxruntime-web as pinned by package-lock.json)" >&2
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    touch "$web/node_modules"
+fi
+ortweb=$(cd "$web" && node -p 'require("./node_modules/onnxruntime-web/package.json").version')
+echo "setup-web: onnxruntime-web $ortweb ok in infer/web/node_modules" >&2
+
+# 3. playwright and pillow (PyPI) for tests/python/web_test.py
+[ -x "$python" ] || { echo "setup-web: $python not found; run scripts/setup.sh first or set DCGAN_PYTHON" >&2; exit 1; }
+if ! "$python" -c 'import playwright, PIL, numpy' 2>/dev/null; then
+    echo "setup-web: installing playwright==$PLAYWRIGHT_VERSION pillow==$PILLOW_VERSION into $("$python" -c 'import sys; print(sys.prefix)')" >&2
+    "$python" -m pip install --quiet --disable-pip-version-check --no-input \
+        "playwright==$PLAYWRIGHT_VERSION" "pillow==$PILLOW_VERSION" numpy
+fi
+echo "setup-web: $("$python" -c 'import importlib.metadata as m; print("playwright", m.version("playwright"), "pillow", m.version("pillow"))') ok" >&2

@@ -1,0 +1,261 @@
+//! `losses.csv` and its plot: D and G losses over epochs, and the Fréchet distance on a
+//! second axis when `--eval-every` recorded it. Drawn with plotters and the DejaVu Sans
+//! font embedded in the binary, so a fresh machine without system fonts renders it the
+//! same.
+
+use std::path::Path;
+use std::sync::Once;
+
+use dcgan::run;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::{Error, io_err};
+
+/// The font, embedded (licence: `train/assets/FONT-LICENSE.txt`).
+const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+/// Plot size in pixels.
+const SIZE: (u32, u32) = (960, 540);
+
+/// One row of `losses.csv`: means over a logging window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LossRow {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Global step at the end of the window.
+    pub step: i64,
+    /// D's adversarial loss (without the L2 and R1 terms).
+    pub loss_d: f64,
+    /// G's loss.
+    pub loss_g: f64,
+    /// Mean D(x) on real images (sigmoid of the logit).
+    pub d_real: f64,
+    /// Mean D(G(z)) during D's step.
+    pub d_fake: f64,
+    /// Training seconds since the run began.
+    pub seconds: f64,
+    /// Images per second over the window.
+    pub images_per_s: f64,
+    /// Fréchet distance to the half of MNIST test that chooses the best epoch
+    /// (`--eval-every`), on an epoch's last row.
+    pub frechet: Option<f64>,
+    /// Fréchet distance to the other half, which reports it.
+    pub frechet_report: Option<f64>,
+    /// Class coverage of the evaluated samples.
+    pub coverage: Option<f64>,
+    /// Their mean top-class confidence.
+    pub confidence: Option<f64>,
+    /// Label accuracy (conditional runs).
+    pub label_accuracy: Option<f64>,
+}
+
+/// Header of `losses.csv`.
+pub const LOSSES_HEADER: &str = "epoch,step,loss_d,loss_g,d_real,d_fake,seconds,images_per_s,frechet,frechet_report,coverage,confidence,label_accuracy";
+
+fn optional(v: Option<f64>) -> String {
+    v.map_or(String::new(), |f| format!("{f:.4}"))
+}
+
+impl LossRow {
+    fn to_csv(&self) -> String {
+        format!(
+            "{},{},{:.6},{:.6},{:.6},{:.6},{:.3},{:.1},{},{},{},{},{}",
+            self.epoch,
+            self.step,
+            self.loss_d,
+            self.loss_g,
+            self.d_real,
+            self.d_fake,
+            self.seconds,
+            self.images_per_s,
+            optional(self.frechet),
+            optional(self.frechet_report),
+            optional(self.coverage),
+            optional(self.confidence),
+            optional(self.label_accuracy)
+        )
+    }
+
+    fn from_csv(line: &str) -> Option<Self> {
+        let f: Vec<&str> = line.split(',').collect();
+        let num = |i: usize| f.get(i)?.parse::<f64>().ok();
+        Some(Self {
+            epoch: f.first()?.parse().ok()?,
+            step: f.get(1)?.parse().ok()?,
+            loss_d: num(2)?,
+            loss_g: num(3)?,
+            d_real: num(4)?,
+            d_fake: num(5)?,
+            seconds: num(6)?,
+            images_per_s: num(7)?,
+            frechet: num(8),
+            frechet_report: num(9),
+            coverage: num(10),
+            confidence: num(11),
+            label_accuracy: num(12),
+        })
+    }
+}
+
+/// Rows of an existing `losses.csv` up to and including `epoch` (what a resume keeps).
+pub fn read_losses(dir: &Path, epoch: usize) -> Vec<LossRow> {
+    let text = std::fs::read_to_string(dir.join(run::LOSSES)).unwrap_or_default();
+    text.lines().skip(1).filter_map(LossRow::from_csv).filter(|r| r.epoch <= epoch).collect()
+}
+
+/// Rewrite `losses.csv` and `losses.png` from `rows`; `title` names the run.
+pub fn write_losses(dir: &Path, rows: &[LossRow], title: &str) -> Result<(), Error> {
+    let mut text = String::from(LOSSES_HEADER);
+    text.push('\n');
+    for r in rows {
+        text.push_str(&r.to_csv());
+        text.push('\n');
+    }
+    let path = dir.join(run::LOSSES);
+    run::write_atomic(&path, text.as_bytes()).map_err(io_err(&path))?;
+    let plot = dir.join(run::LOSS_PLOT);
+    let png = plot_png(rows, title).map_err(|e| Error::Io { path: plot.clone(), source: std::io::Error::other(e) })?;
+    run::write_atomic(&plot, &png).map_err(io_err(&plot))
+}
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The bytes are a valid TrueType font, embedded at build time.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+/// Steps per epoch, from the first epoch's last row (rows from a resumed run included).
+fn steps_per_epoch(rows: &[LossRow]) -> f64 {
+    let first = rows.first().map_or(1, |r| r.epoch);
+    let last_step = rows.iter().filter(|r| r.epoch == first).map(|r| r.step).max().unwrap_or(1);
+    (last_step as f64 / first as f64).max(1.0)
+}
+
+/// The PNG: losses on the left axis, Fréchet distance on the right (when recorded).
+/// Axis ranges come from the finite values only, so a diverged run still plots at once.
+pub fn plot_png(rows: &[LossRow], title: &str) -> Result<Vec<u8>, String> {
+    register_font();
+    let (w, h) = SIZE;
+    let mut buffer = vec![0u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buffer, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let spe = steps_per_epoch(rows);
+        let epoch_of = |r: &LossRow| r.step as f64 / spe;
+        let x_max = rows.iter().map(epoch_of).fold(1.0, f64::max);
+        let finite = |v: f64| v.is_finite().then_some(v);
+        let losses: Vec<f64> = rows.iter().flat_map(|r| [r.loss_d, r.loss_g]).filter_map(finite).collect();
+        let y_max = losses.iter().copied().fold(1.0, f64::max) * 1.05;
+        let y_min = losses.iter().copied().fold(0.0, f64::min) * 1.05;
+        let fd: Vec<(f64, f64)> =
+            rows.iter().filter_map(|r| Some((epoch_of(r), finite(r.frechet?)?))).collect();
+        let fd_max = fd.iter().map(|p| p.1).fold(1.0, f64::max) * 1.1;
+
+        let mut chart = ChartBuilder::on(&root)
+            .caption(format!("{title}: losses per 100 steps"), ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .right_y_label_area_size(if fd.is_empty() { 0 } else { 60 })
+            .build_cartesian_2d(0.0..x_max, y_min..y_max)
+            .map_err(|e| e.to_string())?
+            .set_secondary_coord(0.0..x_max, 0.0..fd_max);
+        chart
+            .configure_mesh()
+            .x_desc("epoch")
+            .y_desc("loss")
+            .label_style(("sans-serif", 14))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let line = |pick: fn(&LossRow) -> f64| {
+            rows.iter().filter_map(move |r| Some((epoch_of(r), finite(pick(r))?))).collect::<Vec<_>>()
+        };
+        let red = RGBColor(200, 40, 40);
+        let blue = RGBColor(40, 70, 200);
+        chart
+            .draw_series(LineSeries::new(line(|r| r.loss_d), red.stroke_width(2)))
+            .map_err(|e| e.to_string())?
+            .label("D loss")
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], red.stroke_width(2)));
+        chart
+            .draw_series(LineSeries::new(line(|r| r.loss_g), blue.stroke_width(2)))
+            .map_err(|e| e.to_string())?
+            .label("G loss")
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], blue.stroke_width(2)));
+        if !fd.is_empty() {
+            let green = RGBColor(20, 140, 60);
+            chart
+                .configure_secondary_axes()
+                .y_desc("Fréchet distance (choose half of MNIST test)")
+                .label_style(("sans-serif", 14))
+                .draw()
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_secondary_series(LineSeries::new(fd.clone(), green.stroke_width(2)))
+                .map_err(|e| e.to_string())?
+                .label("Fréchet distance (right axis)")
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], green.stroke_width(2)));
+            chart.draw_secondary_series(fd.iter().map(|&p| Circle::new(p, 3, green.filled()))).map_err(|e| e.to_string())?;
+        }
+        chart
+            .configure_series_labels()
+            .label_font(("sans-serif", 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    let img = image::RgbImage::from_raw(w, h, buffer).ok_or("plot buffer has the wrong size")?;
+    let mut bytes = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .map_err(|e| e.to_string())?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(epoch: usize, step: i64, loss: f64) -> LossRow {
+        LossRow {
+            epoch,
+            step,
+            loss_d: loss,
+            loss_g: loss * 2.0,
+            d_real: 0.5,
+            d_fake: 0.5,
+            seconds: 1.0,
+            images_per_s: 1.0,
+            frechet: (step % 600 == 0).then_some(10.0),
+            frechet_report: None,
+            coverage: None,
+            confidence: None,
+            label_accuracy: None,
+        }
+    }
+
+    /// The old plot looped over every whole unit up to the largest loss (a hang at 1e10).
+    #[test]
+    fn huge_and_non_finite_losses_plot_at_once() {
+        let rows = vec![row(1, 100, 0.7), row(1, 600, 3e10), row(2, 700, f64::NAN), row(2, 1200, 1.0)];
+        let started = std::time::Instant::now();
+        let png = plot_png(&rows, "test").unwrap();
+        assert!(started.elapsed().as_secs_f64() < 5.0);
+        let img = image::load_from_memory(&png).unwrap();
+        assert_eq!((img.width(), img.height()), SIZE);
+    }
+
+    #[test]
+    fn csv_rows_round_trip_and_old_files_still_read() {
+        let r = LossRow { frechet_report: Some(3.25), ..row(2, 1200, 0.5) };
+        assert_eq!(LossRow::from_csv(&r.to_csv()), Some(r));
+        let old = "3,1800,0.5,1.0,0.6,0.4,10.000,300.0,14.1200";
+        assert_eq!(LossRow::from_csv(old).and_then(|r| r.frechet), Some(14.12));
+    }
+}

@@ -1,0 +1,261 @@
+//! One epoch of training: per batch one D step (real against G(z), G held fixed) then
+//! one G step (fresh z), as the tutorial does, with the recipe's options.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use dcgan::arch::{IMAGE_PIXELS, IMAGE_SIDE, LATENT_DIM};
+use dcgan::config::Loss;
+use dcgan::{SplitMix64, TrainConfig};
+use infer::progress::Progress;
+use tch::{Device, Kind, Reduction, Tensor};
+
+use crate::checkpoint::State;
+use crate::plot::LossRow;
+use crate::{Error, interrupted};
+
+/// Steps per row of `losses.csv` (the last row of an epoch may hold fewer).
+pub const LOG_EVERY: i64 = 100;
+/// Steps between divergence checks (each waits for the device, so not every step).
+const CHECK_EVERY: i64 = 10;
+/// A loss beyond this means D's logits have saturated by hundreds: the run has diverged
+/// (healthy BCE and hinge losses stay below 10).
+pub const DIVERGED_LOSS: f64 = 1e3;
+
+/// What stays fixed from epoch to epoch: the data on the device, targets, options.
+pub struct EpochLoop<'a> {
+    real: Tensor,
+    /// Class of every training image (conditional runs).
+    labels: Option<Tensor>,
+    ones: Tensor,
+    zeros: Tensor,
+    /// D's target for real images (1 − label smoothing).
+    real_target: Tensor,
+    config: &'a TrainConfig,
+    /// When this call started, and the training seconds of the epochs before it.
+    pub started: Instant,
+    seconds_before: f64,
+    stop: &'a AtomicUsize,
+}
+
+impl<'a> EpochLoop<'a> {
+    /// Move the data (`scaled`, row-major [count,784]) and its `labels` to `device`.
+    pub fn new(
+        config: &'a TrainConfig,
+        scaled: &[f32],
+        labels: &[u8],
+        device: Device,
+        seconds_before: f64,
+        stop: &'a AtomicUsize,
+    ) -> Self {
+        let side = IMAGE_SIDE as i64;
+        let count = (scaled.len() / IMAGE_PIXELS) as i64;
+        let batch = config.hyper.batch_size as i64;
+        let ones = Tensor::ones([batch, 1], (Kind::Float, device));
+        let smoothing = config.hyper.recipe.label_smoothing.unwrap_or(0.0);
+        Self {
+            real: Tensor::from_slice(scaled).view([count, 1, side, side]).to_device(device),
+            labels: config.conditional.map(|_| {
+                Tensor::from_slice(&labels.iter().map(|&l| i64::from(l)).collect::<Vec<_>>()).to_device(device)
+            }),
+            real_target: if smoothing > 0.0 { &ones * (1.0 - smoothing) } else { ones.shallow_clone() },
+            ones,
+            zeros: Tensor::zeros([batch, 1], (Kind::Float, device)),
+            config,
+            started: Instant::now(),
+            seconds_before,
+            stop,
+        }
+    }
+
+    fn seconds(&self) -> f64 {
+        self.seconds_before + self.started.elapsed().as_secs_f64()
+    }
+
+    /// One pass over the shuffled data in whole batches, appending a row to `rows` every
+    /// [`LOG_EVERY`] steps; returns the images trained on. Stops with an error on a
+    /// signal (after the current step) or when the losses diverge.
+    pub fn train(&self, state: &mut State, rows: &mut Vec<LossRow>, epoch: usize) -> Result<usize, Error> {
+        let device = self.real.device();
+        let count = self.real.size()[0];
+        let batch = self.config.hyper.batch_size;
+        let steps = count as usize / batch;
+        let decay = self.config.hyper.recipe.lr_decay.unwrap_or(1.0).powi(epoch as i32 - 1);
+        state.opt_d.set_lr(self.config.hyper.lr_d() * decay);
+        state.opt_g.set_lr(self.config.hyper.lr_g() * decay);
+        let progress = Progress::new(steps as u64, &format!("steps of epoch {epoch}/{}", self.config.epochs), false);
+        let mut order: Vec<i64> = (0..count).collect();
+        state.progress.rng.shuffle(&mut order);
+        let mut window = Window::new(device);
+        for (i, chunk) in order.chunks_exact(batch).enumerate() {
+            let index = Tensor::from_slice(chunk).to_device(device);
+            let x = self.real.index_select(0, &index);
+            let y = self.labels.as_ref().map(|l| l.index_select(0, &index));
+            let stats = self.step(state, &x, y.as_ref());
+            window.add(&stats, batch);
+            state.progress.step += 1;
+            let step = state.progress.step;
+            if step % CHECK_EVERY == 0 || i + 1 == steps {
+                check_diverged(&stats, epoch, step, self.config)?;
+            }
+            if step % LOG_EVERY == 0 {
+                let row = window.finish(epoch, step, self.seconds())?;
+                progress.message(format!(
+                    "{:.0} img/s  loss_d {:.3}  loss_g {:.3}",
+                    row.images_per_s, row.loss_d, row.loss_g
+                ));
+                rows.push(row);
+                window = Window::new(device);
+            }
+            progress.set(i as u64 + 1);
+            if let signal @ 1.. = self.stop.load(Ordering::SeqCst) {
+                progress.abandon();
+                return Err(interrupted(signal, epoch));
+            }
+        }
+        // An epoch whose length is not a multiple of LOG_EVERY ends with a partial window.
+        if window.steps > 0 {
+            rows.push(window.finish(epoch, state.progress.step, self.seconds())?);
+        }
+        progress.finish();
+        Ok(steps * batch)
+    }
+
+    /// One D step and one G step on real batch `x` (labels `y`); per-step statistics,
+    /// kept on the device: [loss_d, loss_g, D(x), D(G(z))].
+    fn step(&self, state: &mut State, x: &Tensor, y: Option<&Tensor>) -> Tensor {
+        let recipe = &self.config.hyper.recipe;
+        let batch = self.config.hyper.batch_size;
+        let device = x.device();
+        let State { g, d, opt_g, opt_d, ema, progress } = state;
+
+        // D step: real against G(z), G held fixed.
+        let (z, fake_labels) = draw(&mut progress.rng, batch, y.is_some(), device);
+        let fake = tch::no_grad(|| g.forward(&z, fake_labels.as_ref(), true));
+        let x = if recipe.r1.is_some() { x.detach().set_requires_grad(true) } else { x.shallow_clone() };
+        let d_real = d.forward(&x, y, true);
+        let d_fake = d.forward(&fake, fake_labels.as_ref(), true);
+        let loss_d = match recipe.loss {
+            Loss::Bce => {
+                d_real.binary_cross_entropy_with_logits::<Tensor>(&self.real_target, None, None, Reduction::Mean)
+                    + d_fake.binary_cross_entropy_with_logits::<Tensor>(&self.zeros, None, None, Reduction::Mean)
+            }
+            Loss::Hinge => (-&d_real + 1.0).relu().mean(Kind::Float) + (&d_fake + 1.0).relu().mean(Kind::Float),
+        };
+        let mut total_d = match d.l2_penalty() {
+            Some(l2) if self.config.hyper.weight_decay != 0.0 => &loss_d + l2 * self.config.hyper.weight_decay,
+            _ => loss_d.shallow_clone(),
+        };
+        if let Some(gamma) = recipe.r1 {
+            // R1: γ/2 · E‖∇ₓ D(x)‖², differentiated again for D's update.
+            let grad = Tensor::run_backward(&[d_real.sum(Kind::Float)], &[&x], true, true).remove(0);
+            total_d = total_d + grad.square().sum_dim_intlist([1, 2, 3].as_slice(), false, Kind::Float).mean(Kind::Float) * (gamma / 2.0);
+        }
+        total_d.backward();
+        opt_d.step(d);
+
+        // G step: fresh z; D's weights need no gradients here.
+        let (z, fake_labels) = draw(&mut progress.rng, batch, y.is_some(), device);
+        d.set_trainable(false);
+        let logits = d.forward(&g.forward(&z, fake_labels.as_ref(), true), fake_labels.as_ref(), true);
+        let loss_g = match recipe.loss {
+            Loss::Bce => logits.binary_cross_entropy_with_logits::<Tensor>(&self.ones, None, None, Reduction::Mean),
+            Loss::Hinge => -logits.mean(Kind::Float),
+        };
+        loss_g.backward();
+        opt_g.step(g);
+        d.set_trainable(true);
+        if let Some(ema) = ema {
+            ema.update(g, progress.step + 1);
+        }
+
+        tch::no_grad(|| {
+            Tensor::stack(
+                &[
+                    loss_d.detach(),
+                    loss_g.detach(),
+                    d_real.detach().sigmoid().mean(Kind::Float),
+                    d_fake.sigmoid().mean(Kind::Float),
+                ],
+                0,
+            )
+        })
+    }
+}
+
+/// Latents for a step, then (conditional runs) labels drawn uniformly from the same RNG.
+fn draw(rng: &mut SplitMix64, n: usize, conditional: bool, device: Device) -> (Tensor, Option<Tensor>) {
+    let z = Tensor::from_slice(&rng.latents(n, LATENT_DIM)).view([n as i64, LATENT_DIM as i64]).to_device(device);
+    let labels = conditional.then(|| {
+        let l: Vec<i64> = (0..n).map(|_| rng.below(dcgan::arch::NUM_CLASSES) as i64).collect();
+        Tensor::from_slice(&l).to_device(device)
+    });
+    (z, labels)
+}
+
+/// Stop on a non-finite or saturated loss, naming the likely cause.
+fn check_diverged(stats: &Tensor, epoch: usize, step: i64, config: &TrainConfig) -> Result<(), Error> {
+    let values = Vec::<f32>::try_from(stats.to_device(Device::Cpu))?;
+    for (what, value) in [("loss_d", values[0]), ("loss_g", values[1])] {
+        let value = f64::from(value);
+        if !value.is_finite() || value.abs() > DIVERGED_LOSS {
+            let h = &config.hyper;
+            return Err(Error::Diverged {
+                what,
+                value,
+                epoch,
+                step,
+                checkpoint: crate::trainer::last_checkpoint(epoch - 1),
+                cause: format!(
+                    "the learning rates (D {}, G {}) are the likely cause: the tutorial's 2e-4 trains; try --lr 2e-4",
+                    h.lr_d(),
+                    h.lr_g()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Sums of per-step statistics over a logging window, on the device so that the loop
+/// does not wait for the GPU after every step.
+struct Window {
+    sums: Tensor,
+    steps: i64,
+    started: Instant,
+    images: usize,
+}
+
+impl Window {
+    fn new(device: Device) -> Self {
+        Self { sums: Tensor::zeros([4], (Kind::Float, device)), steps: 0, started: Instant::now(), images: 0 }
+    }
+
+    fn add(&mut self, stats: &Tensor, images: usize) {
+        self.sums += stats;
+        self.steps += 1;
+        self.images += images;
+    }
+
+    fn finish(&self, epoch: usize, step: i64, seconds: f64) -> Result<LossRow, Error> {
+        let sums = Vec::<f32>::try_from(self.sums.to_device(Device::Cpu))?;
+        let n = self.steps.max(1) as f64;
+        let mean = |i: usize| f64::from(sums[i]) / n;
+        let elapsed = self.started.elapsed().as_secs_f64().max(1e-9);
+        Ok(LossRow {
+            epoch,
+            step,
+            loss_d: mean(0),
+            loss_g: mean(1),
+            d_real: mean(2),
+            d_fake: mean(3),
+            seconds,
+            images_per_s: self.images as f64 / elapsed,
+            frechet: None,
+            frechet_report: None,
+            coverage: None,
+            confidence: None,
+            label_accuracy: None,
+        })
+    }
+}
