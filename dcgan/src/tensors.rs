@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use safetensors::{Dtype, SafeTensors, View};
+use safetensors::{Dtype, SafeTensors};
 
 use crate::arch::Arch;
 
@@ -89,26 +89,39 @@ impl Tensor {
     }
 }
 
-impl View for &Tensor {
-    fn dtype(&self) -> Dtype {
-        Dtype::F32
-    }
-    fn shape(&self) -> &[usize] {
-        &self.shape
-    }
-    fn data(&self) -> std::borrow::Cow<'_, [u8]> {
-        self.data.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>().into()
-    }
-    fn data_len(&self) -> usize {
-        self.data.len() * 4
-    }
-}
-
-/// Serialise tensors and string metadata to safetensors bytes.
+/// Serialise tensors and string metadata to safetensors bytes. Tensors and metadata
+/// keys are written in name order, so the same content gives the same bytes (the
+/// `safetensors` crate writes metadata in hash order, which differs from run to run).
 pub fn to_bytes(tensors: &TensorMap, metadata: &HashMap<String, String>) -> Vec<u8> {
-    let meta = (!metadata.is_empty()).then(|| metadata.clone());
-    safetensors::serialize(tensors.iter().map(|(k, v)| (k.as_str(), v)), meta)
-        .expect("f32 tensors with consistent shapes always serialise")
+    let quote = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    let mut entries = Vec::new();
+    if !metadata.is_empty() {
+        let meta: BTreeMap<&String, &String> = metadata.iter().collect();
+        let fields: Vec<String> = meta.iter().map(|(k, v)| format!("{}:{}", quote(k), quote(v))).collect();
+        entries.push(format!("\"__metadata__\":{{{}}}", fields.join(",")));
+    }
+    let mut offset = 0usize;
+    for (name, t) in tensors {
+        let end = offset + t.data.len() * 4;
+        entries.push(format!(
+            "{}:{{\"dtype\":\"F32\",\"shape\":{:?},\"data_offsets\":[{offset},{end}]}}",
+            quote(name),
+            t.shape
+        ));
+        offset = end;
+    }
+    let mut header = format!("{{{}}}", entries.join(","));
+    // The format aligns the data to 8 bytes by padding the header with spaces.
+    while !(8 + header.len()).is_multiple_of(8) {
+        header.push(' ');
+    }
+    let mut bytes = Vec::with_capacity(8 + header.len() + offset);
+    bytes.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    for t in tensors.values() {
+        bytes.extend(t.data.iter().flat_map(|v| v.to_le_bytes()));
+    }
+    bytes
 }
 
 /// Parse safetensors bytes; `path` only names the source in errors.
@@ -178,6 +191,23 @@ mod tests {
         assert_eq!(back, map);
         assert_eq!(meta_back, meta);
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// Metadata in several keys used to come out in hash order: two identical runs
+    /// wrote weight files that differed.
+    #[test]
+    fn the_same_content_gives_the_same_bytes_and_the_reference_reader_agrees() {
+        let mut map = TensorMap::new();
+        map.insert("b".into(), Tensor { shape: vec![3], data: vec![1.0, 2.0, 3.0] });
+        map.insert("a".into(), Tensor { shape: vec![1, 1], data: vec![-0.5] });
+        let meta: HashMap<String, String> = (0..20).map(|i| (format!("key{i}"), format!("value \"{i}\""))).collect();
+        let first = to_bytes(&map, &meta);
+        let again: HashMap<String, String> = meta.clone().into_iter().collect();
+        assert_eq!(first, to_bytes(&map, &again));
+        let header = u64::from_le_bytes(first[..8].try_into().unwrap()) as usize;
+        assert_eq!((8 + header) % 8, 0, "data starts 8-byte aligned");
+        let (back, meta_back) = from_bytes(&first, Path::new("x")).unwrap();
+        assert_eq!((back, meta_back), (map, meta));
     }
 
     #[test]

@@ -7,8 +7,10 @@
 //! refuses when the largest difference exceeds [`SELF_CHECK_TOLERANCE`].
 
 pub mod onnx;
+pub mod triton;
 
 use std::path::{Path, PathBuf};
+
 use std::time::Instant;
 
 use dcgan::{Arch, DISCRIMINATOR, GENERATOR, TensorMap, TrainConfig, run};
@@ -26,7 +28,7 @@ pub enum What {
     Discriminator,
 }
 
-/// What went wrong; every case is the caller's input.
+/// What went wrong: the caller's input, except a failed write (exit 1).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The run folder or one of its files is missing or unreadable.
@@ -52,6 +54,17 @@ pub enum Error {
         /// The cause.
         source: std::io::Error,
     },
+}
+
+impl Error {
+    /// The process exit status (README, "Exit codes").
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Write { source, .. } => dcgan::cli::io_exit_code(source.kind()),
+            Error::Runtime(e) => e.exit_code(),
+            _ => dcgan::cli::EXIT_INPUT,
+        }
+    }
 }
 
 /// What [`export`] did.
@@ -141,9 +154,22 @@ pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
 
-/// Export `what` from the run folder `run_dir` to `out`, self-checked with tract.
-pub fn export(run_dir: &Path, out: &Path, what: What, bn: Bn) -> Result<Report, Error> {
-    let started = Instant::now();
+/// A network exported in memory and checked against its run's probe.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The table it was built from.
+    pub arch: &'static Arch,
+    /// The ONNX bytes.
+    pub bytes: Vec<u8>,
+    /// Measured max |tract − probe|.
+    pub max_diff: f32,
+    /// Probe rows compared.
+    pub probe_rows: usize,
+}
+
+/// Build `what` from the run folder `run_dir` as ONNX bytes, self-checked with tract
+/// against the run's probe (refused beyond [`SELF_CHECK_TOLERANCE`]).
+pub fn build(run_dir: &Path, what: What, bn: Bn) -> Result<Built, Error> {
     if !run_dir.is_dir() {
         return Err(Error::Run(format!("{}: no such run folder (train writes one with --out)", run_dir.display())));
     }
@@ -156,9 +182,10 @@ pub fn export(run_dir: &Path, out: &Path, what: What, bn: Bn) -> Result<Report, 
     let config_path = run_dir.join(run::CONFIG);
     let config: Option<TrainConfig> = match std::fs::read_to_string(&config_path) {
         Err(_) => None,
-        Ok(text) => Some(serde_json::from_str(&text).map_err(|e| {
-            Error::Run(format!("{}: not a run config ({e})", config_path.display()))
-        })?),
+        Ok(text) => Some(
+            serde_json::from_str(&text)
+                .map_err(|e| Error::Run(format!("{}: not a run config ({e})", config_path.display())))?,
+        ),
     };
     let arch = what.arch_of(config.as_ref(), &params).ok_or_else(|| {
         Error::Run(format!(
@@ -175,10 +202,16 @@ pub fn export(run_dir: &Path, out: &Path, what: What, bn: Bn) -> Result<Report, 
         metadata.push(("weights".to_string(), format!("ema({decay})")));
     }
     let bytes = to_onnx(arch, &params, bn, &metadata);
+    let (max_diff, probe_rows) = probe_check(&bytes, arch, &run_dir.join(probe_file))?;
+    if max_diff.is_nan() || max_diff > SELF_CHECK_TOLERANCE {
+        return Err(Error::SelfCheck { max_diff });
+    }
+    Ok(Built { arch, bytes, max_diff, probe_rows })
+}
 
-    // Self-check on the written bytes, before anything reaches the destination.
-    let probe_path = run_dir.join(probe_file);
-    let (probe, _) = dcgan::tensors::read(&probe_path)?;
+/// Run the probe at `probe_path` through ONNX `bytes` with tract: (max |Δ|, rows).
+pub fn probe_check(bytes: &[u8], arch: &Arch, probe_path: &Path) -> Result<(f32, usize), Error> {
+    let (probe, _) = dcgan::tensors::read(probe_path)?;
     let (input, output) = (&probe.get(arch.input_name), &probe.get(arch.output_name));
     let (Some(input), Some(output)) = (input, output) else {
         return Err(Error::Run(format!("{}: not a probe of the {}", probe_path.display(), arch.name)));
@@ -190,18 +223,51 @@ pub fn export(run_dir: &Path, out: &Path, what: What, bn: Bn) -> Result<Report, 
             return Err(Error::Run(format!("{}: the probe of a conditional network has no `label`", probe_path.display())));
         }
     };
-    let model = infer::tract_backend::TractModel::from_bytes(&bytes)?;
+    let model = infer::tract_backend::TractModel::from_bytes(bytes)?;
     let (got, _) = model.run(&input.data, &input.shape, labels.as_deref())?;
-    let max_diff = max_abs_diff(&got, &output.data);
+    Ok((max_abs_diff(&got, &output.data), input.shape[0]))
+}
+
+/// Export `what` from the run folder `run_dir` to `out`, self-checked with tract.
+pub fn export(run_dir: &Path, out: &Path, what: What, bn: Bn) -> Result<Report, Error> {
+    let started = Instant::now();
+    let Built { bytes, max_diff, probe_rows, .. } = build(run_dir, what, bn)?;
+    dcgan::run::write_atomic(out, &bytes).map_err(|source| Error::Write { path: out.into(), source })?;
+    Ok(Report { path: out.into(), bytes: bytes.len(), max_diff, probe_rows, seconds: started.elapsed().as_secs_f64() })
+}
+
+/// What [`check`] found about an existing ONNX file.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// The file is byte for byte what this exporter writes from the run.
+    pub identical: bool,
+    /// Max |tract(file) − probe| on the run's probe.
+    pub max_diff: f32,
+    /// Probe rows compared.
+    pub probe_rows: usize,
+}
+
+/// Check an existing ONNX `file` against the run (e.g. `models/` and the shipped
+/// `gen.onnx`): its output on the run's probe, and whether it is byte-identical to a
+/// fresh export. Fails like [`build`] would, or with [`Error::SelfCheck`] when the file
+/// disagrees with the probe.
+pub fn check(run_dir: &Path, file: &Path, what: What, bn: Bn) -> Result<Check, Error> {
+    let built = build(run_dir, what, bn)?;
+    let bytes = std::fs::read(file).map_err(|e| Error::Run(format!("{}: {e}", file.display())))?;
+    let (max_diff, probe_rows) = probe_check(&bytes, built.arch, &run_dir.join(what.files().1))?;
     if max_diff.is_nan() || max_diff > SELF_CHECK_TOLERANCE {
         return Err(Error::SelfCheck { max_diff });
     }
-    dcgan::run::write_atomic(out, &bytes).map_err(|source| Error::Write { path: out.into(), source })?;
-    Ok(Report {
-        path: out.into(),
-        bytes: bytes.len(),
-        max_diff,
-        probe_rows: input.shape[0],
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    Ok(Check { identical: bytes == built.bytes, max_diff, probe_rows })
+}
+
+/// Export the generator of `run_dir` as a Triton model repository (see [`triton`]).
+pub fn export_triton(run_dir: &Path, repo: &triton::Repository, bn: Bn) -> Result<(PathBuf, Built), Error> {
+    if !triton::valid_name(&repo.model_name) {
+        return Err(Error::Run(format!("--model-name {}: use letters, digits, '.', '_' and '-'", repo.model_name)));
+    }
+    let built = build(run_dir, What::Generator, bn)?;
+    let folder = triton::write(built.arch, &built.bytes, repo)
+        .map_err(|source| Error::Write { path: repo.dir.clone(), source })?;
+    Ok((folder, built))
 }

@@ -46,6 +46,9 @@ struct Cli {
     /// Print every --recipe and the flags it stands for, then exit.
     #[arg(long)]
     list_recipes: bool,
+    /// Redraw RUN/losses.png from RUN/losses.csv (--out) and exit.
+    #[arg(long)]
+    plot_only: bool,
     /// Images per step.
     #[arg(long, default_value_t = 100, value_parser = cli::at_least_one)]
     batch_size: usize,
@@ -132,7 +135,7 @@ struct Cli {
 
 /// Options that alter the model or the optimisation; on --resume, giving one of them
 /// with another value than the run's is refused.
-const LOCKED: [&str; 16] = [
+const LOCKED: [&str; 17] = [
     "dataset",
     "limit",
     "batch_size",
@@ -149,6 +152,7 @@ const LOCKED: [&str; 16] = [
     "r1",
     "label_smoothing",
     "lr_decay",
+    "conditional",
 ];
 
 /// The command line with `--recipe NAME` expanded in front of the user's own flags
@@ -183,6 +187,24 @@ fn main() -> ExitCode {
             println!("{:<10} {}\n           flags: {}", p.name, p.about, if p.flags.is_empty() { "(none)".into() } else { p.flags.join(" ") });
         }
         return ExitCode::SUCCESS;
+    }
+    if cli.plot_only {
+        let rows = train::plot::read_losses(&cli.out, usize::MAX);
+        if rows.is_empty() {
+            eprintln!("train: {} has no losses.csv rows to plot", cli.out.display());
+            return ExitCode::from(cli::EXIT_INPUT);
+        }
+        let title = cli.out.file_name().map_or_else(|| cli.out.display().to_string(), |n| n.to_string_lossy().into_owned());
+        return match train::plot::write_losses(&cli.out, &rows, &title) {
+            Ok(()) => {
+                println!("wrote {}", cli.out.join(dcgan::run::LOSS_PLOT).display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("train: {e}");
+                ExitCode::from(e.exit_code())
+            }
+        };
     }
     if cli.download && cli.dataset == Dataset::FashionMnist {
         eprintln!(

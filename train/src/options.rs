@@ -66,8 +66,8 @@ pub const PRESETS: [Preset; 2] = [
     Preset { name: "tutorial", about: "the TF tutorial's recipe (the defaults)", flags: &[] },
     Preset {
         name: "improved",
-        about: "measured better in BENCHMARKS.md's ablation (an EMA of G's weights, two time-scale learning rates, R1 on D)",
-        flags: &["--ema", "0.999", "--lr-d", "4e-4", "--lr-g", "1e-4", "--r1", "1"],
+        about: "the best of BENCHMARKS.md's ablation: an EMA of G's weights, two time-scale learning rates, R1 on D, hinge loss",
+        flags: &["--ema", "0.999", "--lr-d", "4e-4", "--lr-g", "1e-4", "--r1", "1", "--loss", "hinge"],
     },
 ];
 
@@ -158,15 +158,30 @@ pub fn remove_leftovers(out: &Path) {
 /// optimisation. Refuses, naming the flag, when one given explicitly on the command line
 /// differs from the saved value (or when the architecture itself changed).
 pub fn apply_saved(opts: &mut Options, saved: &TrainConfig) -> Result<(), Error> {
+    // Whether (and how) the run is conditional is part of its architecture: taken from
+    // the run unless --conditional was given, and then it must agree.
+    if !opts.explicit.iter().any(|e| e == "conditional") {
+        opts.conditional = saved.conditional;
+    } else if opts.conditional != saved.conditional {
+        let name = |c: Option<DHead>| c.map_or("none (unconditional)", DHead::name).to_string();
+        return Err(Error::ResumeMismatch {
+            run: opts.out.clone(),
+            flag: "conditional".into(),
+            saved: name(saved.conditional),
+            given: name(opts.conditional),
+        });
+    }
     let wanted = opts.to_config(saved.dataset_sha256.clone());
     for ((field, old), (_, new)) in saved.locked_fields().into_iter().zip(wanted.locked_fields()) {
         let architecture = field.ends_with("_arch") || field == "latent_dim";
         if old != new && (architecture || opts.explicit.iter().any(|e| e == field)) {
+            // Values as a user would type them (the digest keeps `Some(300)`, `None`).
+            let shown = |v: String| v.strip_prefix("Some(").and_then(|v| v.strip_suffix(')')).map_or(v.replace("None", "none"), str::to_string);
             return Err(Error::ResumeMismatch {
                 run: opts.out.clone(),
                 flag: if architecture { format!("(architecture) {field}") } else { field.replace('_', "-") },
-                saved: old,
-                given: new,
+                saved: shown(old),
+                given: shown(new),
             });
         }
     }

@@ -151,17 +151,20 @@ pub fn plot_png(rows: &[LossRow], title: &str) -> Result<Vec<u8>, String> {
         let y_min = losses.iter().copied().fold(0.0, f64::min) * 1.05;
         let fd: Vec<(f64, f64)> =
             rows.iter().filter_map(|r| Some((epoch_of(r), finite(r.frechet?)?))).collect();
-        let fd_max = fd.iter().map(|p| p.1).fold(1.0, f64::max) * 1.1;
+        // The distance falls by two orders of magnitude: a log axis keeps the late,
+        // small differences (the ones that pick the best epoch) visible.
+        let fd_max = fd.iter().map(|p| p.1).fold(1.0, f64::max) * 1.5;
+        let fd_min = fd.iter().map(|p| p.1).fold(fd_max, f64::min).max(1e-3) / 1.5;
 
         let mut chart = ChartBuilder::on(&root)
-            .caption(format!("{title}: losses per 100 steps"), ("sans-serif", 22))
+            .caption(format!("{title}: losses (means over 100 steps) and sample quality"), ("sans-serif", 22))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(60)
             .right_y_label_area_size(if fd.is_empty() { 0 } else { 60 })
             .build_cartesian_2d(0.0..x_max, y_min..y_max)
             .map_err(|e| e.to_string())?
-            .set_secondary_coord(0.0..x_max, 0.0..fd_max);
+            .set_secondary_coord(0.0..x_max, (fd_min..fd_max).log_scale());
         chart
             .configure_mesh()
             .x_desc("epoch")
@@ -189,7 +192,7 @@ pub fn plot_png(rows: &[LossRow], title: &str) -> Result<Vec<u8>, String> {
             let green = RGBColor(20, 140, 60);
             chart
                 .configure_secondary_axes()
-                .y_desc("Fréchet distance (choose half of MNIST test)")
+                .y_desc("Fréchet distance to MNIST test, even half (log)")
                 .label_style(("sans-serif", 14))
                 .draw()
                 .map_err(|e| e.to_string())?;

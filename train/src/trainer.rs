@@ -44,7 +44,7 @@ pub fn parse_device(spec: &str) -> Result<(Device, &'static str), Error> {
     let visible = if tch::Cuda::is_available() { tch::Cuda::device_count() } else { 0 };
     let cuda = |i: usize| {
         if i < visible as usize {
-            Ok((Device::Cuda(i), "asked for"))
+            Ok((Device::Cuda(i), "as asked"))
         } else {
             Err(Error::BadInput(format!(
                 "--device {spec}: CUDA is not available here ({visible} GPU(s) visible to libtorch); use --device cpu"
@@ -52,9 +52,9 @@ pub fn parse_device(spec: &str) -> Result<(Device, &'static str), Error> {
         }
     };
     match spec {
-        "auto" if visible > 0 => Ok((Device::Cuda(0), "auto: libtorch sees a CUDA GPU")),
-        "auto" => Ok((Device::Cpu, "auto: libtorch sees no CUDA GPU")),
-        "cpu" => Ok((Device::Cpu, "asked for")),
+        "auto" if visible > 0 => Ok((Device::Cuda(0), "--device auto: libtorch sees a CUDA GPU")),
+        "auto" => Ok((Device::Cpu, "--device auto: libtorch sees no CUDA GPU")),
+        "cpu" => Ok((Device::Cpu, "--device cpu")),
         "cuda" => cuda(0),
         s => match s.strip_prefix("cuda:").and_then(|i| i.parse().ok()) {
             Some(i) => cuda(i),
