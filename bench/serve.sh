@@ -14,7 +14,8 @@
 #
 # Goals on the 2-core machine: images/s at concurrency 64 >= 0.8x the reference, p99 <= 50 ms
 # there, peak RSS <= 200 MB. wrk shares the two cores with the server (-t1 by default).
-# Prints a markdown table; raw wrk outputs go to bench/out.serve/.
+# Prints a markdown report (also written to bench/out.serve/report.md); raw wrk outputs,
+# server logs and RSS samples go to bench/out.serve/ (git-ignored).
 #
 # usage: bench/serve.sh [--duration SECONDS] [--model MODEL.onnx] [--no-build]
 #   env: DURATION (20), WRK_THREADS (1), MAX_REQUESTS (2000000 per case), CONCURRENCY ("1 16 64 256")
@@ -67,6 +68,7 @@ trap stop_servers EXIT
 # start_server NAME ARGS...: sets $port and $pid; the server's stdout/stderr go to $out/NAME.*
 start_server() {
     local name=$1; shift
+    : > "$out/$name.stdout"  # now: the redirection below happens in the child, later
     target/release/serve --onnx "$model" --host 127.0.0.1 --port 0 "$@" > "$out/$name.stdout" 2> "$out/$name.stderr" &
     pid=$!
     pids+=("$pid")
@@ -108,8 +110,8 @@ rm -f "$out/reference.npy"
 # --- the main server, defaults (max batch 256, max delay 2 ms, queue 4 x 4096 rows)
 start_server main
 main_pid=$pid main_port=$port
-curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$main_port/v2/models/dcgan/infer" \
-    -d '{"parameters":{"seed":1,"count":1}}' || { echo "the server does not answer an infer request" >&2; exit 1; }
+curl -sSf -o /dev/null -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$main_port/v2/models/dcgan/infer" \
+    -d '{"parameters":{"seed":1,"count":1}}' || { echo "the server does not answer an infer request; its log:" >&2; cat "$out/main.stderr" >&2; exit 1; }
 
 table="| run | concurrency | requests/s | images/s | p50 ms | p99 ms | errors | 503 | peak RSS MB |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -154,7 +156,7 @@ pids=()
 verdict() { if [[ $1 == 1 ]]; then echo "met"; else echo "MISSED"; fi; }
 c64=${ips[64]:-0}
 ratio=$(awk -v a="$c64" -v r="$ref_best" 'BEGIN { printf "%.2f", a / r }')
-cat <<EOF
+tee "$out/report.md" <<EOF
 ## serve under load ($(nproc) cores, ${duration} s per case, wrk -t$threads, $(date -u +%F))
 
 In-process reference, tract at batch 64 (\`infer -n $ref_n --batch-size 64 --raw\`, best of 3,
@@ -173,7 +175,9 @@ VmHWM after the run.
 | peak RSS <= 200 MB | $main_hwm MB | $(verdict "$(( main_hwm <= 200 ))") |
 | no errors below the queue limit | $( (( bad_errors )) && echo some || echo none) | $(verdict "$(( ! bad_errors ))") |
 | overload: 503s, nothing else | $over_503 x 503, $over_other other | $(verdict "$(( over_503 > 0 && over_other == 0 ))") |
-| overload: steady memory (max RSS 1st half / 2nd half) | $rss_start MB at start, $rss_first / $rss_second MB | $(verdict "$(( rss_second <= rss_first + 10 ))") |
+| overload: steady memory (max RSS 1st half / 2nd half of the run, +10% allowed) | $rss_start MB idle, $rss_first / $rss_second MB | $(verdict "$(( rss_second * 10 <= rss_first * 11 ))") |
 
-Raw wrk outputs: $out/.
+Raw wrk outputs, server logs and the overload RSS samples (KB, every 0.5 s): $out/.
+RSS grows over the first seconds of a run (connections, allocator arenas) and then holds;
+judge "steady memory" on runs of 10 s or more.
 EOF

@@ -11,7 +11,8 @@
 //! the shared table), [`adam`] and [`ema`] (the optimiser and the weight average, with
 //! saveable state), [`options`] (configuration, recipes and resume rules), [`trainer`]
 //! (the run) and [`step`] (an epoch), [`checkpoint`], [`artifacts`] and [`plot`] (what a
-//! run writes), [`eval`] and [`evaluate`] (sample quality, `best/`).
+//! run writes), [`eval`] and [`evaluate`] (sample quality, `best/`), [`trace`] (the
+//! first steps, for the comparison with PyTorch).
 
 pub mod adam;
 pub mod artifacts;
@@ -26,6 +27,7 @@ pub mod model;
 pub mod options;
 pub mod plot;
 pub mod step;
+pub mod trace;
 pub mod trainer;
 
 use std::path::PathBuf;

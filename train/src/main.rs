@@ -46,6 +46,13 @@ struct Cli {
     /// Print every --recipe and the flags it stands for, then exit.
     #[arg(long)]
     list_recipes: bool,
+    /// Record the first K steps (inputs, losses, weights) into --trace FILE and stop:
+    /// the comparison with PyTorch (tests/python/trainer_vs_torch.py) replays them.
+    #[arg(long, value_name = "K", requires = "trace", value_parser = cli::between(1, 1000))]
+    trace_steps: Option<usize>,
+    /// The file of --trace-steps (safetensors).
+    #[arg(long, value_name = "FILE", requires = "trace_steps")]
+    trace: Option<PathBuf>,
     /// Redraw RUN/losses.png from RUN/losses.csv (--out) and exit.
     #[arg(long)]
     plot_only: bool,
@@ -249,6 +256,7 @@ fn main() -> ExitCode {
         conditional: cli.conditional,
         keep_best: cli.keep_best,
         recipe,
+        trace: cli.trace_steps.zip(cli.trace),
         explicit,
     };
     let stop = Arc::new(AtomicUsize::new(0));

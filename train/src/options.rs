@@ -44,6 +44,8 @@ pub struct Options {
     pub keep_best: bool,
     /// The `--recipe` preset the flags came from (`None`: the tutorial's).
     pub recipe: Option<String>,
+    /// `--trace-steps K --trace FILE`: record the first K steps and stop.
+    pub trace: Option<(usize, PathBuf)>,
     /// Names of the locked options (see [`TrainConfig::locked_fields`]) that the user
     /// gave explicitly; on resume, only these are compared with the saved run.
     pub explicit: Vec<String>,

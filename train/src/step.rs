@@ -121,6 +121,28 @@ impl<'a> EpochLoop<'a> {
         Ok(steps * batch)
     }
 
+    /// The first `steps` steps of the first epoch, as [`EpochLoop::train`] takes them,
+    /// recorded for `train --trace-steps` (see [`crate::trace`]).
+    pub fn trace(&self, state: &mut State, steps: usize) -> Result<crate::trace::Trace, Error> {
+        if self.labels.is_some() {
+            return Err(Error::BadInput("--trace-steps traces unconditional runs only".into()));
+        }
+        let device = self.real.device();
+        let batch = self.config.hyper.batch_size;
+        let mut trace = crate::trace::Trace::new(state);
+        let mut order: Vec<i64> = (0..self.real.size()[0]).collect();
+        state.progress.rng.shuffle(&mut order);
+        for chunk in order.chunks_exact(batch).take(steps) {
+            let x = self.real.index_select(0, &Tensor::from_slice(chunk).to_device(device));
+            let s = state.progress.step + 1;
+            trace.before(s, state, &x, batch);
+            let stats = self.step(state, &x, None);
+            state.progress.step = s;
+            trace.after(s, state, &stats);
+        }
+        Ok(trace)
+    }
+
     /// One D step and one G step on real batch `x` (labels `y`); per-step statistics,
     /// kept on the device: [loss_d, loss_g, D(x), D(G(z))].
     fn step(&self, state: &mut State, x: &Tensor, y: Option<&Tensor>) -> Tensor {

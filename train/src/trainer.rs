@@ -88,6 +88,12 @@ pub fn run(opts: &Options, stop: &AtomicUsize) -> Result<Summary, Error> {
         0 => Ok(()),
         signal => Err(interrupted(signal, epoch)),
     };
+    if let Some((steps, path)) = &opts.trace {
+        let trace = epoch_loop.trace(&mut state, *steps)?;
+        trace.write(path, &config)?;
+        eprintln!("traced the first {} into {}", plural(*steps, "step"), path.display());
+        return Ok(Summary { out: out.clone(), epochs: 0, trained: 0, images_per_s: 0.0, device: device_name(device), best: None });
+    }
     let mut trained_images = 0usize;
 
     for epoch in first_epoch + 1..=config.epochs {

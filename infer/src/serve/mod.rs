@@ -47,7 +47,12 @@ pub(crate) struct State {
     pub(crate) requests: std::sync::atomic::AtomicU64,
     pub(crate) errors: std::sync::atomic::AtomicU64,
     pub(crate) overloads: std::sync::atomic::AtomicU64,
+    /// PNG grids drawn at once (each holds its grid in memory).
+    pub(crate) renders: tokio::sync::Semaphore,
 }
+
+/// PNG grids drawn at once.
+const RENDERS: usize = 2;
 
 /// A bound, ready service.
 pub struct Server {
@@ -71,6 +76,7 @@ impl Server {
             requests: Default::default(),
             errors: Default::default(),
             overloads: Default::default(),
+            renders: tokio::sync::Semaphore::new(RENDERS),
         });
         Ok(Self { listener, state })
     }

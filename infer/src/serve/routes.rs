@@ -48,6 +48,10 @@ impl From<crate::Error> for ApiError {
 }
 
 type Result<T> = std::result::Result<T, ApiError>;
+
+/// Largest grid `/v1/samples.png` draws (16 Mi pixels, 16 MiB): `infer` allows more, a
+/// shared server keeps each request's memory small.
+pub(crate) const MAX_SERVED_PIXELS: u64 = 1 << 24;
 type AppState = Shared<Arc<State>>;
 
 pub(crate) fn router(state: Arc<State>) -> Router {
@@ -66,6 +70,9 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/model.onnx", get(model_bytes))
         .merge(web::routes())
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route; see DESIGN.md §8".into()) })
+        .method_not_allowed_fallback(|request: Request| async move {
+            ApiError(StatusCode::METHOD_NOT_ALLOWED, format!("{} is not allowed on {}", request.method(), request.uri().path()))
+        })
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(Arc::clone(&state), log))
         .with_state(state)
@@ -221,7 +228,7 @@ async fn samples_png(Shared(state): AppState, query: std::result::Result<Query<H
     let max_rows = state.config.max_rows as u64;
     let seed = num("seed", 0, u64::MAX)?.unwrap_or(0);
     let n = num("n", 1, max_rows)?.unwrap_or(25) as usize;
-    let cols = num("cols", 1, max_rows)?.map(|c| c as usize);
+    let cols = num("cols", 1, 1 << 16)?.map(|c| c as usize);
     let scale = num("scale", 1, u64::from(crate::request::MAX_SCALE))?.unwrap_or(1) as u32;
     let digits = match (q.get("digit"), q.get("digits")) {
         (Some(_), Some(_)) => return Err(ApiError::bad("give `digit` or `digits`, not both")),
@@ -229,17 +236,30 @@ async fn samples_png(Shared(state): AppState, query: std::result::Result<Query<H
         (None, Some(d)) => Some(d.parse::<Digits>().map_err(ApiError::bad)?),
         (None, None) => None,
     };
+    if digits.is_some() && !state.generator.conditional() {
+        return Err(ApiError::bad("this model is unconditional (no `label` input): `digit`/`digits` need a conditional model"));
+    }
     let plan = Plan::new(n, digits.as_ref(), cols, scale)?;
     if plan.count > state.config.max_rows {
         return Err(ApiError::bad(format!("{} images is over this server's --max-rows {}", plan.count, state.config.max_rows)));
     }
+    let (w, h) = plan.grid_size();
+    if w * h > MAX_SERVED_PIXELS {
+        return Err(ApiError::bad(format!("the grid would be {w}×{h} pixels; this server draws at most {MAX_SERVED_PIXELS} (lower n or scale)")));
+    }
+    // A render holds the grid in memory: a few at a time, the rest get 503 at once.
+    let _permit = state.renders.try_acquire().map_err(|_| {
+        ApiError(StatusCode::SERVICE_UNAVAILABLE, "too many PNGs are being drawn; retry after a second".into())
+    })?;
     let z = crate::SplitMix64::new(seed).latents(plan.count, state.generator.info().latent_dim);
     let labels = match plan.labels.clone() {
         None if state.generator.conditional() => Some((0..plan.count).map(|i| (i % 10) as i64).collect()),
         other => other,
     };
     let images = crate::Images::new(generate(&state, z, labels).await?);
-    let png = grid::png_bytes(&images.grid(plan.cols, plan.scale));
+    let png = tokio::task::spawn_blocking(move || grid::png_bytes(&images.grid(plan.cols, plan.scale)))
+        .await
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("drawing the grid: {e}")))?;
     Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }
 
