@@ -11,6 +11,7 @@
 //! - [`run`]: the file names inside a run folder, and atomic writes.
 
 pub mod arch;
+pub mod ci;
 pub mod cli;
 pub mod config;
 pub mod latent;

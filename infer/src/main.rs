@@ -70,7 +70,7 @@ struct Cli {
     raw: Option<PathBuf>,
     /// Walk the latent space from seed A to seed B (spherical interpolation, row by row)
     /// and write the frames as a looping GIF (--gif).
-    #[arg(long, value_name = "A,B", value_delimiter = ',', num_args = 2, value_parser = cli::seed, requires = "gif")]
+    #[arg(long, value_name = "A,B", value_delimiter = ',', value_parser = cli::seed, requires = "gif")]
     interpolate: Option<Vec<u64>>,
     /// Frames of the --interpolate walk, 2–1000.
     #[arg(long, value_name = "K", default_value_t = 24, value_parser = cli::between(2, 1000))]
@@ -142,6 +142,9 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
     let grid_out = cli.out.clone().or_else(|| {
         (cli.each.is_none() && cli.raw.is_none() && cli.gif.is_none()).then(|| "samples.png".into())
     });
+    if grid_out.is_some() || cli.gif.is_some() {
+        plan.check_grid()?;
+    }
     for path in [grid_out.as_deref(), cli.raw.as_deref(), cli.gif.as_deref()].into_iter().flatten() {
         check_writable(path)?;
     }
@@ -161,7 +164,8 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
     }
     let seed = cli.seed.unwrap_or_else(clock_seed);
     if let (Some(ab), Some(gif)) = (&cli.interpolate, &cli.gif) {
-        return walk(&g, &plan, (ab[0], ab[1]), cli.frames, gif, started);
+        let [a, b] = ab[..] else { return Err(bad("--interpolate takes two seeds: A,B".into())) };
+        return walk(&g, &plan, (a, b), cli.frames, gif, started);
     }
     if let Some(dir) = &cli.each {
         std::fs::create_dir_all(dir).map_err(|e| bad(format!("creating --each folder {}: {e}", dir.display())))?;

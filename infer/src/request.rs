@@ -55,8 +55,8 @@ pub struct Plan {
 
 impl Plan {
     /// Resolve `n` images (per row for [`Digits::All`]), optional digits, columns
-    /// (default near-square, or `n` per row for `All`) and scale, refusing before any work
-    /// a scale out of range or a grid larger than [`MAX_GRID_PIXELS`].
+    /// (default near-square, or `n` per row for `All`) and scale, refusing a scale out of
+    /// range. Call [`Plan::check_grid`] before any work when a grid will be drawn.
     pub fn new(n: usize, digits: Option<&Digits>, cols: Option<usize>, scale: u32) -> Result<Self, Error> {
         if n == 0 {
             return Err(Error::BadInput("n must be at least 1".into()));
@@ -74,9 +74,7 @@ impl Plan {
             }
         };
         let cols = cols.unwrap_or(default_cols).clamp(1, count);
-        let plan = Self { count, labels, cols, scale };
-        plan.check_size()?;
-        Ok(plan)
+        Ok(Self { count, labels, cols, scale })
     }
 
     /// Width and height of the grid in pixels.
@@ -87,7 +85,8 @@ impl Plan {
         (self.cols as u64 * step + pad, rows * step + pad)
     }
 
-    fn check_size(&self) -> Result<(), Error> {
+    /// Refuse a grid larger than [`MAX_GRID_PIXELS`].
+    pub fn check_grid(&self) -> Result<(), Error> {
         let (w, h) = self.grid_size();
         if w.saturating_mul(h) > MAX_GRID_PIXELS || w > u64::from(u32::MAX) || h > u64::from(u32::MAX) {
             return Err(Error::BadInput(format!(
@@ -104,10 +103,11 @@ mod tests {
 
     #[test]
     fn huge_grids_are_refused_before_any_work() {
-        assert!(Plan::new(100_000, None, None, 64).is_err());
-        assert!(Plan::new(1000, None, None, 64).is_err());
-        assert!(Plan::new(100_000, None, None, 1).is_ok());
-        assert!(Plan::new(25, None, None, 0).is_err());
+        let grid = |n, scale| Plan::new(n, None, None, scale).and_then(|p| p.check_grid());
+        assert!(grid(100_000, 64).is_err());
+        assert!(grid(1000, 64).is_err());
+        assert!(grid(100_000, 1).is_ok());
+        assert!(grid(25, 0).is_err());
         assert!(Plan::new(25, None, Some(0), 1).is_ok_and(|p| p.cols == 1));
         assert!(Plan::new(usize::MAX, Some(&Digits::All), None, 1).is_err());
     }

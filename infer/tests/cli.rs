@@ -125,15 +125,40 @@ fn raw_each_and_z_files_round_trip() {
     assert_eq!(std::fs::read(&raw).unwrap(), std::fs::read(&raw2).unwrap());
 }
 
-/// Exit 2, one line on stderr naming the problem, and no output file.
+/// Exit 2, one line on stderr naming the problem, no panic, and no output file.
 fn refused(args: &[&str], out: &Path, needle: &str) {
+    let started = std::time::Instant::now();
     let o = infer(args);
     let err = String::from_utf8_lossy(&o.stderr);
-    println!("{args:?} -> {err}");
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    println!("{args:?} -> exit {:?}: {}", o.status.code(), err.lines().next().unwrap_or(""));
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    if !err.starts_with("error:") {
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    }
     assert!(err.contains(needle), "expected `{needle}` in: {err}");
+    assert!(!err.contains("panicked"), "{err}");
     assert!(!out.exists(), "no partial output");
+    assert!(started.elapsed().as_secs() < 30, "refused before any long work");
+}
+
+/// A float32 .npy of shape [rows, cols] in C order, or in Fortran order (column-major).
+fn write_npy(path: &Path, values: &[f32], rows: u64, cols: u64, fortran: bool) {
+    use npyz::WriterBuilder;
+    let order = if fortran { npyz::Order::Fortran } else { npyz::Order::C };
+    let data: Vec<f32> = if fortran {
+        (0..values.len()).map(|k| values[(k % rows as usize) * cols as usize + k / rows as usize]).collect()
+    } else {
+        values.to_vec()
+    };
+    let mut w = npyz::WriteOptions::<f32>::new()
+        .default_dtype()
+        .order(order)
+        .shape(&[rows, cols])
+        .writer(std::fs::File::create(path).unwrap())
+        .begin_nd()
+        .unwrap();
+    w.extend(data).unwrap();
+    w.finish().unwrap();
 }
 
 #[test]
@@ -143,15 +168,194 @@ fn bad_input_is_refused_clearly() {
     let classifier = model(dir.path(), &DISCRIMINATOR, "disc.onnx");
     let text = dir.path().join("notes.onnx");
     std::fs::write(&text, "this is not a model").unwrap();
+    let truncated = dir.path().join("truncated.onnx");
+    std::fs::write(&truncated, &std::fs::read(&onnx).unwrap()[..5000]).unwrap();
+    let z_bad_shape = dir.path().join("z3.npy");
+    write_npy(&z_bad_shape, &[0.0; 6], 2, 3, false);
+    let z_good = dir.path().join("z.npy");
+    write_npy(&z_good, &infer::latents(1, 2), 2, 100, false);
+    // A header that declares more rows than the file holds (a truncated file, or a lie).
+    let z_lying = dir.path().join("lying.npy");
+    let mut bytes = std::fs::read(&z_good).unwrap();
+    let at = bytes.windows(7).position(|w| w == b"(2, 100").unwrap();
+    bytes[at + 1] = b'9';
+    std::fs::write(&z_lying, bytes).unwrap();
     let out = dir.path().join("out.png");
-    let o = s(&out);
-    refused(&["--onnx", s(&dir.path().join("missing.onnx")), "--out", o], &out, "No such file");
-    refused(&["--onnx", s(&text), "--out", o], &out, "not an ONNX model");
-    refused(&["--onnx", s(&classifier), "--out", o], &out, "not a DCGAN generator");
-    refused(&["--onnx", s(&onnx), "-n", "0", "--out", o], &out, "at least 1");
+    let (g, o) = (s(&onnx), s(&out));
     let nowhere = dir.path().join("no/such/dir/x.png");
-    refused(&["--onnx", s(&onnx), "--out", s(&nowhere)], &nowhere, "cannot write");
-    refused(&["--onnx", s(&onnx), "--backend", "tract", "--device", "cuda", "--out", o], &out, "CPU only");
-    // This machine's ONNX Runtime is the CPU build: CUDA must fail, not fall back.
-    refused(&["--onnx", s(&onnx), "--backend", "ort", "--device", "cuda", "--out", o], &out, "CUDA");
+    let missing = dir.path().join("missing.onnx");
+    let cases: Vec<(Vec<&str>, &Path, &str)> = vec![
+        (vec!["--onnx", s(&missing), "--out", o], &out, "No such file"),
+        (vec!["--onnx", s(&text), "--out", o], &out, "not an ONNX model"),
+        (vec!["--onnx", s(&truncated), "--out", o], &out, "not an ONNX model"),
+        (vec!["--onnx", s(&classifier), "--out", o], &out, "not a DCGAN generator"),
+        (vec!["--onnx", g, "-n", "0", "--out", o], &out, "--count"),
+        (vec!["--onnx", g, "-n", "-1", "--out", o], &out, "--count"),
+        (vec!["--onnx", g, "--seed", "-1", "--out", o], &out, "--seed"),
+        (vec!["--onnx", g, "--scale", "0", "--out", o], &out, "--scale"),
+        (vec!["--onnx", g, "--scale", "65", "--out", o], &out, "--scale"),
+        (vec!["--onnx", g, "--cols", "0", "--out", o], &out, "--cols"),
+        (vec!["--onnx", g, "--batch-size", "0", "--out", o], &out, "--batch-size"),
+        (vec!["--onnx", g, "--out", s(&nowhere)], &nowhere, "cannot write"),
+        (vec!["--onnx", g, "-n", "1000", "--scale", "64", "--out", o], &out, "pixels"),
+        (vec!["--onnx", g, "-n", "100000", "--scale", "64", "--out", o], &out, "pixels"),
+        (vec!["--onnx", g, "--z", s(&z_good), "-n", "3", "--out", o], &out, "--z"),
+        (vec!["--onnx", g, "--z", s(&z_good), "--seed", "3", "--out", o], &out, "--z"),
+        (vec!["--onnx", g, "--z", s(&text), "--out", o], &out, "not a .npy"),
+        (vec!["--onnx", g, "--z", s(&z_bad_shape), "--out", o], &out, "expected [n, 100]"),
+        (vec!["--onnx", g, "--z", s(&z_lying), "--out", o], &out, "only"),
+        (vec!["--onnx", g, "--digit", "3", "--out", o], &out, "unconditional"),
+        (vec!["--onnx", g, "--digits", "3,x", "--out", o], &out, "--digits"),
+        (vec!["--onnx", g, "--interpolate", "1,2", "--out", o], &out, "--gif"),
+        (vec!["--onnx", g, "--device", "tpu", "--out", o], &out, "--device"),
+        (vec!["--onnx", g, "--backend", "tract", "--device", "cuda", "--out", o], &out, "CPU only"),
+    ];
+    for (args, out, needle) in &cases {
+        refused(args, out, needle);
+    }
+    // This machine's ONNX Runtime is the CPU build: CUDA must fail, not fall back. On a
+    // machine whose ONNX Runtime has CUDA the run succeeds, which is right too.
+    let cuda = ["--onnx", g, "--backend", "ort", "--device", "cuda", "--out", o];
+    if !infer(&cuda).status.success() {
+        refused(&cuda, &out, "CUDA");
+    }
+}
+
+/// A model whose declared output is the contract's but whose actual output is not used
+/// to give exit 0 with a black 32×2 PNG: every run's actual output is checked.
+#[test]
+fn a_model_that_lies_about_its_output_is_refused() {
+    use prost::Message;
+    use tract_onnx::pb::{self, tensor_shape_proto::dimension::Value as Dim};
+    let dir = tempfile::tempdir().unwrap();
+    let value = |name: &str, dims: &[i64]| {
+        let mut dim = vec![pb::tensor_shape_proto::Dimension { value: Some(Dim::DimParam("N".into())), ..Default::default() }];
+        dim.extend(dims.iter().map(|&d| pb::tensor_shape_proto::Dimension { value: Some(Dim::DimValue(d)), ..Default::default() }));
+        pb::ValueInfoProto {
+            name: name.into(),
+            r#type: Some(pb::TypeProto {
+                value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
+                    elem_type: 1,
+                    shape: Some(pb::TensorShapeProto { dim }),
+                })),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    };
+    let graph = pb::GraphProto {
+        name: "liar".into(),
+        node: vec![pb::NodeProto {
+            input: vec!["z".into()],
+            output: vec!["image".into()],
+            op_type: "Identity".into(),
+            name: "id".into(),
+            ..Default::default()
+        }],
+        input: vec![value("z", &[100])],
+        output: vec![value("image", &[1, 28, 28])],
+        ..Default::default()
+    };
+    let model = pb::ModelProto {
+        ir_version: 8,
+        opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 17 }],
+        graph: Some(graph),
+        ..Default::default()
+    };
+    let path = dir.path().join("liar.onnx");
+    std::fs::write(&path, model.encode_to_vec()).unwrap();
+    let (out, each) = (dir.path().join("grid.png"), dir.path().join("each"));
+    for backend in ["tract", "ort"] {
+        let o = infer(&["--onnx", s(&path), "--backend", backend, "-n", "300", "--out", s(&out), "--each", s(&each)]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        println!("{backend}: exit {:?}: {}", o.status.code(), err.trim());
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(!out.exists() && std::fs::read_dir(&each).map_or(0, |d| d.count()) == 0, "nothing written");
+    }
+}
+
+#[test]
+fn fortran_order_latents_are_read_as_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let onnx = model(dir.path(), &GENERATOR, "gen.onnx");
+    let z = infer::latents(5, 3);
+    let (c, f) = (dir.path().join("c.npy"), dir.path().join("f.npy"));
+    write_npy(&c, &z, 3, 100, false);
+    write_npy(&f, &z, 3, 100, true);
+    let (rc, rf) = (dir.path().join("c-out.npy"), dir.path().join("f-out.npy"));
+    assert!(infer(&["--onnx", s(&onnx), "--z", s(&c), "--raw", s(&rc)]).status.success());
+    assert!(infer(&["--onnx", s(&onnx), "--z", s(&f), "--raw", s(&rf)]).status.success());
+    assert_eq!(std::fs::read(&rc).unwrap(), std::fs::read(&rf).unwrap());
+}
+
+#[test]
+fn conditional_models_take_digits() {
+    let dir = tempfile::tempdir().unwrap();
+    let onnx = model(dir.path(), &dcgan::CONDITIONAL_GENERATOR, "cond.onnx");
+    let g = Generator::from_path(&onnx, Backend::Tract, Device::Cpu).unwrap();
+    assert_eq!(g.info().num_classes, Some(10));
+    // Without digits, row i is digit i mod 10 (DESIGN.md §7).
+    let cycled: Vec<i64> = (0..12).map(|i| i % 10).collect();
+    assert_eq!(g.generate(3, 12).unwrap(), g.generate_digits(3, &cycled).unwrap());
+    let sevens = dir.path().join("sevens.npy");
+    assert!(infer(&["--onnx", s(&onnx), "--seed", "3", "-n", "4", "--digit", "7", "--raw", s(&sevens)]).status.success());
+    let raw = npyz::NpyFile::new(std::fs::File::open(&sevens).unwrap()).unwrap().into_vec::<f32>().unwrap();
+    assert_eq!(raw, g.generate_digits(3, &[7; 4]).unwrap().data);
+    let grid = dir.path().join("all.png");
+    let o = infer(&["--onnx", s(&onnx), "--digits", "all", "-n", "3", "--out", s(&grid)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(image::image_dimensions(&grid).unwrap(), (3 * 30 + 2, 10 * 30 + 2));
+    let list = dir.path().join("list.png");
+    assert!(infer(&["--onnx", s(&onnx), "--digits", "3,1,4,1,5", "--cols", "5", "--out", s(&list)]).status.success());
+    assert_eq!(image::image_dimensions(&list).unwrap(), (5 * 30 + 2, 30 + 2));
+    let out = dir.path().join("x.png");
+    refused(&["--onnx", s(&onnx), "--digit", "10", "--out", s(&out)], &out, "outside 0–9");
+    refused(&["--onnx", s(&onnx), "--digits", "1,-1", "--out", s(&out)], &out, "outside 0–9");
+    assert!(g.generate_digits(1, &[12]).is_err(), "the library refuses too, before any run");
+}
+
+#[test]
+fn a_latent_walk_is_a_gif() {
+    let dir = tempfile::tempdir().unwrap();
+    let onnx = model(dir.path(), &GENERATOR, "gen.onnx");
+    let gif = dir.path().join("walk.gif");
+    let o = infer(&["--onnx", s(&onnx), "-n", "4", "--interpolate", "1,2", "--frames", "5", "--gif", s(&gif)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let decoder = image::codecs::gif::GifDecoder::new(std::io::BufReader::new(std::fs::File::open(&gif).unwrap())).unwrap();
+    let frames = image::AnimationDecoder::into_frames(decoder).collect_frames().unwrap();
+    assert_eq!(frames.len(), 5);
+    // The walk starts at seed 1's grid.
+    let start = dir.path().join("start.png");
+    assert!(infer(&["--onnx", s(&onnx), "-n", "4", "--seed", "1", "--out", s(&start)]).status.success());
+    let first = frames[0].buffer();
+    let want = image::open(&start).unwrap().to_luma8();
+    let worst = want.enumerate_pixels().map(|(x, y, p)| (i16::from(p[0]) - i16::from(first.get_pixel(x, y)[0])).abs()).max();
+    assert!(worst <= Some(1), "first frame differs by {worst:?} grey levels");
+}
+
+/// Ctrl-C of a long run: exit 130, the .npy's temporary file removed, and a line that
+/// says what was kept.
+#[test]
+fn an_interrupted_run_cleans_up_and_says_what_it_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let onnx = model(dir.path(), &GENERATOR, "gen.onnx");
+    let (raw, each) = (dir.path().join("x.npy"), dir.path().join("each"));
+    let child = Command::new(env!("CARGO_BIN_EXE_infer"))
+        .args(["--onnx", s(&onnx), "-n", "200000", "--batch-size", "64", "--raw", s(&raw), "--each", s(&each)])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while std::fs::read_dir(&each).map_or(0, |d| d.count()) < 64 {
+        assert!(std::time::Instant::now() < deadline, "no image after 120 s");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    println!("{}", err.trim());
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted after") && err.contains("PNGs written"), "{err}");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    assert!(!raw.exists() && !leftovers.iter().any(|n| n.to_string_lossy().contains("partial")), "{leftovers:?}");
 }

@@ -17,7 +17,7 @@ use crate::eval::{Quality, Reference};
 use crate::model::{Net, to_host};
 use crate::{Error, io_err};
 
-/// Samples per evaluation (1000 per digit for a conditional generator).
+/// Samples per evaluation by default (1000 per digit for a conditional generator).
 pub const EVAL_SAMPLES: usize = 10_000;
 /// The sub-folder of a run that `--keep-best` fills.
 pub const BEST: &str = "best";
@@ -40,6 +40,7 @@ impl Evaluator {
         dataset: Dataset,
         seed: u64,
         conditional: bool,
+        samples: usize,
         device: Device,
     ) -> Result<Self, Error> {
         if !classifier.is_file() {
@@ -51,9 +52,9 @@ impl Evaluator {
         let (classifier, _) = Classifier::load(classifier, device)?;
         let test = data::load(dir, dataset, Split::Test)?;
         let reference = Reference::new(&classifier, &test);
-        let z = SplitMix64::new(seed ^ 0x4556_414C).latents(EVAL_SAMPLES, LATENT_DIM); // "EVAL"
-        let z = Tensor::from_slice(&z).view([EVAL_SAMPLES as i64, LATENT_DIM as i64]);
-        let labels = conditional.then(|| Vec::<i64>::try_from(cycling_labels(EVAL_SAMPLES, Device::Cpu)).unwrap_or_default());
+        let z = SplitMix64::new(seed ^ 0x4556_414C).latents(samples, LATENT_DIM); // "EVAL"
+        let z = Tensor::from_slice(&z).view([samples as i64, LATENT_DIM as i64]);
+        let labels = conditional.then(|| Vec::<i64>::try_from(cycling_labels(samples, Device::Cpu)).unwrap_or_default());
         Ok(Self { classifier, reference, z, labels })
     }
 

@@ -134,6 +134,10 @@ struct Cli {
     /// is recorded beside it for reporting. Implies --eval-every 1 unless given.
     #[arg(long)]
     keep_best: bool,
+    /// Samples per --eval-every evaluation, 100–60000 (1000 per digit at the default
+    /// for a conditional model).
+    #[arg(long, value_name = "N", default_value_t = train::evaluate::EVAL_SAMPLES, value_parser = cli::between(100, 60000))]
+    eval_samples: usize,
     /// The classifier used by --eval-every [default: models/classifier.safetensors of
     /// this checkout].
     #[arg(long, value_name = "FILE")]
@@ -253,6 +257,7 @@ fn main() -> ExitCode {
         sample_every: cli.sample_every,
         eval_every: if cli.keep_best && cli.eval_every == 0 { 1 } else { cli.eval_every },
         classifier: cli.classifier.unwrap_or_else(default_classifier),
+        eval_samples: cli.eval_samples,
         conditional: cli.conditional,
         keep_best: cli.keep_best,
         recipe,

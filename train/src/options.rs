@@ -38,6 +38,8 @@ pub struct Options {
     pub eval_every: usize,
     /// The classifier `eval` trained, for `eval_every`.
     pub classifier: PathBuf,
+    /// Samples per evaluation.
+    pub eval_samples: usize,
     /// Train a class-conditional G, with this kind of conditional D.
     pub conditional: Option<DHead>,
     /// Keep the generator of the epoch with the lowest Fréchet distance in `best/`.

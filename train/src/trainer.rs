@@ -79,7 +79,10 @@ pub fn run(opts: &Options, stop: &AtomicUsize) -> Result<Summary, Error> {
         eprintln!("resuming {} after epoch {first_epoch}", out.display());
     }
     let evaluator = (opts.eval_every > 0)
-        .then(|| Evaluator::new(&opts.classifier, &dir, opts.dataset, config.hyper.seed, config.conditional.is_some(), device))
+        .then(|| {
+            let conditional = config.conditional.is_some();
+            Evaluator::new(&opts.classifier, &dir, opts.dataset, config.hyper.seed, conditional, opts.eval_samples, device)
+        })
         .transpose()?;
     let mut best = if opts.keep_best { Best::read(out, first_epoch) } else { None };
     let noise = SampleNoise::new(state.g.arch, config.hyper.seed, device);

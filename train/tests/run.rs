@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // helpers of tests: a panic is the failure report
 
 use std::path::{Path, PathBuf};
+
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -12,8 +13,7 @@ use dcgan::run;
 const IMAGES: &str = "512";
 
 fn mnist() -> Option<PathBuf> {
-    let dir = PathBuf::from(std::env::var_os("MNIST_DIR")?);
-    dir.join("train-images-idx3-ubyte.gz").exists().then_some(dir)
+    dcgan::ci::mnist()
 }
 
 fn train(out: &Path, extra: &[&str]) -> Command {
@@ -40,8 +40,7 @@ fn checkpoint(run_dir: &Path) -> (dcgan::TensorMap, std::collections::HashMap<St
 
 macro_rules! need_mnist {
     () => {
-        if mnist().is_none() {
-            eprintln!("MNIST_DIR not set; skipping (CI sets it)");
+        if !dcgan::ci::require("MNIST (MNIST_DIR)", mnist().is_some()) {
             return;
         }
     };
@@ -64,6 +63,7 @@ fn one_epoch_writes_every_artifact() {
         run::LOSSES,
         run::LOSS_PLOT,
         "samples/epoch_001.png",
+        "samples/progress.gif",
     ] {
         assert!(out.join(f).is_file(), "missing {f}");
     }
@@ -153,6 +153,7 @@ fn missing_data_is_a_clear_error() {
 fn cuda_where_there_is_none_is_refused() {
     need_mnist!();
     if tch::Cuda::is_available() {
+        eprintln!("this machine has CUDA: the refusal cannot be tested here");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -164,26 +165,37 @@ fn cuda_where_there_is_none_is_refused() {
     assert!(err.contains("CUDA is not available"), "{err}");
 }
 
+/// `--lr 1` used to make losses of 1e10 and then hang in the loss plot, deaf to signals.
 #[test]
-fn a_diverging_run_stops_with_a_clear_message() {
+fn a_diverging_run_stops_at_once_with_a_clear_message() {
     need_mnist!();
     let dir = tempfile::tempdir().unwrap();
-    let o = train(&dir.path().join("r"), &["--epochs", "2", "--lr", "1e30"]).output().unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("diverged") && err.contains("--lr"), "{err}");
+    for lr in ["1", "10", "1e30"] {
+        let started = Instant::now();
+        let o = train(&dir.path().join(format!("r{lr}")), &["--epochs", "3", "--lr", lr]).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        println!("--lr {lr}: exit {:?} after {:.1} s: {}", o.status.code(), started.elapsed().as_secs_f64(), err.trim());
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("diverged") && err.contains("learning rate") && err.contains("--lr"), "{err}");
+        assert!(!err.contains("panicked"));
+        assert!(started.elapsed() < Duration::from_secs(120), "it stopped at once");
+    }
 }
 
 /// Start a 3-epoch run and wait until its first checkpoint exists.
 fn start_and_wait_for_checkpoint(out: &Path) -> std::process::Child {
     let child = train(out, &["--epochs", "3"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    wait_for_checkpoint(out);
+    child
+}
+
+fn wait_for_checkpoint(out: &Path) {
     // Generous: one epoch takes seconds, but a loaded machine can starve the child.
     let deadline = Instant::now() + Duration::from_secs(600);
     while !out.join(run::CHECKPOINT).exists() {
         assert!(Instant::now() < deadline, "no checkpoint after 600 s");
         std::thread::sleep(Duration::from_millis(5));
     }
-    child
 }
 
 fn signal(child: &std::process::Child, sig: &str) {
@@ -196,13 +208,13 @@ fn sigint_stops_after_the_step_and_says_what_resume_redoes() {
     need_mnist!();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
-    let child = start_and_wait_for_checkpoint(&out);
+    // 200 epochs of 512 images cannot finish before the signal: the test cannot pass
+    // without having interrupted a run.
+    let child = train(&out, &["--epochs", "200"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    wait_for_checkpoint(&out);
     signal(&child, "-INT");
     let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
-    if o.status.code() == Some(0) {
-        return; // the run finished before the signal landed
-    }
     assert_eq!(o.status.code(), Some(130), "{err}");
     assert!(err.contains("SIGINT") && err.contains("--resume` will redo epoch"), "{err}");
     dcgan::tensors::read(&out.join(run::CHECKPOINT)).expect("the checkpoint is whole");
@@ -244,12 +256,164 @@ fn eval_every_records_the_frechet_distance() {
     let path = dir.path().join("classifier.safetensors");
     classifier.save(&path, accuracy).unwrap();
     let out = dir.path().join("r");
-    ok(train(&out, &["--epochs", "2", "--eval-every", "2", "--classifier", path.to_str().unwrap()]));
+    let c = path.to_str().unwrap();
+    ok(train(&out, &["--epochs", "2", "--eval-every", "2", "--eval-samples", "500", "--classifier", c]));
     let text = std::fs::read_to_string(out.join(run::LOSSES)).unwrap();
     let last: Vec<&str> = text.lines().collect();
-    assert!(last[0].ends_with(",frechet"));
+    assert!(last[0].starts_with("epoch,step,") && last[0].contains(",frechet,frechet_report,"));
     assert_eq!(last[1].split(',').nth(8), Some(""), "epoch 1 is not evaluated");
     let distance: f64 = last[2].split(',').nth(8).unwrap().parse().unwrap();
     println!("Fréchet distance after 2 epochs on {IMAGES} images: {distance:.2}");
     assert!(distance.is_finite() && distance > 0.0);
+
+    // --keep-best: best/ holds the generator of the best epoch, which exports and
+    // self-checks like any run.
+    let best = dir.path().join("b");
+    ok(train(&best, &["--epochs", "2", "--keep-best", "--eval-samples", "500", "--classifier", c]));
+    let chosen: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(best.join("best/best.json")).unwrap()).unwrap();
+    println!("best/ holds epoch {} (choose half {:.2}, report half {:.2})", chosen["epoch"], chosen["frechet_choose"], chosen["frechet_report"]);
+    let report = export::export(&best.join("best"), &dir.path().join("best.onnx"), export::What::Generator, export::Bn::Folded).unwrap();
+    println!("export --run best/: self-check max |Δ| = {:.2e}", report.max_diff);
+}
+
+/// The recipe's state (the EMA generator, R1, the hinge loss, two learning rates) resumes
+/// bit for bit, like the tutorial's.
+#[test]
+fn a_recipe_run_resumes_exactly() {
+    need_mnist!();
+    let dir = tempfile::tempdir().unwrap();
+    let (straight, split) = (dir.path().join("a"), dir.path().join("b"));
+    let recipe = ["--recipe", "improved", "--lr-decay", "0.9", "--label-smoothing", "0.1"];
+    ok(train(&straight, &[&recipe[..], &["--epochs", "2"]].concat()));
+    ok(train(&split, &[&recipe[..], &["--epochs", "1"]].concat()));
+    ok(train(&split, &["--epochs", "2", "--resume"]));
+    let ((a, _), (b, _)) = (checkpoint(&straight), checkpoint(&split));
+    assert!(a.keys().any(|k| k.starts_with("ema.")), "the EMA generator is checkpointed");
+    for (name, t) in &a {
+        assert!(t.data == b[name].data, "{name} differs between 2 epochs and 1 + resumed 1");
+    }
+    assert_eq!(loss_columns(&straight), loss_columns(&split));
+    let config: dcgan::TrainConfig = serde_json::from_str(&std::fs::read_to_string(straight.join(run::CONFIG)).unwrap()).unwrap();
+    assert_eq!((config.hyper.recipe.ema, config.hyper.recipe.r1, config.recipe.as_deref()), (Some(0.999), Some(1.0), Some("improved")));
+    // The flags a recipe stands for are locked like any other.
+    let o = train(&split, &["--epochs", "3", "--resume", "--ema", "0.99"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--ema"));
+    // generator.safetensors holds the EMA, and the export says so.
+    let onnx = dir.path().join("g.onnx");
+    export::export(&straight, &onnx, export::What::Generator, export::Bn::Folded).unwrap();
+    let info = infer::contract::check(&std::fs::read(&onnx).unwrap()).unwrap();
+    assert_eq!(info.metadata.get("weights").map(String::as_str), Some("ema(0.999)"));
+}
+
+/// `--conditional`: a 10×10 sample grid (row r = digit r), a resume that needs no flag,
+/// and an export whose self-check feeds the probe's labels.
+#[test]
+fn a_conditional_run_trains_resumes_and_exports() {
+    need_mnist!();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("c");
+    ok(train(&out, &["--epochs", "1", "--conditional"]));
+    ok(train(&out, &["--epochs", "2", "--resume"]));
+    let o = train(&out, &["--epochs", "3", "--resume", "--conditional", "embed"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--conditional"), "{}", String::from_utf8_lossy(&o.stderr));
+    let grid = image::open(out.join("samples/epoch_002.png")).unwrap();
+    assert_eq!((grid.width(), grid.height()), (10 * 30 + 2, 10 * 30 + 2));
+    let onnx = dir.path().join("c.onnx");
+    let r = export::export(&out, &onnx, export::What::Generator, export::Bn::Folded).unwrap();
+    println!("conditional export: self-check max |Δ| = {:.2e}", r.max_diff);
+    let g = infer::Generator::from_path(&onnx, infer::Backend::Tract, infer::Device::Cpu).unwrap();
+    assert_eq!(g.info().num_classes, Some(10));
+    assert_eq!(g.info().metadata.get("conditional").map(String::as_str), Some("true"));
+    assert!(g.generate_digits(1, &[3, 1, 4]).is_ok());
+    assert!(g.generate_digits(1, &[10]).is_err());
+}
+
+/// `--out` on a folder that is not a run is refused (it would overwrite the user's
+/// config.json and losses.csv); a leftover of an interrupted write is removed, and said.
+#[test]
+fn foreign_folders_are_refused_and_leftovers_removed() {
+    need_mnist!();
+    let dir = tempfile::tempdir().unwrap();
+    let foreign = dir.path().join("mine");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("config.json"), "{\"my\": \"settings\"}").unwrap();
+    let o = train(&foreign, &["--epochs", "1"]).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("not a run folder"), "{err}");
+    assert_eq!(std::fs::read_to_string(foreign.join("config.json")).unwrap(), "{\"my\": \"settings\"}");
+
+    let out = dir.path().join("r");
+    ok(train(&out, &["--epochs", "1"]));
+    let stale = out.join(".checkpoint.safetensors.tmp4000000"); // no such process
+    std::fs::write(&stale, b"half a checkpoint").unwrap();
+    let o = ok(train(&out, &["--epochs", "2", "--resume"]));
+    assert!(!stale.exists());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("left by an interrupted write"));
+}
+
+/// Every bad flag or file: exit 2, one line on stderr, no panic, nothing created.
+#[test]
+fn bad_input_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = mnist().unwrap_or_else(|| dir.path().to_path_buf());
+    let cases: &[(&[&str], &str)] = &[
+        (&["--lr", "-1"], "--lr"),
+        (&["--lr", "0"], "--lr"),
+        (&["--lr=-1"], "--lr"),
+        (&["--beta2", "1"], "--beta2"),
+        (&["--beta1-d", "-0.1"], "--beta1-d"),
+        (&["--weight-decay", "-1"], "--weight-decay"),
+        (&["--threads", "0"], "--threads"),
+        (&["--batch-size", "0"], "--batch-size"),
+        (&["--epochs", "0"], "--epochs"),
+        (&["--seed", "-1"], "--seed"),
+        (&["--limit", "0"], "--limit"),
+        (&["--ema", "1"], "--ema"),
+        (&["--recipe", "magic"], "unknown recipe"),
+        (&["--conditional", "sideways"], "--conditional"),
+        (&["--device", "tpu"], "--device"),
+        (&["--dataset", "fashion-mnist", "--download"], "apt-get install dataset-fashion-mnist"),
+    ];
+    let with_data: &[(&[&str], &str)] = &[(&["--batch-size", "5000", "--limit", "100"], "fewer than one batch")];
+    let cases = [cases, if mnist().is_some() { with_data } else { &[] }].concat();
+    for (i, (args, needle)) in cases.iter().enumerate() {
+        let out = dir.path().join(format!("run{i}"));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_train"));
+        cmd.args(["--threads", "1", "--device", "cpu", "--data"]).arg(&data).arg("--out").arg(&out).args(*args);
+        let o = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        println!("{args:?} -> exit {:?}: {}", o.status.code(), err.lines().next().unwrap_or(""));
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: expected `{needle}` in {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        // clap's own errors add a usage hint; ours are one line.
+        if !err.starts_with("error:") {
+            assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: one line: {err}");
+        }
+        assert!(!out.exists(), "{args:?}: nothing is created");
+    }
+}
+
+/// The trainer against PyTorch, numerically: the first 5 steps of `train` replayed by
+/// tests/python/trainer_vs_torch.py from the same weights, batches and latents.
+#[test]
+fn the_first_steps_match_pytorch() {
+    need_mnist!();
+    let python = std::path::PathBuf::from(option_env!("DCGAN_PYTHON").unwrap_or("python3"));
+    if !dcgan::ci::require("PyTorch's Python (scripts/setup.sh)", python.exists()) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace.safetensors");
+    let o = train(&dir.path().join("r"), &["--trace-steps", "5", "--trace"]).arg(&trace).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/python/trainer_vs_torch.py");
+    let o = Command::new(&python).arg(script).arg(&trace).output().unwrap();
+    print!("{}", String::from_utf8_lossy(&o.stdout));
+    eprint!("{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "the trainer and PyTorch disagree");
 }

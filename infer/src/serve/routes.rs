@@ -240,6 +240,7 @@ async fn samples_png(Shared(state): AppState, query: std::result::Result<Query<H
         return Err(ApiError::bad("this model is unconditional (no `label` input): `digit`/`digits` need a conditional model"));
     }
     let plan = Plan::new(n, digits.as_ref(), cols, scale)?;
+    plan.check_grid()?;
     if plan.count > state.config.max_rows {
         return Err(ApiError::bad(format!("{} images is over this server's --max-rows {}", plan.count, state.config.max_rows)));
     }
