@@ -1,0 +1,66 @@
+//! Helpers shared by the integration tests that start `serve` or run Python.
+
+#![allow(dead_code, clippy::unwrap_used)] // each test file uses a part; a panic is the failure report
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The Python of scripts/setup.sh, when it is there.
+pub fn python() -> Option<PathBuf> {
+    let p = PathBuf::from(option_env!("DCGAN_PYTHON")?);
+    p.exists().then_some(p)
+}
+
+/// Run `infer` with `args`, asserting success.
+pub fn infer(args: &[&str]) {
+    let o = Command::new(env!("CARGO_BIN_EXE_infer")).args(args).output().unwrap();
+    assert!(o.status.success(), "infer {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// A `serve` on 127.0.0.1 and a free port; stopped (SIGTERM) when dropped.
+pub struct Server {
+    pub child: Option<Child>,
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+}
+
+impl Server {
+    /// Start `serve` with `args` (plus `--host 127.0.0.1 --port 0`) and wait for its
+    /// `listening on` line.
+    pub fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_serve"))
+            .args(["--host", "127.0.0.1", "--port", "0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("first line: {line:?}")).to_string();
+        Self { child: Some(child), addr }
+    }
+
+    /// SIGTERM, then the exit status.
+    pub fn stop(&mut self) -> Option<i32> {
+        let mut child = self.child.take()?;
+        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        child.wait().ok()?.code()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}

@@ -1,0 +1,67 @@
+//! The shipped models (`models/*.onnx`): each keeps the contract and its metadata,
+//! reproduces the shipped weights' probe (`export --run models --check`), and
+//! `infer --seed 0` writes the README's grid byte for byte.
+
+#![allow(clippy::unwrap_used)] // a panic is the failure report
+
+mod common;
+
+use common::root;
+use export::{Bn, What};
+use infer::{Backend, Device, Generator};
+
+/// The run folder whose weights, probe and config each shipped ONNX file came from.
+fn shipped() -> Vec<(std::path::PathBuf, std::path::PathBuf)> {
+    let models = root().join("models");
+    let mut files: Vec<_> = std::fs::read_dir(&models)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "onnx"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|f| {
+            // gen.onnx comes from models/, gen-NAME.onnx from models/NAME/.
+            let stem = f.file_stem().unwrap().to_string_lossy().into_owned();
+            let run = stem.strip_prefix("gen-").map_or(models.clone(), |name| models.join(name));
+            (f, run)
+        })
+        .collect()
+}
+
+#[test]
+fn every_shipped_model_keeps_the_contract_and_reproduces_its_weights() {
+    let files = shipped();
+    assert!(files.iter().any(|(f, _)| f.ends_with("gen.onnx")), "models/gen.onnx is shipped");
+    for (file, run) in files {
+        let g = Generator::from_path(&file, Backend::Tract, Device::Cpu).unwrap();
+        let m = &g.info().metadata;
+        for (key, want) in [("latent_dim", "100"), ("latent_distribution", "uniform(-1,1)"), ("image_range", "[-1,1]"), ("dataset", "mnist")] {
+            assert_eq!(m.get(key).map(String::as_str), Some(want), "{}: {key}", file.display());
+        }
+        assert!(!g.info().assumed_defaults);
+        assert_eq!(g.conditional(), m.get("conditional").map(String::as_str) == Some("true"));
+        let config: dcgan::TrainConfig =
+            serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+        assert_eq!(m.get("config_digest"), Some(&config.digest()), "{}: the digest of its shipped config", file.display());
+        let check = export::check(&run, &file, What::Generator, Bn::Folded).unwrap();
+        println!(
+            "{}: probe max |Δ| = {:.2e} (tolerance {:.0e}); byte-identical to a fresh export: {}",
+            file.display(),
+            check.max_diff,
+            export::SELF_CHECK_TOLERANCE,
+            check.identical
+        );
+        assert!(check.identical, "{} is what `export --run {}` writes", file.display(), run.display());
+    }
+}
+
+#[test]
+fn infer_seed_0_writes_the_readme_grid_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("samples.png");
+    let onnx = root().join("models/gen.onnx");
+    common::infer(&["--onnx", common::s(&onnx), "--seed", "0", "-n", "25", "--out", common::s(&out)]);
+    assert!(std::fs::read(&out).unwrap() == std::fs::read(root().join("models/samples.png")).unwrap());
+}
