@@ -2,8 +2,8 @@
 # Installs what the browser page (infer/web/) and its browser test need, idempotently:
 #   chromium           Debian's package (/usr/bin/chromium), the browser the test drives
 #   onnxruntime-web    from npm, pinned by infer/web/package-lock.json (`npm ci`)
-#   playwright, pillow from PyPI, into the Python environment of scripts/setup.sh
-#                      ($DCGAN_PYTHON, default .native/venv/bin/python)
+#   (playwright and pillow, from PyPI, come with scripts/setup.sh's Python environment;
+#    this script checks that they are there)
 #
 # Nothing is fetched at page run time (no CDN): the page is served with the files
 # `npm ci` put in infer/web/node_modules. Playwright drives Debian's chromium through
@@ -14,8 +14,6 @@
 #        DCGAN_PYTHON=PY scripts/setup-web.sh
 set -euo pipefail
 
-PLAYWRIGHT_VERSION=1.65.2
-PILLOW_VERSION=12.1.1
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 web="$root/infer/web"
@@ -47,11 +45,8 @@ fi
 ortweb=$(cd "$web" && node -p 'require("./node_modules/onnxruntime-web/package.json").version')
 echo "setup-web: onnxruntime-web $ortweb ok in infer/web/node_modules" >&2
 
-# 3. playwright and pillow (PyPI) for tests/python/web_test.py
+# 3. playwright and pillow (installed from PyPI by scripts/setup.sh)
 [ -x "$python" ] || { echo "setup-web: $python not found; run scripts/setup.sh first or set DCGAN_PYTHON" >&2; exit 1; }
-if ! "$python" -c 'import playwright, PIL, numpy' 2>/dev/null; then
-    echo "setup-web: installing playwright==$PLAYWRIGHT_VERSION pillow==$PILLOW_VERSION into $("$python" -c 'import sys; print(sys.prefix)')" >&2
-    "$python" -m pip install --quiet --disable-pip-version-check --no-input \
-        "playwright==$PLAYWRIGHT_VERSION" "pillow==$PILLOW_VERSION" numpy
-fi
+"$python" -c 'import playwright, PIL, numpy' 2>/dev/null \
+    || { echo "setup-web: playwright or pillow missing in $python; run scripts/setup.sh" >&2; exit 1; }
 echo "setup-web: $("$python" -c 'import importlib.metadata as m; print("playwright", m.version("playwright"), "pillow", m.version("pillow"))') ok" >&2

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Installs the native libraries this workspace needs, idempotently, from PyPI:
+# Installs the native libraries and Python tools this workspace needs, idempotently,
+# from PyPI:
 #   libtorch      (PyTorch 2.11.0, used by the `train` crate through tch 0.24)
 #   onnxruntime   (1.31.1, libonnxruntime.so loaded by `infer` through ort's load-dynamic)
 #   onnx, numpy   (for the conformance tests and the Python side of the benchmarks)
+#   tritonclient  (2.73.0 [http,grpc]: the official v2 client the `serve` tests use, and
+#                  Triton's model-config schema)
+#   playwright, pillow (1.65.2, 12.1.1: the browser test drives Debian's chromium;
+#                  scripts/setup-web.sh installs chromium and the page's npm packages)
 #
 # They go into a virtual environment in a per-user cache keyed by the versions, so
 # fresh clones and CI runs on the same machine share it; `.native/` in the repo then
@@ -10,27 +15,33 @@
 # everything in place only refreshes the links (well under a second).
 #
 # Usage: scripts/setup.sh            install (or check) everything
+#        scripts/setup.sh --gpu      also onnxruntime-gpu 1.31.1 (CUDA 13), in a venv of its
+#                                    own, and print what `infer --device cuda` needs
 #        DCGAN_NATIVE_CACHE=DIR ...   put the cache somewhere else
 set -euo pipefail
 
 TORCH_VERSION=2.11.0
 ORT_VERSION=1.31.1
 ONNX_VERSION=1.19.1
+TRITONCLIENT_VERSION=2.73.0
+PLAYWRIGHT_VERSION=1.65.2
+PILLOW_VERSION=12.1.1
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache_base=${DCGAN_NATIVE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dcgan-native}
-cache="$cache_base/torch-$TORCH_VERSION-ort-$ORT_VERSION-onnx-$ONNX_VERSION"
+cache="$cache_base/torch-$TORCH_VERSION-ort-$ORT_VERSION-onnx-$ONNX_VERSION-tools-$TRITONCLIENT_VERSION-$PLAYWRIGHT_VERSION"
 venv="$cache/venv"
 stamp="$cache/.complete"
 
 if [ ! -f "$stamp" ]; then
-    echo "setup: installing torch==$TORCH_VERSION onnxruntime==$ORT_VERSION onnx==$ONNX_VERSION into $venv (a few GB, once per machine)" >&2
+    echo "setup: installing torch==$TORCH_VERSION onnxruntime==$ORT_VERSION onnx==$ONNX_VERSION tritonclient==$TRITONCLIENT_VERSION playwright==$PLAYWRIGHT_VERSION into $venv (a few GB, once per machine)" >&2
     command -v python3 >/dev/null || { echo "setup: python3 is required (3.9 or later)" >&2; exit 1; }
     rm -rf "$venv"
     mkdir -p "$cache"
     python3 -m venv "$venv"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-        "torch==$TORCH_VERSION" "onnxruntime==$ORT_VERSION" "onnx==$ONNX_VERSION" numpy
+        "torch==$TORCH_VERSION" "onnxruntime==$ORT_VERSION" "onnx==$ONNX_VERSION" numpy \
+        "tritonclient[http,grpc]==$TRITONCLIENT_VERSION" "playwright==$PLAYWRIGHT_VERSION" "pillow==$PILLOW_VERSION"
     touch "$stamp"
 fi
 
@@ -44,3 +55,21 @@ ln -sfn "$venv" "$root/.native/venv"
 ln -sfn "$site/torch" "$root/.native/torch"
 ln -sfn "$ortlib" "$root/.native/libonnxruntime.so"
 echo "setup: ok (libtorch $TORCH_VERSION, onnxruntime $ORT_VERSION) in $cache" >&2
+
+if [ "${1:-}" = "--gpu" ]; then
+    gpu="$cache_base/ort-gpu-$ORT_VERSION/venv"
+    if [ ! -f "$gpu/../.complete" ]; then
+        echo "setup: installing onnxruntime-gpu==$ORT_VERSION (CUDA 13, with its nvidia-* wheels) into $gpu" >&2
+        rm -rf "$gpu" && mkdir -p "$(dirname "$gpu")" && python3 -m venv "$gpu"
+        "$gpu/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "onnxruntime-gpu==$ORT_VERSION"
+        touch "$gpu/../.complete"
+    fi
+    gsite=$("$gpu/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    glib=$(ls "$gsite"/onnxruntime/capi/libonnxruntime.so* | head -n 1)
+    # The dynamic loader reads LD_LIBRARY_PATH when a process starts, so it is printed here
+    # rather than set: the CUDA and cuDNN libraries of the nvidia-* wheels.
+    nvidia=$(ls -d "$gsite"/nvidia/*/lib 2>/dev/null | paste -sd: -)
+    echo "setup: onnxruntime-gpu ok; for \`infer --device cuda\` run with:" >&2
+    echo "    export ORT_DYLIB_PATH=$glib" >&2
+    echo "    export LD_LIBRARY_PATH=$nvidia\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" >&2
+fi

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite, exactly as CI runs it: native setup, format, lints, every test.
+# The whole test suite, exactly as CI runs it: setup (native libraries and Python tools,
+# then Chromium and the page's npm packages), format, lints, every test.
 # One build profile (release) throughout, so tract and libtorch's wrapper build once.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/setup.sh
+scripts/setup-web.sh
 if [ -z "${MNIST_DIR:-}" ] && [ -d ../shared/data/mnist ]; then
     MNIST_DIR=$(cd ../shared/data/mnist && pwd)
     export MNIST_DIR
