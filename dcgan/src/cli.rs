@@ -57,7 +57,7 @@ pub fn unit_closed(s: &str) -> Result<f64, String> {
 /// An integer ≥ 1 that fits the usual sizes.
 pub fn at_least_one(s: &str) -> Result<usize, String> {
     let v: i128 = number(s)?;
-    if v >= 1 && v <= 1 << 40 { Ok(v as usize) } else { Err(format!("{v} is not between 1 and 2^40")) }
+    if (1..=1 << 40).contains(&v) { Ok(v as usize) } else { Err(format!("{v} is not between 1 and 2^40")) }
 }
 
 /// An integer ≥ 0.
@@ -76,7 +76,11 @@ pub fn seed(s: &str) -> Result<u64, String> {
 pub fn between(lo: usize, hi: usize) -> impl Fn(&str) -> Result<usize, String> + Clone + Send + Sync + 'static {
     move |s| {
         let v: i128 = number(s)?;
-        if (lo as i128..=hi as i128).contains(&v) { Ok(v as usize) } else { Err(format!("{v} is not between {lo} and {hi}")) }
+        if (lo as i128..=hi as i128).contains(&v) {
+            Ok(v as usize)
+        } else {
+            Err(format!("{v} is not between {lo} and {hi}"))
+        }
     }
 }
 
@@ -86,7 +90,9 @@ mod tests {
 
     #[test]
     fn ranges_refuse_what_they_should() {
-        assert!(positive("-1").is_err() && positive("0").is_err() && positive("nan").is_err() && positive("inf").is_err());
+        assert!(
+            positive("-1").is_err() && positive("0").is_err() && positive("nan").is_err() && positive("inf").is_err()
+        );
         assert_eq!(positive("2e-4"), Ok(2e-4));
         assert!(unit_open("1").is_err() && unit_open("-0.1").is_err());
         assert_eq!(unit_open("0"), Ok(0.0));

@@ -220,7 +220,10 @@ pub fn probe_check(bytes: &[u8], arch: &Arch, probe_path: &Path) -> Result<(f32,
         (None, _) => None,
         (Some(_), Some(l)) => Some(l.data.iter().map(|&v| v as i64).collect()),
         (Some(_), None) => {
-            return Err(Error::Run(format!("{}: the probe of a conditional network has no `label`", probe_path.display())));
+            return Err(Error::Run(format!(
+                "{}: the probe of a conditional network has no `label`",
+                probe_path.display()
+            )));
         }
     };
     let model = infer::tract_backend::TractModel::from_bytes(bytes)?;

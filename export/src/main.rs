@@ -62,7 +62,11 @@ fn main() -> ExitCode {
                 c.probe_rows,
                 c.max_diff,
                 export::SELF_CHECK_TOLERANCE,
-                if c.identical { "byte-identical to a fresh export" } else { "not byte-identical to a fresh export (metadata or version differ)" }
+                if c.identical {
+                    "byte-identical to a fresh export"
+                } else {
+                    "not byte-identical to a fresh export (metadata or version differ)"
+                }
             )
         })
     } else if let Some(dir) = &cli.triton {

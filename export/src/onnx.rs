@@ -144,10 +144,8 @@ pub fn graph(arch: &Arch, params: &TensorMap, bn: Bn) -> GraphProto {
         let bias = &params[&format!("{name}.bias")];
         let embed_here = arch.embed_layer() == Some(i);
         // A class vector added before BatchNorm would have to be folded too: keep BN there.
-        let fold = bn == Bn::Folded
-            && layer.norm.is_some()
-            && matches!(layer.op, Op::ConvTranspose { .. })
-            && !embed_here;
+        let fold =
+            bn == Bn::Folded && layer.norm.is_some() && matches!(layer.op, Op::ConvTranspose { .. }) && !embed_here;
         let projection_input = (i == last && matches!(arch.condition, Some(Condition::Projection { .. }))).then(|| {
             if shape.len() > 1 { b.node("Flatten", "label.flatten", &[&x], vec![int("axis", 1)]) } else { x.clone() }
         });
@@ -193,7 +191,8 @@ pub fn graph(arch: &Arch, params: &TensorMap, bn: Bn) -> GraphProto {
             }
         };
         if let (true, Some(rows)) = (embed_here, rows.as_deref()) {
-            let out: Vec<i64> = std::iter::once(-1).chain(layer.op.output_shape(&shape).iter().map(|&d| d as i64)).collect();
+            let out: Vec<i64> =
+                std::iter::once(-1).chain(layer.op.output_shape(&shape).iter().map(|&d| d as i64)).collect();
             let target = b.i64s("label.shape", &out);
             let vector = b.node("Reshape", "label.reshape", &[rows, &target], vec![]);
             x = b.node("Add", "label.add", &[&x, &vector], vec![]);

@@ -37,7 +37,11 @@ pub struct Repository {
 pub fn config_pbtxt(arch: &Arch, r: &Repository) -> String {
     let dims = |d: &[usize]| d.iter().map(usize::to_string).collect::<Vec<_>>().join(", ");
     let mut text = String::new();
-    let _ = writeln!(text, "name: \"{}\"\nplatform: \"onnxruntime_onnx\"\nmax_batch_size: {}", r.model_name, r.max_batch_size);
+    let _ = writeln!(
+        text,
+        "name: \"{}\"\nplatform: \"onnxruntime_onnx\"\nmax_batch_size: {}",
+        r.model_name, r.max_batch_size
+    );
     let mut inputs = vec![format!(
         "  {{\n    name: \"{}\"\n    data_type: TYPE_FP32\n    dims: [ {} ]\n  }}",
         arch.input_name,

@@ -28,12 +28,12 @@ mod generator;
 pub mod gif;
 pub mod grid;
 pub mod npy;
+#[cfg(feature = "ort")]
+pub mod ort_backend;
 pub mod progress;
 pub mod request;
 #[cfg(feature = "serve")]
 pub mod serve;
-#[cfg(feature = "ort")]
-pub mod ort_backend;
 #[cfg(feature = "tract")]
 pub mod tract_backend;
 

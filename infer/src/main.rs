@@ -139,9 +139,10 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
     let z = cli.z.as_deref().map(|p| infer::npy::read_latents(p, dcgan::arch::LATENT_DIM)).transpose()?;
     let n = z.as_ref().map_or(cli.n, |z| z.len() / dcgan::arch::LATENT_DIM);
     let plan = Plan::new(n, digits.as_ref(), cli.cols, cli.scale as u32)?;
-    let grid_out = cli.out.clone().or_else(|| {
-        (cli.each.is_none() && cli.raw.is_none() && cli.gif.is_none()).then(|| "samples.png".into())
-    });
+    let grid_out = cli
+        .out
+        .clone()
+        .or_else(|| (cli.each.is_none() && cli.raw.is_none() && cli.gif.is_none()).then(|| "samples.png".into()));
     if grid_out.is_some() || cli.gif.is_some() {
         plan.check_grid()?;
     }
@@ -157,7 +158,10 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
         })?
         .with_batch_size(cli.batch_size);
     if g.info().assumed_defaults {
-        eprintln!("note: {} has no latent metadata; assuming z ~ uniform(-1,1) and images in [-1,1]", cli.onnx.display());
+        eprintln!(
+            "note: {} has no latent metadata; assuming z ~ uniform(-1,1) and images in [-1,1]",
+            cli.onnx.display()
+        );
     }
     if let Some(labels) = &plan.labels {
         g.check_labels(labels).with_context(|| format!("--digit/--digits with {}", cli.onnx.display()))?;
@@ -207,7 +211,8 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
         }
         let signal = stop.load(Ordering::SeqCst);
         if signal != 0 {
-            let each = cli.each.as_ref().map_or(String::new(), |d| format!("; {} holds the {done} PNGs written", d.display()));
+            let each =
+                cli.each.as_ref().map_or(String::new(), |d| format!("; {} holds the {done} PNGs written", d.display()));
             eprintln!("infer: interrupted after {done} of {} images; no grid or .npy was written{each}", plan.count);
             return Err(Interrupted(signal).into());
         }
@@ -219,7 +224,8 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
     let mut wrote = Vec::new();
     if let Some(path) = &grid_out {
         let images = infer::Images::new(kept);
-        grid::save_png(path, &images.grid(plan.cols, plan.scale)).with_context(|| format!("writing {}", path.display()))?;
+        grid::save_png(path, &images.grid(plan.cols, plan.scale))
+            .with_context(|| format!("writing {}", path.display()))?;
         wrote.push(path.display().to_string());
     }
     if let Some(dir) = &cli.each {
@@ -240,7 +246,8 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
 /// seed B's, as a looping GIF.
 fn walk(g: &Generator, plan: &Plan, (a, b): (u64, u64), frames: usize, gif: &Path, started: Instant) -> Result<()> {
     let dim = g.info().latent_dim;
-    let (za, zb) = (infer::SplitMix64::new(a).latents(plan.count, dim), infer::SplitMix64::new(b).latents(plan.count, dim));
+    let (za, zb) =
+        (infer::SplitMix64::new(a).latents(plan.count, dim), infer::SplitMix64::new(b).latents(plan.count, dim));
     let mut images = Vec::with_capacity(frames);
     for k in 0..frames {
         let t = k as f32 / (frames - 1) as f32;

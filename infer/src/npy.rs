@@ -37,8 +37,9 @@ pub fn read_latents(path: &Path, dim: usize) -> Result<Vec<f32>, Error> {
             path.display()
         )));
     }
-    let values =
-        npy.into_vec::<f32>().map_err(|e| Error::BadInput(format!("{}: expected float32 values ({e})", path.display())))?;
+    let values = npy
+        .into_vec::<f32>()
+        .map_err(|e| Error::BadInput(format!("{}: expected float32 values ({e})", path.display())))?;
     if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
         return Err(Error::BadInput(format!("{}: holds a non-finite latent ({bad})", path.display())));
     }

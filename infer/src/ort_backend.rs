@@ -49,7 +49,6 @@ pub struct OrtModel {
     output: String,
 }
 
-
 /// What to do for CUDA: install onnxruntime-gpu (`scripts/setup.sh --gpu`), and make
 /// the CUDA and cuDNN libraries of its nvidia-* wheels (`site-packages/nvidia/*/lib`,
 /// beside `onnxruntime/`) visible to the dynamic loader, which reads LD_LIBRARY_PATH
@@ -72,9 +71,13 @@ pub fn cuda_hint() -> String {
         })
         .unwrap_or_default();
     if libs.is_empty() {
-        "install onnxruntime-gpu==1.31.1 (scripts/setup.sh --gpu) and point ORT_DYLIB_PATH at its libonnxruntime.so".into()
+        "install onnxruntime-gpu==1.31.1 (scripts/setup.sh --gpu) and point ORT_DYLIB_PATH at its libonnxruntime.so"
+            .into()
     } else {
-        format!("run with LD_LIBRARY_PATH={} (the CUDA and cuDNN libraries of the nvidia-* wheels beside ONNX Runtime)", libs.join(":"))
+        format!(
+            "run with LD_LIBRARY_PATH={} (the CUDA and cuDNN libraries of the nvidia-* wheels beside ONNX Runtime)",
+            libs.join(":")
+        )
     }
 }
 
@@ -100,11 +103,8 @@ impl OrtModel {
         let env = environment()?;
         let mut builder = Session::builder(env).map_err(runtime)?;
         if let Device::Cuda(id) = device {
-            let cuda = ort::ep::CUDA::default()
-                .with_device_id(id as i32)
-                .with_tf32(options.tf32)
-                .build()
-                .error_on_failure();
+            let cuda =
+                ort::ep::CUDA::default().with_device_id(id as i32).with_tf32(options.tf32).build().error_on_failure();
             builder = builder.with_execution_providers([cuda]).map_err(|e| {
                 Error::Cuda(format!(
                     "ONNX Runtime's CUDA provider is not available ({e}); {}, or use --device cpu",

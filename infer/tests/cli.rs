@@ -229,8 +229,12 @@ fn a_model_that_lies_about_its_output_is_refused() {
     use tract_onnx::pb::{self, tensor_shape_proto::dimension::Value as Dim};
     let dir = tempfile::tempdir().unwrap();
     let value = |name: &str, dims: &[i64]| {
-        let mut dim = vec![pb::tensor_shape_proto::Dimension { value: Some(Dim::DimParam("N".into())), ..Default::default() }];
-        dim.extend(dims.iter().map(|&d| pb::tensor_shape_proto::Dimension { value: Some(Dim::DimValue(d)), ..Default::default() }));
+        let mut dim =
+            vec![pb::tensor_shape_proto::Dimension { value: Some(Dim::DimParam("N".into())), ..Default::default() }];
+        dim.extend(
+            dims.iter()
+                .map(|&d| pb::tensor_shape_proto::Dimension { value: Some(Dim::DimValue(d)), ..Default::default() }),
+        );
         pb::ValueInfoProto {
             name: name.into(),
             r#type: Some(pb::TypeProto {
@@ -298,7 +302,9 @@ fn conditional_models_take_digits() {
     let cycled: Vec<i64> = (0..12).map(|i| i % 10).collect();
     assert_eq!(g.generate(3, 12).unwrap(), g.generate_digits(3, &cycled).unwrap());
     let sevens = dir.path().join("sevens.npy");
-    assert!(infer(&["--onnx", s(&onnx), "--seed", "3", "-n", "4", "--digit", "7", "--raw", s(&sevens)]).status.success());
+    assert!(
+        infer(&["--onnx", s(&onnx), "--seed", "3", "-n", "4", "--digit", "7", "--raw", s(&sevens)]).status.success()
+    );
     let raw = npyz::NpyFile::new(std::fs::File::open(&sevens).unwrap()).unwrap().into_vec::<f32>().unwrap();
     assert_eq!(raw, g.generate_digits(3, &[7; 4]).unwrap().data);
     let grid = dir.path().join("all.png");
@@ -321,7 +327,8 @@ fn a_latent_walk_is_a_gif() {
     let gif = dir.path().join("walk.gif");
     let o = infer(&["--onnx", s(&onnx), "-n", "4", "--interpolate", "1,2", "--frames", "5", "--gif", s(&gif)]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let decoder = image::codecs::gif::GifDecoder::new(std::io::BufReader::new(std::fs::File::open(&gif).unwrap())).unwrap();
+    let decoder =
+        image::codecs::gif::GifDecoder::new(std::io::BufReader::new(std::fs::File::open(&gif).unwrap())).unwrap();
     let frames = image::AnimationDecoder::into_frames(decoder).collect_frames().unwrap();
     assert_eq!(frames.len(), 5);
     // The walk starts at seed 1's grid.
@@ -329,7 +336,8 @@ fn a_latent_walk_is_a_gif() {
     assert!(infer(&["--onnx", s(&onnx), "-n", "4", "--seed", "1", "--out", s(&start)]).status.success());
     let first = frames[0].buffer();
     let want = image::open(&start).unwrap().to_luma8();
-    let worst = want.enumerate_pixels().map(|(x, y, p)| (i16::from(p[0]) - i16::from(first.get_pixel(x, y)[0])).abs()).max();
+    let worst =
+        want.enumerate_pixels().map(|(x, y, p)| (i16::from(p[0]) - i16::from(first.get_pixel(x, y)[0])).abs()).max();
     assert!(worst <= Some(1), "first frame differs by {worst:?} grey levels");
 }
 
@@ -356,6 +364,7 @@ fn an_interrupted_run_cleans_up_and_says_what_it_kept() {
     println!("{}", err.trim());
     assert_eq!(o.status.code(), Some(130), "{err}");
     assert!(err.contains("interrupted after") && err.contains("PNGs written"), "{err}");
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    let leftovers: Vec<_> =
+        std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
     assert!(!raw.exists() && !leftovers.iter().any(|n| n.to_string_lossy().contains("partial")), "{leftovers:?}");
 }

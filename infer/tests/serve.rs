@@ -45,7 +45,18 @@ fn tritonclient_and_plain_http_get_what_infer_writes() {
     let o = Command::new(&python)
         .arg(root().join("tests/python/serve_client.py"))
         .args(["--url", &server.addr, "--model", "dcgan", "--max-rows", MAX_ROWS])
-        .args(["--z", s(&z), "--want", s(&p("want.npy")), "--seed", "7", "--count", "6", "--seed-want", s(&p("seed.npy"))])
+        .args([
+            "--z",
+            s(&z),
+            "--want",
+            s(&p("want.npy")),
+            "--seed",
+            "7",
+            "--count",
+            "6",
+            "--seed-want",
+            s(&p("seed.npy")),
+        ])
         .args(["--png", s(&p("grid.png")), "--png-query", "seed=3&n=10&cols=4&scale=2", "--onnx", s(&onnx)])
         .output()
         .unwrap();
@@ -112,7 +123,10 @@ assert kind == sys.argv[3], kind
 print(f"{sys.argv[1]}: parsed by Triton's ModelConfig schema: {c.name}, {c.platform}, max_batch_size {c.max_batch_size}, {kind}")
 "#;
         let want_kind = if kind == "gpu" { "KIND_GPU" } else { "KIND_CPU" };
-        let o = Command::new(&python).args(["-c", check, s(&built.join("config.pbtxt")), name, want_kind]).output().unwrap();
+        let o = Command::new(&python)
+            .args(["-c", check, s(&built.join("config.pbtxt")), name, want_kind])
+            .output()
+            .unwrap();
         print!("{}", String::from_utf8_lossy(&o.stdout));
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }

@@ -37,14 +37,24 @@ fn every_shipped_model_keeps_the_contract_and_reproduces_its_weights() {
     for (file, run) in files {
         let g = Generator::from_path(&file, Backend::Tract, Device::Cpu).unwrap();
         let m = &g.info().metadata;
-        for (key, want) in [("latent_dim", "100"), ("latent_distribution", "uniform(-1,1)"), ("image_range", "[-1,1]"), ("dataset", "mnist")] {
+        for (key, want) in [
+            ("latent_dim", "100"),
+            ("latent_distribution", "uniform(-1,1)"),
+            ("image_range", "[-1,1]"),
+            ("dataset", "mnist"),
+        ] {
             assert_eq!(m.get(key).map(String::as_str), Some(want), "{}: {key}", file.display());
         }
         assert!(!g.info().assumed_defaults);
         assert_eq!(g.conditional(), m.get("conditional").map(String::as_str) == Some("true"));
         let config: dcgan::TrainConfig =
             serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
-        assert_eq!(m.get("config_digest"), Some(&config.digest()), "{}: the digest of its shipped config", file.display());
+        assert_eq!(
+            m.get("config_digest"),
+            Some(&config.digest()),
+            "{}: the digest of its shipped config",
+            file.display()
+        );
         let check = export::check(&run, &file, What::Generator, Bn::Folded).unwrap();
         println!(
             "{}: probe max |Δ| = {:.2e} (tolerance {:.0e}); byte-identical to a fresh export: {}",

@@ -14,7 +14,10 @@ use common::{Server, infer, python, root, s};
 fn ready() -> bool {
     let web = root().join("infer/web/node_modules/onnxruntime-web/dist");
     let chromium = std::path::Path::new("/usr/bin/chromium").exists();
-    dcgan::ci::require("Chromium, onnxruntime-web and Playwright (scripts/setup-web.sh)", chromium && web.is_dir() && python().is_some())
+    dcgan::ci::require(
+        "Chromium, onnxruntime-web and Playwright (scripts/setup-web.sh)",
+        chromium && web.is_dir() && python().is_some(),
+    )
 }
 
 #[test]

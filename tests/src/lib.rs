@@ -37,13 +37,6 @@ pub fn random_net(arch: &'static Arch, seed: i64) -> Net {
     net
 }
 
-/// A random generator (see [`random_net`]) and its parameters as host tensors.
-pub fn random_generator(seed: i64) -> (Net, TensorMap) {
-    let g = random_net(&GENERATOR, seed);
-    let host = g.to_host();
-    (g, host)
-}
-
 /// The trainer's eval-mode output for input values of shape `shape` (and labels for a
 /// conditional net), in float32 on the CPU.
 pub fn tch_eval(net: &Net, input: &[f32], shape: &[usize], labels: Option<&[i64]>) -> Vec<f32> {

@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use dcgan::{GENERATOR, latent::latents};
-use dcgan_tests::{random_generator, tch_eval};
+use dcgan::{Arch, CONDITIONAL_GENERATOR, GENERATOR, latent::latents};
+use dcgan_tests::{labels, random_net, tch_eval};
 use export::Bn;
 
 /// Python onnxruntime against the trainer (DESIGN.md §2); the script checks it.
@@ -22,31 +22,51 @@ fn f32_file(path: &std::path::Path, values: &[f32]) {
     std::fs::write(path, values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()).unwrap();
 }
 
-#[test]
-fn python_onnx_checker_and_onnxruntime_accept_the_export() {
+fn check_with_python(arch: &'static Arch) {
+    if !dcgan::ci::require("Python with onnx and onnxruntime (scripts/setup.sh)", python().exists()) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/conformance.py");
-    let (g, host) = random_generator(21);
+    let g = random_net(arch, 21);
+    let host = g.to_host();
     let n = 9;
     let z = latents(1, n);
-    let want = tch_eval(&g, &z, &[n, 100], None);
+    let l = arch.condition.map(|_| labels(n, 5));
+    let want = tch_eval(&g, &z, &[n, 100], l.as_deref());
     f32_file(&dir.path().join("z.f32"), &z);
     f32_file(&dir.path().join("want.f32"), &want);
+    if let Some(l) = &l {
+        std::fs::write(dir.path().join("labels.i64"), l.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>())
+            .unwrap();
+    }
     for bn in [Bn::Folded, Bn::Kept] {
         let model = dir.path().join(format!("gen-{bn:?}.onnx"));
-        let meta = export::metadata(&GENERATOR, None, Some(1), bn);
-        std::fs::write(&model, export::to_onnx(&GENERATOR, &host, bn, &meta)).unwrap();
-        let out = Command::new(python())
-            .arg(&script)
+        let meta = export::metadata(arch, None, Some(1), bn);
+        std::fs::write(&model, export::to_onnx(arch, &host, bn, &meta)).unwrap();
+        let mut cmd = Command::new(python());
+        cmd.arg(&script)
             .arg(&model)
             .arg(dir.path().join("z.f32"))
             .arg(dir.path().join("want.f32"))
             .arg(n.to_string())
-            .arg(AGREEMENT_TOLERANCE.to_string())
-            .output()
-            .expect("running Python (scripts/setup.sh installs it)");
+            .arg(AGREEMENT_TOLERANCE.to_string());
+        if l.is_some() {
+            cmd.arg(dir.path().join("labels.i64"));
+        }
+        let out = cmd.output().expect("running Python (scripts/setup.sh installs it)");
         print!("{}", String::from_utf8_lossy(&out.stdout));
         eprint!("{}", String::from_utf8_lossy(&out.stderr));
         assert!(out.status.success(), "conformance script failed for BN {bn:?}");
     }
+}
+
+#[test]
+fn python_onnx_checker_and_onnxruntime_accept_the_export() {
+    check_with_python(&GENERATOR);
+}
+
+#[test]
+fn python_onnx_checker_and_onnxruntime_accept_the_conditional_export() {
+    check_with_python(&CONDITIONAL_GENERATOR);
 }

@@ -68,19 +68,25 @@ fn write_progress_gif(folder: &Path) -> Result<(), Error> {
         .collect();
     frames.sort();
     let gif = folder.join(PROGRESS_GIF);
-    let bytes = infer::gif::encode(
-        frames.iter().filter_map(|p| image::open(p).ok().map(|i| i.to_luma8())),
-        GIF_FRAME_MS,
-    )
-    .map_err(|e| Error::Io { path: gif.clone(), source: std::io::Error::other(e) })?;
+    let bytes =
+        infer::gif::encode(frames.iter().filter_map(|p| image::open(p).ok().map(|i| i.to_luma8())), GIF_FRAME_MS)
+            .map_err(|e| Error::Io { path: gif.clone(), source: std::io::Error::other(e) })?;
     run::write_atomic(&gif, &bytes).map_err(io_err(&gif))
 }
 
 /// The probes: fixed inputs and the eval-mode outputs of the saved weights, computed on
 /// the CPU in float32 whatever device trains, so exported files can check themselves.
 /// A conditional network's probe also holds `label` (as float values 0–9).
-pub fn write_probes(dir: &Path, g: (&'static Arch, &TensorMap), d: (&'static Arch, &TensorMap), real: &[f32]) -> Result<(), Error> {
-    for (name, probe) in [(run::PROBE_GENERATOR, generator_probe(g.0, g.1)), (run::PROBE_DISCRIMINATOR, discriminator_probe(d.0, d.1, real))] {
+pub fn write_probes(
+    dir: &Path,
+    g: (&'static Arch, &TensorMap),
+    d: (&'static Arch, &TensorMap),
+    real: &[f32],
+) -> Result<(), Error> {
+    for (name, probe) in [
+        (run::PROBE_GENERATOR, generator_probe(g.0, g.1)),
+        (run::PROBE_DISCRIMINATOR, discriminator_probe(d.0, d.1, real)),
+    ] {
         dcgan::tensors::write(&dir.join(name), &probe, &HashMap::new())?;
     }
     Ok(())

@@ -54,7 +54,8 @@ impl Evaluator {
         let reference = Reference::new(&classifier, &test);
         let z = SplitMix64::new(seed ^ 0x4556_414C).latents(samples, LATENT_DIM); // "EVAL"
         let z = Tensor::from_slice(&z).view([samples as i64, LATENT_DIM as i64]);
-        let labels = conditional.then(|| Vec::<i64>::try_from(cycling_labels(samples, Device::Cpu)).unwrap_or_default());
+        let labels =
+            conditional.then(|| Vec::<i64>::try_from(cycling_labels(samples, Device::Cpu)).unwrap_or_default());
         Ok(Self { classifier, reference, z, labels })
     }
 
@@ -104,7 +105,15 @@ impl Best {
 
     /// Write `best/`: the sampled generator's weights, its probe, the run's config, and
     /// this file last (so a reader that finds best.json finds the rest whole).
-    pub fn write(run_dir: &Path, epoch: usize, q: &Quality, g: &Net, weights: &TensorMap, config: &TrainConfig, meta: &std::collections::HashMap<String, String>) -> Result<Self, Error> {
+    pub fn write(
+        run_dir: &Path,
+        epoch: usize,
+        q: &Quality,
+        g: &Net,
+        weights: &TensorMap,
+        config: &TrainConfig,
+        meta: &std::collections::HashMap<String, String>,
+    ) -> Result<Self, Error> {
         let dir = run_dir.join(BEST);
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         dcgan::tensors::write(&dir.join(run::GENERATOR), weights, meta)?;

@@ -169,9 +169,12 @@ const LOCKED: [&str; 17] = [
 /// The command line with `--recipe NAME` expanded in front of the user's own flags
 /// (clap takes the last value of a flag given twice, so the user's win).
 fn expand_recipe(args: Vec<String>) -> Result<(Vec<String>, Option<String>), String> {
-    let name = args.windows(2).rev().find(|w| w[0] == "--recipe").map(|w| w[1].clone()).or_else(|| {
-        args.iter().rev().find_map(|a| a.strip_prefix("--recipe=").map(str::to_string))
-    });
+    let name = args
+        .windows(2)
+        .rev()
+        .find(|w| w[0] == "--recipe")
+        .map(|w| w[1].clone())
+        .or_else(|| args.iter().rev().find_map(|a| a.strip_prefix("--recipe=").map(str::to_string)));
     let Some(name) = name else { return Ok((args, None)) };
     let p = options::preset(&name).ok_or_else(|| {
         let known: Vec<&str> = options::PRESETS.iter().map(|p| p.name).collect();
@@ -195,7 +198,12 @@ fn main() -> ExitCode {
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     if cli.list_recipes {
         for p in options::PRESETS {
-            println!("{:<10} {}\n           flags: {}", p.name, p.about, if p.flags.is_empty() { "(none)".into() } else { p.flags.join(" ") });
+            println!(
+                "{:<10} {}\n           flags: {}",
+                p.name,
+                p.about,
+                if p.flags.is_empty() { "(none)".into() } else { p.flags.join(" ") }
+            );
         }
         return ExitCode::SUCCESS;
     }
@@ -205,7 +213,8 @@ fn main() -> ExitCode {
             eprintln!("train: {} has no losses.csv rows to plot", cli.out.display());
             return ExitCode::from(cli::EXIT_INPUT);
         }
-        let title = cli.out.file_name().map_or_else(|| cli.out.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let title =
+            cli.out.file_name().map_or_else(|| cli.out.display().to_string(), |n| n.to_string_lossy().into_owned());
         return match train::plot::write_losses(&cli.out, &rows, &title) {
             Ok(()) => {
                 println!("wrote {}", cli.out.join(dcgan::run::LOSS_PLOT).display());
@@ -223,8 +232,11 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(cli::EXIT_INPUT);
     }
-    let explicit =
-        LOCKED.iter().filter(|id| matches.value_source(id) == Some(ValueSource::CommandLine)).map(|s| s.to_string()).collect();
+    let explicit = LOCKED
+        .iter()
+        .filter(|id| matches.value_source(id) == Some(ValueSource::CommandLine))
+        .map(|s| s.to_string())
+        .collect();
     let opts = Options {
         data: cli.data,
         dataset: cli.dataset,
@@ -279,7 +291,10 @@ fn main() -> ExitCode {
     match train::run(&opts, &stop) {
         Ok(s) => {
             let best = s.best.map_or(String::new(), |b| {
-                format!("; best/ holds epoch {} (Fréchet {:.3} choose / {:.3} report)", b.epoch, b.frechet_choose, b.frechet_report)
+                format!(
+                    "; best/ holds epoch {} (Fréchet {:.3} choose / {:.3} report)",
+                    b.epoch, b.frechet_choose, b.frechet_report
+                )
             });
             println!(
                 "trained {} on {} at {:.0} images/s; run folder {} ({} in total){best}",

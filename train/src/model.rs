@@ -133,7 +133,7 @@ impl Net {
         if self.arch.embed_layer() == Some(i) {
             let rows = self.get(LABEL_TABLE).index_select(0, label.expect("a conditional net needs labels"));
             let size = h.size();
-            h = h + rows.view(size.as_slice());
+            h = h.g_add(&rows.view(size.as_slice()));
         }
         if let Some(bn) = layer.norm {
             h = h.batch_norm(

@@ -90,7 +90,11 @@ impl Options {
             epochs: self.epochs,
             hyper: self.hyper.clone(),
             latent_dim: LATENT_DIM,
-            generator_arch: if self.conditional.is_some() { CONDITIONAL_GENERATOR.digest() } else { GENERATOR.digest() },
+            generator_arch: if self.conditional.is_some() {
+                CONDITIONAL_GENERATOR.digest()
+            } else {
+                GENERATOR.digest()
+            },
             discriminator_arch: self.conditional.map_or(&DISCRIMINATOR, DHead::arch).digest(),
             conditional: self.conditional,
             recipe: self.recipe.clone(),
@@ -131,7 +135,8 @@ pub fn check_fresh_out(out: &Path, resume: bool) -> Result<(), Error> {
         )));
     }
     let Ok(entries) = std::fs::read_dir(out) else { return Ok(()) };
-    let names: Vec<String> = entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> =
+        entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     if names.is_empty() || read_config(out).is_ok() {
         return Ok(());
     }
@@ -180,7 +185,11 @@ pub fn apply_saved(opts: &mut Options, saved: &TrainConfig) -> Result<(), Error>
         let architecture = field.ends_with("_arch") || field == "latent_dim";
         if old != new && (architecture || opts.explicit.iter().any(|e| e == field)) {
             // Values as a user would type them (the digest keeps `Some(300)`, `None`).
-            let shown = |v: String| v.strip_prefix("Some(").and_then(|v| v.strip_suffix(')')).map_or(v.replace("None", "none"), str::to_string);
+            let shown = |v: String| {
+                v.strip_prefix("Some(")
+                    .and_then(|v| v.strip_suffix(')'))
+                    .map_or(v.replace("None", "none"), str::to_string)
+            };
             return Err(Error::ResumeMismatch {
                 run: opts.out.clone(),
                 flag: if architecture { format!("(architecture) {field}") } else { field.replace('_', "-") },

@@ -149,8 +149,7 @@ pub fn plot_png(rows: &[LossRow], title: &str) -> Result<Vec<u8>, String> {
         let losses: Vec<f64> = rows.iter().flat_map(|r| [r.loss_d, r.loss_g]).filter_map(finite).collect();
         let y_max = losses.iter().copied().fold(1.0, f64::max) * 1.05;
         let y_min = losses.iter().copied().fold(0.0, f64::min) * 1.05;
-        let fd: Vec<(f64, f64)> =
-            rows.iter().filter_map(|r| Some((epoch_of(r), finite(r.frechet?)?))).collect();
+        let fd: Vec<(f64, f64)> = rows.iter().filter_map(|r| Some((epoch_of(r), finite(r.frechet?)?))).collect();
         // The distance falls by two orders of magnitude: a log axis keeps the late,
         // small differences (the ones that pick the best epoch) visible.
         let fd_max = fd.iter().map(|p| p.1).fold(1.0, f64::max) * 1.5;
@@ -201,7 +200,9 @@ pub fn plot_png(rows: &[LossRow], title: &str) -> Result<Vec<u8>, String> {
                 .map_err(|e| e.to_string())?
                 .label("Fréchet distance (right axis)")
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], green.stroke_width(2)));
-            chart.draw_secondary_series(fd.iter().map(|&p| Circle::new(p, 3, green.filled()))).map_err(|e| e.to_string())?;
+            chart
+                .draw_secondary_series(fd.iter().map(|&p| Circle::new(p, 3, green.filled())))
+                .map_err(|e| e.to_string())?;
         }
         chart
             .configure_series_labels()

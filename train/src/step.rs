@@ -171,7 +171,8 @@ impl<'a> EpochLoop<'a> {
         if let Some(gamma) = recipe.r1 {
             // R1: γ/2 · E‖∇ₓ D(x)‖², differentiated again for D's update.
             let grad = Tensor::run_backward(&[d_real.sum(Kind::Float)], &[&x], true, true).remove(0);
-            total_d = total_d + grad.square().sum_dim_intlist([1, 2, 3].as_slice(), false, Kind::Float).mean(Kind::Float) * (gamma / 2.0);
+            let penalty = grad.square().sum_dim_intlist([1, 2, 3].as_slice(), false, Kind::Float).mean(Kind::Float);
+            total_d = total_d.g_add(&(penalty * (gamma / 2.0)));
         }
         total_d.backward();
         opt_d.step(d);

@@ -74,14 +74,27 @@ pub fn run(opts: &Options, stop: &AtomicUsize) -> Result<Summary, Error> {
     let title = out.file_name().map_or_else(|| out.display().to_string(), |n| n.to_string_lossy().into_owned());
     let first_epoch = state.progress.epoch;
     if first_epoch >= config.epochs {
-        eprintln!("{}: already trained for {} (--epochs {})", out.display(), plural(first_epoch, "epoch"), config.epochs);
+        eprintln!(
+            "{}: already trained for {} (--epochs {})",
+            out.display(),
+            plural(first_epoch, "epoch"),
+            config.epochs
+        );
     } else if first_epoch > 0 {
         eprintln!("resuming {} after epoch {first_epoch}", out.display());
     }
     let evaluator = (opts.eval_every > 0)
         .then(|| {
             let conditional = config.conditional.is_some();
-            Evaluator::new(&opts.classifier, &dir, opts.dataset, config.hyper.seed, conditional, opts.eval_samples, device)
+            Evaluator::new(
+                &opts.classifier,
+                &dir,
+                opts.dataset,
+                config.hyper.seed,
+                conditional,
+                opts.eval_samples,
+                device,
+            )
         })
         .transpose()?;
     let mut best = if opts.keep_best { Best::read(out, first_epoch) } else { None };
@@ -95,7 +108,14 @@ pub fn run(opts: &Options, stop: &AtomicUsize) -> Result<Summary, Error> {
         let trace = epoch_loop.trace(&mut state, *steps)?;
         trace.write(path, &config)?;
         eprintln!("traced the first {} into {}", plural(*steps, "step"), path.display());
-        return Ok(Summary { out: out.clone(), epochs: 0, trained: 0, images_per_s: 0.0, device: device_name(device), best: None });
+        return Ok(Summary {
+            out: out.clone(),
+            epochs: 0,
+            trained: 0,
+            images_per_s: 0.0,
+            device: device_name(device),
+            best: None,
+        });
     }
     let mut trained_images = 0usize;
 
@@ -116,7 +136,8 @@ pub fn run(opts: &Options, stop: &AtomicUsize) -> Result<Summary, Error> {
                 (last.coverage, last.confidence) = (Some(q.coverage), Some(q.confidence));
                 last.label_accuracy = q.label_accuracy.as_ref().map(|a| a.overall);
             }
-            let accuracy = q.label_accuracy.as_ref().map_or(String::new(), |a| format!(", label accuracy {:.4}", a.overall));
+            let accuracy =
+                q.label_accuracy.as_ref().map_or(String::new(), |a| format!(", label accuracy {:.4}", a.overall));
             eprintln!(
                 "epoch {epoch}: Fréchet distance {:.3} (choose half) / {:.3} (report half), coverage {:.4}, confidence {:.4}{accuracy}",
                 q.frechet_choose, q.frechet_report, q.coverage, q.confidence

@@ -174,7 +174,12 @@ fn a_diverging_run_stops_at_once_with_a_clear_message() {
         let started = Instant::now();
         let o = train(&dir.path().join(format!("r{lr}")), &["--epochs", "3", "--lr", lr]).output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
-        println!("--lr {lr}: exit {:?} after {:.1} s: {}", o.status.code(), started.elapsed().as_secs_f64(), err.trim());
+        println!(
+            "--lr {lr}: exit {:?} after {:.1} s: {}",
+            o.status.code(),
+            started.elapsed().as_secs_f64(),
+            err.trim()
+        );
         assert_eq!(o.status.code(), Some(2), "{err}");
         assert!(err.contains("diverged") && err.contains("learning rate") && err.contains("--lr"), "{err}");
         assert!(!err.contains("panicked"));
@@ -272,8 +277,13 @@ fn eval_every_records_the_frechet_distance() {
     ok(train(&best, &["--epochs", "2", "--keep-best", "--eval-samples", "500", "--classifier", c]));
     let chosen: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(best.join("best/best.json")).unwrap()).unwrap();
-    println!("best/ holds epoch {} (choose half {:.2}, report half {:.2})", chosen["epoch"], chosen["frechet_choose"], chosen["frechet_report"]);
-    let report = export::export(&best.join("best"), &dir.path().join("best.onnx"), export::What::Generator, export::Bn::Folded).unwrap();
+    println!(
+        "best/ holds epoch {} (choose half {:.2}, report half {:.2})",
+        chosen["epoch"], chosen["frechet_choose"], chosen["frechet_report"]
+    );
+    let report =
+        export::export(&best.join("best"), &dir.path().join("best.onnx"), export::What::Generator, export::Bn::Folded)
+            .unwrap();
     println!("export --run best/: self-check max |Δ| = {:.2e}", report.max_diff);
 }
 
@@ -294,8 +304,12 @@ fn a_recipe_run_resumes_exactly() {
         assert!(t.data == b[name].data, "{name} differs between 2 epochs and 1 + resumed 1");
     }
     assert_eq!(loss_columns(&straight), loss_columns(&split));
-    let config: dcgan::TrainConfig = serde_json::from_str(&std::fs::read_to_string(straight.join(run::CONFIG)).unwrap()).unwrap();
-    assert_eq!((config.hyper.recipe.ema, config.hyper.recipe.r1, config.recipe.as_deref()), (Some(0.999), Some(1.0), Some("improved")));
+    let config: dcgan::TrainConfig =
+        serde_json::from_str(&std::fs::read_to_string(straight.join(run::CONFIG)).unwrap()).unwrap();
+    assert_eq!(
+        (config.hyper.recipe.ema, config.hyper.recipe.r1, config.recipe.as_deref()),
+        (Some(0.999), Some(1.0), Some("improved"))
+    );
     // The flags a recipe stands for are locked like any other.
     let o = train(&split, &["--epochs", "3", "--resume", "--ema", "0.99"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));

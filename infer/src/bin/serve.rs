@@ -66,7 +66,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -90,14 +91,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         },
     };
     let bytes = std::fs::read(&cli.onnx).map_err(|cause| infer::Error::Io { path: cli.onnx.clone(), cause })?;
-    let generator = Generator::from_bytes(&bytes, cli.backend, device).with_context(|| format!("loading {}", cli.onnx.display()))?;
+    let generator = Generator::from_bytes(&bytes, cli.backend, device)
+        .with_context(|| format!("loading {}", cli.onnx.display()))?;
     let max_queue_rows = cli.max_queue_rows.unwrap_or(4 * cli.max_rows);
     if max_queue_rows < cli.max_rows {
-        return Err(infer::Error::BadInput(format!("--max-queue-rows {max_queue_rows} is below --max-rows {}: a full request could never be queued", cli.max_rows)).into());
+        return Err(infer::Error::BadInput(format!(
+            "--max-queue-rows {max_queue_rows} is below --max-rows {}: a full request could never be queued",
+            cli.max_rows
+        ))
+        .into());
     }
     let config = Config {
         model_name: cli.model_name,
-        limits: Limits { max_batch: cli.max_batch, max_delay: Duration::from_micros(cli.max_delay_us as u64), max_queue_rows },
+        limits: Limits {
+            max_batch: cli.max_batch,
+            max_delay: Duration::from_micros(cli.max_delay_us as u64),
+            max_queue_rows,
+        },
         max_rows: cli.max_rows,
         // JSON numbers of z take up to ~25 bytes each.
         max_body_bytes: cli.max_body_bytes.unwrap_or(cli.max_rows * generator.info().latent_dim * 25 + 65536),
@@ -106,7 +116,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let addr = SocketAddr::new(cli.host, cli.port as u16);
-        let server = Server::bind(addr, generator, bytes, config).await.with_context(|| format!("listening on {addr}"))?;
+        let server =
+            Server::bind(addr, generator, bytes, config).await.with_context(|| format!("listening on {addr}"))?;
         let bound = server.local_addr()?;
         println!("listening on http://{bound}");
         use std::io::Write as _;

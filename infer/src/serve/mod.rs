@@ -63,7 +63,12 @@ pub struct Server {
 impl Server {
     /// Bind `addr` (port 0 picks one) and start the batcher on `generator`, whose model
     /// bytes `model_bytes` are served at `/model.onnx`.
-    pub async fn bind(addr: SocketAddr, generator: Generator, model_bytes: Vec<u8>, config: Config) -> std::io::Result<Self> {
+    pub async fn bind(
+        addr: SocketAddr,
+        generator: Generator,
+        model_bytes: Vec<u8>,
+        config: Config,
+    ) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let generator = Arc::new(generator.with_batch_size(config.limits.max_batch));
         let batcher = Batcher::start(Arc::clone(&generator), config.limits);

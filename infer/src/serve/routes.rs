@@ -71,7 +71,10 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .merge(web::routes())
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route; see DESIGN.md §8".into()) })
         .method_not_allowed_fallback(|request: Request| async move {
-            ApiError(StatusCode::METHOD_NOT_ALLOWED, format!("{} is not allowed on {}", request.method(), request.uri().path()))
+            ApiError(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("{} is not allowed on {}", request.method(), request.uri().path()),
+            )
         })
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(Arc::clone(&state), log))
@@ -103,10 +106,15 @@ async fn server_metadata() -> Json<serde_json::Value> {
 
 fn check_model(state: &State, name: &str, version: Option<&str>) -> Result<()> {
     if name != state.config.model_name {
-        return Err(ApiError(StatusCode::NOT_FOUND, format!("unknown model `{name}`; this server has `{}`", state.config.model_name)));
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("unknown model `{name}`; this server has `{}`", state.config.model_name),
+        ));
     }
     match version {
-        Some(v) if v != "1" => Err(ApiError(StatusCode::NOT_FOUND, format!("unknown version `{v}` of `{name}`; it has version 1"))),
+        Some(v) if v != "1" => {
+            Err(ApiError(StatusCode::NOT_FOUND, format!("unknown version `{v}` of `{name}`; it has version 1")))
+        }
         _ => Ok(()),
     }
 }
@@ -115,7 +123,10 @@ async fn model_metadata(Shared(state): AppState, Path(name): Path<String>) -> Re
     metadata(&state, &name, None)
 }
 
-async fn model_metadata_version(Shared(state): AppState, Path((name, v)): Path<(String, String)>) -> Result<Json<serde_json::Value>> {
+async fn model_metadata_version(
+    Shared(state): AppState,
+    Path((name, v)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>> {
     metadata(&state, &name, Some(&v))
 }
 
@@ -139,11 +150,19 @@ async fn model_ready(Shared(state): AppState, Path(name): Path<String>) -> Resul
     check_model(&state, &name, None).map(|()| Json(json!({ "name": name, "ready": true })))
 }
 
-async fn model_ready_version(Shared(state): AppState, Path((name, v)): Path<(String, String)>) -> Result<Json<serde_json::Value>> {
+async fn model_ready_version(
+    Shared(state): AppState,
+    Path((name, v)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>> {
     check_model(&state, &name, Some(&v)).map(|()| Json(json!({ "name": name, "ready": true })))
 }
 
-async fn infer(s: AppState, Path(name): Path<String>, headers: HeaderMap, body: std::result::Result<Bytes, BytesRejection>) -> Result<Response> {
+async fn infer(
+    s: AppState,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
     run_infer(s, name, None, headers, body).await
 }
 
@@ -168,7 +187,10 @@ async fn run_infer(
     let json_length = match headers.get(v2::HEADER_LENGTH) {
         None => None,
         Some(v) => Some(
-            v.to_str().ok().and_then(|v| v.trim().parse::<usize>().ok()).ok_or_else(|| ApiError::bad("Inference-Header-Content-Length is not a byte count"))?,
+            v.to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .ok_or_else(|| ApiError::bad("Inference-Header-Content-Length is not a byte count"))?,
         ),
     };
     let info = state.generator.info();
@@ -178,7 +200,9 @@ async fn run_infer(
     })?;
     let (z, labels) = match request.inputs {
         Inputs::Tensors { z, labels } => (z, labels),
-        Inputs::Seeded { seed, count, labels } => (crate::SplitMix64::new(seed).latents(count, info.latent_dim), labels),
+        Inputs::Seeded { seed, count, labels } => {
+            (crate::SplitMix64::new(seed).latents(count, info.latent_dim), labels)
+        }
     };
     let rows = z.len() / info.latent_dim;
     let images = generate(&state, z, labels).await?;
@@ -203,19 +227,26 @@ async fn generate(state: &State, z: Vec<f32>, labels: Option<Vec<i64>>) -> Resul
     if let Some(l) = &labels {
         state.generator.check_labels(l)?;
     }
-    let receiver = state.batcher.submit(z, labels).map_err(|_| {
-        ApiError(StatusCode::SERVICE_UNAVAILABLE, "the queue is full; retry after a second".into())
-    })?;
-    let images = receiver.await.map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "the batcher stopped".into()))??;
+    let receiver = state
+        .batcher
+        .submit(z, labels)
+        .map_err(|_| ApiError(StatusCode::SERVICE_UNAVAILABLE, "the queue is full; retry after a second".into()))?;
+    let images =
+        receiver.await.map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "the batcher stopped".into()))??;
     Ok(images)
 }
 
 /// `GET /v1/samples.png?seed=&n=&cols=&scale=&digit=&digits=`: the PNG `infer` writes
 /// for the same flags, byte for byte.
-async fn samples_png(Shared(state): AppState, query: std::result::Result<Query<HashMap<String, String>>, QueryRejection>) -> Result<Response> {
+async fn samples_png(
+    Shared(state): AppState,
+    query: std::result::Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Response> {
     let Query(q) = query.map_err(|e| ApiError::bad(e.body_text()))?;
     if let Some(k) = q.keys().find(|k| !["seed", "n", "cols", "scale", "digit", "digits"].contains(&k.as_str())) {
-        return Err(ApiError::bad(format!("unknown query parameter `{k}`; known: seed, n, cols, scale, digit, digits")));
+        return Err(ApiError::bad(format!(
+            "unknown query parameter `{k}`; known: seed, n, cols, scale, digit, digits"
+        )));
     }
     let num = |k: &str, lo: u64, hi: u64| -> Result<Option<u64>> {
         q.get(k)
@@ -232,21 +263,30 @@ async fn samples_png(Shared(state): AppState, query: std::result::Result<Query<H
     let scale = num("scale", 1, u64::from(crate::request::MAX_SCALE))?.unwrap_or(1) as u32;
     let digits = match (q.get("digit"), q.get("digits")) {
         (Some(_), Some(_)) => return Err(ApiError::bad("give `digit` or `digits`, not both")),
-        (Some(d), None) => Some(Digits::One(d.parse().map_err(|_| ApiError::bad(format!("`digit={d}` is not an integer")))?)),
+        (Some(d), None) => {
+            Some(Digits::One(d.parse().map_err(|_| ApiError::bad(format!("`digit={d}` is not an integer")))?))
+        }
         (None, Some(d)) => Some(d.parse::<Digits>().map_err(ApiError::bad)?),
         (None, None) => None,
     };
     if digits.is_some() && !state.generator.conditional() {
-        return Err(ApiError::bad("this model is unconditional (no `label` input): `digit`/`digits` need a conditional model"));
+        return Err(ApiError::bad(
+            "this model is unconditional (no `label` input): `digit`/`digits` need a conditional model",
+        ));
     }
     let plan = Plan::new(n, digits.as_ref(), cols, scale)?;
     plan.check_grid()?;
     if plan.count > state.config.max_rows {
-        return Err(ApiError::bad(format!("{} images is over this server's --max-rows {}", plan.count, state.config.max_rows)));
+        return Err(ApiError::bad(format!(
+            "{} images is over this server's --max-rows {}",
+            plan.count, state.config.max_rows
+        )));
     }
     let (w, h) = plan.grid_size();
     if w * h > MAX_SERVED_PIXELS {
-        return Err(ApiError::bad(format!("the grid would be {w}×{h} pixels; this server draws at most {MAX_SERVED_PIXELS} (lower n or scale)")));
+        return Err(ApiError::bad(format!(
+            "the grid would be {w}×{h} pixels; this server draws at most {MAX_SERVED_PIXELS} (lower n or scale)"
+        )));
     }
     // A render holds the grid in memory: a few at a time, the rest get 503 at once.
     let _permit = state.renders.try_acquire().map_err(|_| {

@@ -95,7 +95,9 @@ pub struct Model {
 pub fn parse(body: &[u8], json_length: Option<usize>, model: Model) -> Result<Infer, Bad> {
     let (json_part, mut binary) = match json_length {
         Some(n) if n <= body.len() => body.split_at(n),
-        Some(n) => return Err(bad(format!("Inference-Header-Content-Length {n} exceeds the body's {} bytes", body.len()))),
+        Some(n) => {
+            return Err(bad(format!("Inference-Header-Content-Length {n} exceeds the body's {} bytes", body.len())));
+        }
         None => (body, &[][..]),
     };
     let request: Request =
@@ -115,7 +117,12 @@ pub fn parse(body: &[u8], json_length: Option<usize>, model: Model) -> Result<In
                 INPUT => z = Some(latents(t, values, model)?),
                 LABEL if model.conditional => labels = Some(label_values(t, values)?),
                 LABEL => return Err(bad("this model is unconditional: it has no `label` input")),
-                other => return Err(bad(format!("unknown input `{other}`; the model has `{INPUT}`{}", if model.conditional { " and `label`" } else { "" }))),
+                other => {
+                    return Err(bad(format!(
+                        "unknown input `{other}`; the model has `{INPUT}`{}",
+                        if model.conditional { " and `label`" } else { "" }
+                    )));
+                }
             }
         }
         if !binary.is_empty() {
@@ -124,7 +131,9 @@ pub fn parse(body: &[u8], json_length: Option<usize>, model: Model) -> Result<In
         let z = z.ok_or_else(|| bad(format!("input `{INPUT}` is missing")))?;
         let rows = z.len() / model.latent;
         match &labels {
-            Some(l) if l.len() != rows => return Err(bad(format!("`label` has {} values for {rows} rows of `z`", l.len()))),
+            Some(l) if l.len() != rows => {
+                return Err(bad(format!("`label` has {} values for {rows} rows of `z`", l.len())));
+            }
             None if model.conditional => return Err(bad("this conditional model needs input `label` (INT64 [N])")),
             _ => {}
         }
@@ -143,9 +152,15 @@ enum Values<'a> {
 fn tensor_values<'a>(t: &Tensor, binary: &mut &'a [u8]) -> Result<Values<'a>, Bad> {
     match (t.parameters.get("binary_data_size"), &t.data) {
         (Some(size), None) => {
-            let size = size.as_u64().ok_or_else(|| bad(format!("`{}`: binary_data_size is not a byte count", t.name)))? as usize;
+            let size =
+                size.as_u64().ok_or_else(|| bad(format!("`{}`: binary_data_size is not a byte count", t.name)))?
+                    as usize;
             if size > binary.len() {
-                return Err(bad(format!("`{}`: binary_data_size {size} but only {} bytes follow the JSON", t.name, binary.len())));
+                return Err(bad(format!(
+                    "`{}`: binary_data_size {size} but only {} bytes follow the JSON",
+                    t.name,
+                    binary.len()
+                )));
             }
             let (head, tail) = binary.split_at(size);
             *binary = tail;
@@ -183,7 +198,10 @@ fn rows_of(t: &Tensor, per_row: i64, max_rows: usize) -> Result<usize, Bad> {
     }
     let n = t.shape[0] as usize;
     if n > max_rows {
-        return Err(bad(format!("`{}` has {n} rows; this server takes at most {max_rows} per request (--max-rows)", t.name)));
+        return Err(bad(format!(
+            "`{}` has {n} rows; this server takes at most {max_rows} per request (--max-rows)",
+            t.name
+        )));
     }
     Ok(n)
 }
@@ -199,7 +217,9 @@ fn latents(t: &Tensor, values: Values, model: Model) -> Result<Vec<f32>, Bad> {
         Values::Binary(b) if b.len() == want * 4 => {
             b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
         }
-        Values::Binary(b) => return Err(bad(format!("`{INPUT}`: {} bytes of binary data for {want} FP32 values", b.len()))),
+        Values::Binary(b) => {
+            return Err(bad(format!("`{INPUT}`: {} bytes of binary data for {want} FP32 values", b.len())));
+        }
     };
     if z.len() != want {
         return Err(bad(format!("`{INPUT}` has {} values for shape {:?} ({want})", z.len(), t.shape)));
@@ -218,8 +238,12 @@ fn label_values(t: &Tensor, values: Values) -> Result<Vec<i64>, Bad> {
     let labels: Vec<i64> = match values {
         Values::Json(v) if v.iter().all(|x| x.fract() == 0.0) => v.into_iter().map(|x| x as i64).collect(),
         Values::Json(_) => return Err(bad(format!("`{LABEL}` holds a non-integer value"))),
-        Values::Binary(b) if b.len() == n * 8 => b.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect(),
-        Values::Binary(b) => return Err(bad(format!("`{LABEL}`: {} bytes of binary data for {n} INT64 values", b.len()))),
+        Values::Binary(b) if b.len() == n * 8 => {
+            b.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect()
+        }
+        Values::Binary(b) => {
+            return Err(bad(format!("`{LABEL}`: {} bytes of binary data for {n} INT64 values", b.len())));
+        }
     };
     if labels.len() != n {
         return Err(bad(format!("`{LABEL}` has {} values for shape {:?}", labels.len(), t.shape)));
@@ -230,9 +254,12 @@ fn label_values(t: &Tensor, values: Values) -> Result<Vec<i64>, Bad> {
 /// No inputs: `parameters` `seed` and `count` (and `digit` or `digits`).
 fn seeded(p: &Map<String, Value>, model: Model) -> Result<Inputs, Bad> {
     let int = |k: &str| -> Result<Option<u64>, Bad> {
-        p.get(k).map(|v| v.as_u64().ok_or_else(|| bad(format!("parameter `{k}` is {v}, expected an integer ≥ 0")))).transpose()
+        p.get(k)
+            .map(|v| v.as_u64().ok_or_else(|| bad(format!("parameter `{k}` is {v}, expected an integer ≥ 0"))))
+            .transpose()
     };
-    let seed = int("seed")?.ok_or_else(|| bad("no inputs: give `z` (and `label`), or parameters `seed` and `count`"))?;
+    let seed =
+        int("seed")?.ok_or_else(|| bad("no inputs: give `z` (and `label`), or parameters `seed` and `count`"))?;
     let count = int("count")?.unwrap_or(1) as usize;
     if count == 0 || count > model.max_rows {
         return Err(bad(format!("parameter `count` {count} is outside 1–{}", model.max_rows)));
@@ -265,7 +292,13 @@ fn seeded(p: &Map<String, Value>, model: Model) -> Result<Inputs, Bad> {
 
 /// The response: JSON (and the image's bytes after it when `binary`), plus the length of
 /// the JSON part for the binary extension's header.
-pub fn response(model_name: &str, id: Option<&str>, rows: usize, images: &[f32], binary: bool) -> (Vec<u8>, Option<usize>) {
+pub fn response(
+    model_name: &str,
+    id: Option<&str>,
+    rows: usize,
+    images: &[f32],
+    binary: bool,
+) -> (Vec<u8>, Option<usize>) {
     let mut output = json!({ "name": OUTPUT, "datatype": "FP32", "shape": [rows, 1, 28, 28] });
     if binary {
         output["parameters"] = json!({ "binary_data_size": images.len() * 4 });

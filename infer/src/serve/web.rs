@@ -35,7 +35,8 @@ fn content_type(name: &str) -> &'static str {
 
 async fn ort(state: Shared<Arc<State>>, Path(name): Path<String>) -> Response {
     // Only plain file names: nothing outside dist/ can be reached.
-    if name.is_empty() || name.starts_with('.') || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+    if name.is_empty() || name.starts_with('.') || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
         return ApiError(StatusCode::NOT_FOUND, format!("no such file `{name}`")).into_response();
     }
     file(state, PathBuf::from("node_modules/onnxruntime-web/dist").join(name)).await
@@ -53,6 +54,8 @@ async fn file(Shared(state): Shared<Arc<State>>, relative: PathBuf) -> Response 
             format!("{} is missing; run scripts/setup-web.sh (npm ci in infer/web)", path.display()),
         )
         .into_response(),
-        Err(_) => ApiError(StatusCode::NOT_FOUND, format!("{} is missing (see --web-dir)", path.display())).into_response(),
+        Err(_) => {
+            ApiError(StatusCode::NOT_FOUND, format!("{} is missing (see --web-dir)", path.display())).into_response()
+        }
     }
 }

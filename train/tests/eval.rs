@@ -1,0 +1,47 @@
+//! The `eval` binary's bad inputs: exit 2 and one line, before any classifier is trained
+//! or any data read when the model itself is wrong.
+
+#![allow(clippy::unwrap_used)] // a panic is the failure report
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn models() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models")
+}
+
+#[test]
+fn bad_input_is_refused_in_one_line_and_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let onnx = models().join("gen.onnx");
+    let text = dir.path().join("notes.onnx");
+    std::fs::write(&text, "not a model").unwrap();
+    let empty = dir.path().join("no-data");
+    let missing = dir.path().join("missing.onnx");
+    let g = onnx.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--onnx", text.to_str().unwrap()], "not an ONNX model"),
+        (vec!["--onnx", missing.to_str().unwrap()], "No such file"),
+        (vec!["--onnx", g, "--samples", "1"], "--samples"),
+        (vec!["--onnx", g, "--samples", "0"], "--samples"),
+        (vec!["--onnx", g, "--seed", "-1"], "--seed"),
+        (vec!["--onnx", g, "--threads", "0"], "--threads"),
+        // A missing dataset names the flag that fetches it, and eval has it.
+        (vec!["--onnx", g, "--data", empty.to_str().unwrap()], "--download"),
+    ];
+    for (args, needle) in &cases {
+        let started = Instant::now();
+        let o = Command::new(env!("CARGO_BIN_EXE_eval")).args(args).current_dir(dir.path()).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        println!("{args:?} -> exit {:?}: {}", o.status.code(), err.lines().next().unwrap_or(""));
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: expected `{needle}` in {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        if !err.starts_with("error:") {
+            assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: one line: {err}");
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "refused at once, no classifier trained");
+        assert!(!dir.path().join("eval.json").exists(), "nothing written into the current folder");
+    }
+}
