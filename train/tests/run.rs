@@ -226,6 +226,20 @@ fn sigint_stops_after_the_step_and_says_what_resume_redoes() {
 }
 
 #[test]
+fn sigterm_stops_with_status_143() {
+    need_mnist!();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let child = train(&out, &["--epochs", "200"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    wait_for_checkpoint(&out);
+    signal(&child, "-TERM");
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(143), "{err}");
+    assert!(err.contains("SIGTERM"), "{err}");
+}
+
+#[test]
 fn a_run_killed_at_any_moment_resumes_to_the_same_result() {
     need_mnist!();
     let dir = tempfile::tempdir().unwrap();
