@@ -20,7 +20,7 @@ py=${DCGAN_PYTHON:-.native/venv/bin/python}
 : "${MNIST_DIR:?set MNIST_DIR to the MNIST folder}"
 mkdir -p "$out"
 rows=()
-row() { rows+=("| $1 | $2 |"); echo "gpu-check: $1: $2" >&2; }
+row() { rows+=("| $1 | ${2//|/\\|} |"); echo "gpu-check: $1: $2" >&2; }
 now() { date +%s.%N; }
 calc() { "$py" -c "print(f'{$1:.1f}')"; }
 
