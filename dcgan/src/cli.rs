@@ -23,6 +23,25 @@ pub fn io_exit_code(kind: std::io::ErrorKind) -> u8 {
     }
 }
 
+/// Handle SIGINT and SIGTERM the workspace's way: the first sets the returned flag to the
+/// signal's number (the work stops at its next check and exits 128+N, having cleaned up);
+/// a second one, of either kind, exits at once with 128+N.
+pub fn stop_on_signals() -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize};
+    let stop = Arc::new(AtomicUsize::new(0));
+    let armed = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let handlers = signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&armed))
+            .and(signal_hook::flag::register(signal, Arc::clone(&armed)))
+            .and(signal_hook::flag::register_usize(signal, Arc::clone(&stop), signal as usize));
+        if let Err(e) = handlers {
+            eprintln!("warning: cannot handle signal {signal}: {e}");
+        }
+    }
+    stop
+}
+
 fn number<T: std::str::FromStr>(s: &str) -> Result<T, String>
 where
     T::Err: std::fmt::Display,

@@ -2,8 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -36,7 +35,7 @@ struct Cli {
     backend: Backend,
     /// cpu, cuda or cuda:N (CUDA runs ONNX Runtime with onnxruntime-gpu; it never falls back to the CPU).
     #[arg(long, default_value = "cpu")]
-    device: String,
+    device: Device,
     /// Let ONNX Runtime's CUDA provider use TF32 matrix products (faster, ~1e-3 from
     /// float32); off by default so that CUDA output agrees with the trainer to 1e-5.
     #[arg(long)]
@@ -85,14 +84,8 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let stop = Arc::new(AtomicUsize::new(0));
-    let armed = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        // First signal: stop after the current batch and clean up; second: exit at once.
-        let _ = signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&armed))
-            .and(signal_hook::flag::register(signal, Arc::clone(&armed)))
-            .and(signal_hook::flag::register_usize(signal, Arc::clone(&stop), signal as usize));
-    }
+    // First signal: stop after the current batch and clean up; second: exit at once.
+    let stop = cli::stop_on_signals();
     match run(&cli, &stop) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -115,20 +108,9 @@ fn bad(text: String) -> anyhow::Error {
     infer::Error::BadInput(text).into()
 }
 
-fn parse_device(s: &str) -> Result<Device> {
-    match s {
-        "cpu" => Ok(Device::Cpu),
-        "cuda" => Ok(Device::Cuda(0)),
-        _ => match s.strip_prefix("cuda:").and_then(|i| i.parse().ok()) {
-            Some(i) => Ok(Device::Cuda(i)),
-            None => Err(bad(format!("--device {s}: expected cpu, cuda or cuda:N"))),
-        },
-    }
-}
-
 fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
     let started = Instant::now();
-    let device = parse_device(&cli.device)?;
+    let device = cli.device;
     // --device cuda means ONNX Runtime's CUDA provider; tract is CPU-only.
     let backend = if device != Device::Cpu && cli.backend == Backend::Tract && !backend_given() {
         Backend::Ort
@@ -266,10 +248,7 @@ fn walk(g: &Generator, plan: &Plan, (a, b): (u64, u64), frames: usize, gif: &Pat
 }
 
 fn report(g: &Generator, wrote: &str, n: usize, source: &str, started: Instant) {
-    let device = match g.device() {
-        Device::Cpu => "cpu".to_string(),
-        Device::Cuda(i) => format!("cuda:{i}"),
-    };
+    let device = g.device();
     println!(
         "wrote {wrote} — {n} images, {:?} on {device}, {source}, {:.0} ms",
         g.backend(),

@@ -278,6 +278,22 @@ fn a_model_that_lies_about_its_output_is_refused() {
     }
 }
 
+/// The contract fixes the values of `latent_distribution` and `image_range`, not only
+/// their presence: a file that says otherwise would be drawn from wrongly.
+#[test]
+fn metadata_values_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.png");
+    for (key, value) in [("latent_distribution", "normal(0,1)"), ("image_range", "[0,1]"), ("latent_dim", "64")] {
+        let mut meta = export::metadata(&GENERATOR, None, Some(1), Bn::Folded);
+        meta.retain(|(k, _)| k != key);
+        meta.push((key.to_string(), value.to_string()));
+        let path = dir.path().join(format!("{key}.onnx"));
+        std::fs::write(&path, export::to_onnx(&GENERATOR, &random(&GENERATOR, 9), Bn::Folded, &meta)).unwrap();
+        refused(&["--onnx", s(&path), "--out", s(&out)], &out, key);
+    }
+}
+
 #[test]
 fn fortran_order_latents_are_read_as_rows() {
     let dir = tempfile::tempdir().unwrap();

@@ -2,8 +2,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize};
 
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser};
@@ -276,18 +274,9 @@ fn main() -> ExitCode {
         trace: cli.trace_steps.zip(cli.trace),
         explicit,
     };
-    let stop = Arc::new(AtomicUsize::new(0));
-    let armed = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        // The first signal asks the loop to stop after the current step (and arms the
-        // forced exit); a second one exits at once with the conventional status.
-        let handlers = signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&armed))
-            .and(signal_hook::flag::register(signal, Arc::clone(&armed)))
-            .and(signal_hook::flag::register_usize(signal, Arc::clone(&stop), signal as usize));
-        if let Err(e) = handlers {
-            eprintln!("train: warning: cannot handle signal {signal}: {e}");
-        }
-    }
+    // The first signal asks the loop to stop after the current step; a second one exits
+    // at once with the conventional status.
+    let stop = cli::stop_on_signals();
     match train::run(&opts, &stop) {
         Ok(s) => {
             let best = s.best.map_or(String::new(), |b| {

@@ -92,6 +92,10 @@ fn the_same_seed_gives_the_same_losses_and_resume_is_exact() {
     ok(train(&straight, &["--epochs", "2"]));
     ok(train(&again, &["--epochs", "2"]));
     assert_eq!(loss_columns(&straight), loss_columns(&again), "same seed, same CPU: identical losses");
+    for file in [run::GENERATOR, run::DISCRIMINATOR, run::CHECKPOINT] {
+        let same = std::fs::read(straight.join(file)).unwrap() == std::fs::read(again.join(file)).unwrap();
+        assert!(same, "{file}: two identical runs write identical bytes");
+    }
 
     ok(train(&split, &["--epochs", "1"]));
     let o = ok(train(&split, &["--epochs", "2", "--resume"]));
@@ -124,6 +128,10 @@ fn resume_refuses_a_change_that_alters_the_optimisation() {
         assert_eq!(o.status.code(), Some(2), "{err}");
         assert!(err.contains(&format!("--{field}")), "the message names the field: {err}");
     }
+    // A value is shown as typed (`--limit 300`, not `Some(300)`).
+    let o = train(&out, &["--resume", "--epochs", "2", "--limit", "300"]).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--limit is 300") && !err.contains("Some("), "{err}");
     // Changing what may change is fine, and an unchanged explicit value is not a change.
     ok(train(&out, &["--epochs", "2", "--resume", "--sample-every", "2", "--batch-size", "100"]));
 }

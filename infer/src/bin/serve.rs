@@ -31,7 +31,7 @@ struct Cli {
     backend: Backend,
     /// cpu, cuda or cuda:N (ort only; never falls back to the CPU).
     #[arg(long, default_value = "cpu")]
-    device: String,
+    device: Device,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
@@ -83,14 +83,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let device = match cli.device.as_str() {
-        "cpu" => Device::Cpu,
-        "cuda" => Device::Cuda(0),
-        s => match s.strip_prefix("cuda:").and_then(|i| i.parse().ok()) {
-            Some(i) => Device::Cuda(i),
-            None => return Err(infer::Error::BadInput(format!("--device {s}: expected cpu, cuda or cuda:N")).into()),
-        },
-    };
+    let device = cli.device;
     let bytes = std::fs::read(&cli.onnx).map_err(|cause| infer::Error::Io { path: cli.onnx.clone(), cause })?;
     let generator = Generator::from_bytes(&bytes, cli.backend, device)
         .with_context(|| format!("loading {}", cli.onnx.display()))?;
