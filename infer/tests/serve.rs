@@ -14,17 +14,18 @@ use common::{Server, infer, python, root, s};
 
 const MAX_ROWS: &str = "64";
 
-#[test]
-fn tritonclient_and_plain_http_get_what_infer_writes() {
+/// Run tests/python/serve_client.py against `serve --onnx MODEL` (with `digit` for a
+/// conditional model), with references made by `infer` on the same model and backend.
+fn check_with_tritonclient(model: &str, digit: Option<u8>) {
     if !dcgan::ci::require("Python with tritonclient (scripts/setup.sh)", python().is_some()) {
         return;
     }
     let python = python().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let onnx = root().join("models/gen.onnx");
+    let onnx = root().join(model);
     let p = |name: &str| dir.path().join(name);
-    // The references, from `infer` on the same model and backend.
-    infer(&["--onnx", s(&onnx), "--seed", "11", "-n", "5", "--raw", s(&p("z-src.npy"))]);
+    let digit_text = digit.map(|d| d.to_string());
+    let digit_flags: Vec<&str> = digit_text.as_deref().map_or(vec![], |d| vec!["--digit", d]);
     let z = p("z.npy");
     {
         use npyz::WriterBuilder;
@@ -37,33 +38,37 @@ fn tritonclient_and_plain_http_get_what_infer_writes() {
         w.extend(infer::latents(11, 5)).unwrap();
         w.finish().unwrap();
     }
-    infer(&["--onnx", s(&onnx), "--z", s(&z), "--raw", s(&p("want.npy"))]);
-    infer(&["--onnx", s(&onnx), "--seed", "7", "-n", "6", "--raw", s(&p("seed.npy"))]);
-    infer(&["--onnx", s(&onnx), "--seed", "3", "-n", "10", "--cols", "4", "--scale", "2", "--out", s(&p("grid.png"))]);
+    infer(&[&["--onnx", s(&onnx), "--z", s(&z), "--raw", s(&p("want.npy"))][..], &digit_flags].concat());
+    infer(&[&["--onnx", s(&onnx), "--seed", "7", "-n", "6", "--raw", s(&p("seed.npy"))][..], &digit_flags].concat());
+    let grid_png = p("grid.png");
+    let grid = ["--onnx", s(&onnx), "--seed", "3", "-n", "10", "--cols", "4", "--scale", "2", "--out", s(&grid_png)];
+    infer(&[&grid[..], &digit_flags].concat());
+    let query = format!("seed=3&n=10&cols=4&scale=2{}", digit_text.as_deref().map_or(String::new(), |d| format!("&digit={d}")));
 
     let mut server = Server::start(&["--onnx", s(&onnx), "--max-rows", MAX_ROWS]);
-    let o = Command::new(&python)
-        .arg(root().join("tests/python/serve_client.py"))
+    let mut cmd = Command::new(&python);
+    cmd.arg(root().join("tests/python/serve_client.py"))
         .args(["--url", &server.addr, "--model", "dcgan", "--max-rows", MAX_ROWS])
-        .args([
-            "--z",
-            s(&z),
-            "--want",
-            s(&p("want.npy")),
-            "--seed",
-            "7",
-            "--count",
-            "6",
-            "--seed-want",
-            s(&p("seed.npy")),
-        ])
-        .args(["--png", s(&p("grid.png")), "--png-query", "seed=3&n=10&cols=4&scale=2", "--onnx", s(&onnx)])
-        .output()
-        .unwrap();
+        .args(["--z", s(&z), "--want", s(&p("want.npy")), "--seed", "7", "--count", "6", "--seed-want", s(&p("seed.npy"))])
+        .args(["--png", s(&p("grid.png")), "--png-query", &query, "--onnx", s(&onnx)]);
+    if let Some(d) = &digit_text {
+        cmd.args(["--conditional", "--digit", d]);
+    }
+    let o = cmd.output().unwrap();
     print!("{}", String::from_utf8_lossy(&o.stdout));
     eprint!("{}", String::from_utf8_lossy(&o.stderr));
-    assert!(o.status.success(), "serve_client.py found a problem");
+    assert!(o.status.success(), "serve_client.py found a problem with {model}");
     assert_eq!(server.stop(), Some(0), "SIGTERM ends serve with status 0");
+}
+
+#[test]
+fn tritonclient_and_plain_http_get_what_infer_writes() {
+    check_with_tritonclient("models/gen.onnx", None);
+}
+
+#[test]
+fn the_conditional_model_is_served_with_its_label() {
+    check_with_tritonclient("models/gen-cond.onnx", Some(4));
 }
 
 /// SIGTERM while a request is in flight: the request is answered, then serve exits 0.

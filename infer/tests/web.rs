@@ -20,28 +20,46 @@ fn ready() -> bool {
     )
 }
 
-#[test]
-fn the_page_draws_what_infer_draws() {
+/// tests/python/web_test.py against the page served with `model` (a conditional one with
+/// its digit buttons asked for `digit`); the screenshot goes to target/tmp/web-NAME/.
+fn check_in_chromium(model: &str, digit: Option<u8>) {
     if !ready() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let onnx = root().join("models/gen.onnx");
+    let onnx = root().join(model);
     let (raw, png) = (dir.path().join("x.npy"), dir.path().join("x.png"));
-    infer(&["--onnx", s(&onnx), "--seed", "42", "-n", "16", "--scale", "2", "--raw", s(&raw), "--out", s(&png)]);
+    let digit_text = digit.map(|d| d.to_string());
+    let mut args = vec!["--onnx", s(&onnx), "--seed", "42", "-n", "16", "--scale", "2", "--raw", s(&raw), "--out", s(&png)];
+    if let Some(d) = &digit_text {
+        args.extend(["--digit", d.as_str()]);
+    }
+    infer(&args);
     let server = Server::start(&["--onnx", s(&onnx)]);
-    // Screenshots stay where the test's output goes (target/tmp/web).
-    let out = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web");
-    let o = Command::new(python().unwrap())
-        .arg(root().join("tests/python/web_test.py"))
+    let name = std::path::Path::new(model).file_stem().unwrap().to_string_lossy().into_owned();
+    let out = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("web-{name}"));
+    let mut cmd = Command::new(python().unwrap());
+    cmd.arg(root().join("tests/python/web_test.py"))
         .args(["--url", &format!("http://{}/", server.addr), "--raw", s(&raw), "--png", s(&png)])
-        .args(["--seed", "42", "--n", "16", "--scale", "2", "--out", s(&out)])
-        .output()
-        .unwrap();
+        .args(["--seed", "42", "--n", "16", "--scale", "2", "--out", s(&out)]);
+    if let Some(d) = &digit_text {
+        cmd.args(["--conditional-digit", d]);
+    }
+    let o = cmd.output().unwrap();
     print!("{}", String::from_utf8_lossy(&o.stdout));
     eprint!("{}", String::from_utf8_lossy(&o.stderr));
     println!("screenshot: {}", out.join("page.png").display());
-    assert!(o.status.success(), "the browser test failed");
+    assert!(o.status.success(), "the browser test failed for {model}");
+}
+
+#[test]
+fn the_page_draws_what_infer_draws() {
+    check_in_chromium("models/gen.onnx", None);
+}
+
+#[test]
+fn the_page_draws_the_digit_asked_for() {
+    check_in_chromium("models/gen-cond.onnx", Some(7));
 }
 
 #[test]
