@@ -61,6 +61,8 @@ if onnx_path:
     else:
         opts = [("CUDAExecutionProvider", {"use_tf32": 0}), "CPUExecutionProvider"]
         s = ort.InferenceSession(onnx_path, providers=opts)
+        # The CPU is listed as ONNX Runtime's fallback: make sure CUDA really took the model.
+        assert s.get_providers()[0] == "CUDAExecutionProvider", s.get_providers()
         (out,) = s.run(["image"], {"z": probe["z"]})
         print(f"ort_cuda_max_abs_diff {float(np.abs(out - probe['image']).max()):.3e}")
         for batch in (256, 4096):

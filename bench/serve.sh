@@ -48,7 +48,7 @@ if ! command -v wrk > /dev/null; then
     apt-get install -y wrk > /dev/null 2>&1 || { apt-get update > /dev/null && apt-get install -y wrk > /dev/null; }
 fi
 if [[ $build == 1 ]]; then
-    cargo build --release --locked -p dcgan-infer --bin serve --bin infer 2>/dev/null
+    cargo build --release --locked -p dcgan-infer --features serve --bin serve --bin infer 2>/dev/null
 fi
 for b in serve infer; do
     [[ -x target/release/$b ]] || { echo "bench/serve.sh: target/release/$b is missing (drop --no-build)" >&2; exit 2; }

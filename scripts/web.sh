@@ -10,4 +10,4 @@ if [ ! -d infer/web/node_modules/onnxruntime-web/dist ]; then
     echo "web: npm ci in infer/web (onnxruntime-web, once)" >&2
     (cd infer/web && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
-exec cargo run --release --locked --quiet -p dcgan-infer --bin serve -- --onnx models/gen.onnx "$@"
+exec cargo run --release --locked --quiet -p dcgan-infer --features serve --bin serve -- --onnx models/gen.onnx "$@"

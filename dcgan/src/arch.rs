@@ -25,6 +25,12 @@ pub const IMAGE_SIDE: usize = 28;
 pub const IMAGE_PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
 /// Classes of a conditional network (the ten digits).
 pub const NUM_CLASSES: usize = 10;
+/// The labels a conditional generator gets when none are asked for: row i is class
+/// i mod `classes` (DESIGN.md §7), for rows `first..first + n`.
+pub fn default_labels(first: usize, n: usize, classes: usize) -> Vec<i64> {
+    (first..first + n).map(|i| (i % classes.max(1)) as i64).collect()
+}
+
 /// Name of the per-class table of a conditional network (`label.weight`).
 pub const LABEL_TABLE: &str = "label.weight";
 

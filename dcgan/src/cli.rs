@@ -18,7 +18,7 @@ pub fn io_exit_code(kind: std::io::ErrorKind) -> u8 {
     use std::io::ErrorKind::*;
     match kind {
         NotFound | PermissionDenied | AlreadyExists | IsADirectory | NotADirectory | ReadOnlyFilesystem
-        | InvalidInput | InvalidFilename => EXIT_INPUT,
+        | InvalidInput | InvalidFilename | AddrInUse | AddrNotAvailable => EXIT_INPUT,
         _ => EXIT_FAULT,
     }
 }

@@ -135,6 +135,7 @@ mod tests {
         let y: Vec<f32> = (0..100).map(|i| if i == 1 { 1.0 } else { 0.0 }).collect();
         let mid = slerp(&x, &y, 0.5, 100);
         let norm: f32 = mid.iter().map(|v| v * v).sum::<f32>().sqrt();
+        println!("slerp midpoint of two unit rows: norm {norm} (1 within 1e-5; lerp would give 0.707)");
         assert!((norm - 1.0).abs() < 1e-5, "{norm}");
     }
 

@@ -80,13 +80,23 @@ impl Tensor {
         Self { shape: shape.to_vec(), data: vec![0.0; shape.iter().product()] }
     }
 
-    /// Largest |a − b| over all elements (∞ when the shapes differ).
+    /// Largest |a − b| over all elements (∞ when the shapes differ; see [`max_abs_diff`]).
     pub fn max_abs_diff(&self, other: &Tensor) -> f32 {
         if self.shape != other.shape {
             return f32::INFINITY;
         }
-        self.data.iter().zip(&other.data).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max)
+        max_abs_diff(&self.data, &other.data)
     }
+}
+
+/// Largest |a − b| over two equally long slices: ∞ when the lengths differ or any
+/// difference is not finite (a NaN must fail every tolerance, and `f32::max` would drop
+/// it).
+pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    if a.len() != b.len() {
+        return f32::INFINITY;
+    }
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, |m, d| if d.is_finite() { m.max(d) } else { f32::INFINITY })
 }
 
 /// Serialise tensors and string metadata to safetensors bytes. Tensors and metadata
@@ -208,6 +218,13 @@ mod tests {
         assert_eq!((8 + header) % 8, 0, "data starts 8-byte aligned");
         let (back, meta_back) = from_bytes(&first, Path::new("x")).unwrap();
         assert_eq!((back, meta_back), (map, meta));
+    }
+
+    #[test]
+    fn a_nan_fails_every_tolerance() {
+        assert_eq!(max_abs_diff(&[0.0, f32::NAN, 1.0], &[0.0, 0.0, 1.0]), f32::INFINITY);
+        assert_eq!(max_abs_diff(&[0.0, 1.0], &[0.5, 1.25]), 0.5);
+        assert_eq!(max_abs_diff(&[0.0], &[0.0, 1.0]), f32::INFINITY);
     }
 
     #[test]

@@ -146,13 +146,7 @@ pub fn to_onnx(arch: &Arch, params: &TensorMap, bn: Bn, metadata: &[(String, Str
     onnx::to_bytes(&onnx::model(onnx::graph(arch, params, bn), metadata))
 }
 
-/// Max |a − b| over two equally long slices (∞ when the lengths differ).
-pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    if a.len() != b.len() {
-        return f32::INFINITY;
-    }
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
-}
+pub use dcgan::tensors::max_abs_diff;
 
 /// A network exported in memory and checked against its run's probe.
 #[derive(Debug, Clone)]
@@ -203,7 +197,7 @@ pub fn build(run_dir: &Path, what: What, bn: Bn) -> Result<Built, Error> {
     }
     let bytes = to_onnx(arch, &params, bn, &metadata);
     let (max_diff, probe_rows) = probe_check(&bytes, arch, &run_dir.join(probe_file))?;
-    if max_diff.is_nan() || max_diff > SELF_CHECK_TOLERANCE {
+    if max_diff > SELF_CHECK_TOLERANCE {
         return Err(Error::SelfCheck { max_diff });
     }
     Ok(Built { arch, bytes, max_diff, probe_rows })
@@ -258,7 +252,7 @@ pub fn check(run_dir: &Path, file: &Path, what: What, bn: Bn) -> Result<Check, E
     let built = build(run_dir, what, bn)?;
     let bytes = std::fs::read(file).map_err(|e| Error::Run(format!("{}: {e}", file.display())))?;
     let (max_diff, probe_rows) = probe_check(&bytes, built.arch, &run_dir.join(what.files().1))?;
-    if max_diff.is_nan() || max_diff > SELF_CHECK_TOLERANCE {
+    if max_diff > SELF_CHECK_TOLERANCE {
         return Err(Error::SelfCheck { max_diff });
     }
     Ok(Check { identical: bytes == built.bytes, max_diff, probe_rows })

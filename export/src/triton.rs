@@ -3,7 +3,7 @@
 //! runtime) and answers the same v2 requests as `serve`.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use dcgan::Arch;
 
@@ -82,9 +82,4 @@ pub fn write(arch: &Arch, bytes: &[u8], r: &Repository) -> std::io::Result<PathB
 /// Whether `name` can be a Triton model folder (no path separators, no dot files).
 pub fn valid_name(name: &str) -> bool {
     !name.is_empty() && !name.starts_with('.') && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-}
-
-/// The repository folder must be writable: fail before any work otherwise.
-pub fn check_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)
 }

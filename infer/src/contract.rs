@@ -138,7 +138,13 @@ pub fn check(bytes: &[u8]) -> Result<ModelInfo, Error> {
     let initializers: Vec<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
     let mut inputs: Vec<&pb::ValueInfoProto> =
         graph.input.iter().filter(|i| !initializers.contains(&i.name.as_str())).collect();
-    let label = inputs.iter().position(|i| i.name == LABEL).map(|i| inputs.remove(i));
+    // The runtimes feed `label` as the second input: a file that orders them otherwise
+    // is refused here rather than failing in a run.
+    let label = match inputs.iter().position(|i| i.name == LABEL) {
+        Some(1) => Some(inputs.remove(1)),
+        Some(_) => return Err(not_gen(format!("`{LABEL}` must be the second input, after `{INPUT}`"))),
+        None => None,
+    };
     let [input] = inputs.as_slice() else {
         return Err(not_gen(format!(
             "it has inputs {:?}, a generator has `{INPUT}` (and `{LABEL}` when conditional)",

@@ -260,7 +260,7 @@ impl Generator {
             let rows = self.batch.min(n - done);
             let cycled: Option<Vec<i64>> = match (labels, classes) {
                 (Some(_), _) | (None, None) => None,
-                (None, Some(c)) => Some((done..done + rows).map(|i| i as i64 % c).collect()),
+                (None, Some(c)) => Some(dcgan::arch::default_labels(done, rows, c as usize)),
             };
             let batch_labels = labels.map(|l| &l[done..done + rows]).or(cycled.as_deref());
             f(done, &self.run(&latents(rows), batch_labels)?)?;

@@ -139,6 +139,10 @@ impl Error {
 
     /// The process exit status for this error (README, "Exit codes").
     pub fn exit_code(&self) -> u8 {
-        if self.is_bad_input() { dcgan::cli::EXIT_INPUT } else { dcgan::cli::EXIT_FAULT }
+        match self {
+            Error::Io { cause, .. } => dcgan::cli::io_exit_code(cause.kind()),
+            e if e.is_bad_input() => dcgan::cli::EXIT_INPUT,
+            _ => dcgan::cli::EXIT_FAULT,
+        }
     }
 }

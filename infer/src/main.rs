@@ -151,7 +151,7 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
     let seed = cli.seed.unwrap_or_else(clock_seed);
     if let (Some(ab), Some(gif)) = (&cli.interpolate, &cli.gif) {
         let [a, b] = ab[..] else { return Err(bad("--interpolate takes two seeds: A,B".into())) };
-        return walk(&g, &plan, (a, b), cli.frames, gif, started);
+        return walk(&g, &plan, (a, b), cli.frames, gif, stop, started);
     }
     if let Some(dir) = &cli.each {
         std::fs::create_dir_all(dir).map_err(|e| bad(format!("creating --each folder {}: {e}", dir.display())))?;
@@ -225,13 +225,32 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
 }
 
 /// `--interpolate A,B --frames K --gif FILE`: K grids on the arc from seed A's latents to
-/// seed B's, as a looping GIF.
-fn walk(g: &Generator, plan: &Plan, (a, b): (u64, u64), frames: usize, gif: &Path, started: Instant) -> Result<()> {
+/// seed B's, as a looping GIF. All frames together stay under the grid's pixel limit.
+fn walk(
+    g: &Generator,
+    plan: &Plan,
+    (a, b): (u64, u64),
+    frames: usize,
+    gif: &Path,
+    stop: &AtomicUsize,
+    started: Instant,
+) -> Result<()> {
+    let (w, h) = plan.grid_size();
+    if (w * h).saturating_mul(frames as u64) > infer::request::MAX_GRID_PIXELS {
+        return Err(bad(format!(
+            "{frames} frames of {w}×{h} pixels are over the limit of {} pixels; use fewer frames, images or a smaller scale",
+            infer::request::MAX_GRID_PIXELS
+        )));
+    }
     let dim = g.info().latent_dim;
     let (za, zb) =
         (infer::SplitMix64::new(a).latents(plan.count, dim), infer::SplitMix64::new(b).latents(plan.count, dim));
     let mut images = Vec::with_capacity(frames);
     for k in 0..frames {
+        if let signal @ 1.. = stop.load(Ordering::SeqCst) {
+            eprintln!("infer: interrupted after {k} of {frames} frames; no GIF was written");
+            return Err(Interrupted(signal).into());
+        }
         let t = k as f32 / (frames - 1) as f32;
         let z = dcgan::latent::slerp(&za, &zb, t, dim);
         let mut data = Vec::with_capacity(plan.count * dcgan::arch::IMAGE_PIXELS);

@@ -43,13 +43,25 @@ fn check_with_tritonclient(model: &str, digit: Option<u8>) {
     let grid_png = p("grid.png");
     let grid = ["--onnx", s(&onnx), "--seed", "3", "-n", "10", "--cols", "4", "--scale", "2", "--out", s(&grid_png)];
     infer(&[&grid[..], &digit_flags].concat());
-    let query = format!("seed=3&n=10&cols=4&scale=2{}", digit_text.as_deref().map_or(String::new(), |d| format!("&digit={d}")));
+    let query =
+        format!("seed=3&n=10&cols=4&scale=2{}", digit_text.as_deref().map_or(String::new(), |d| format!("&digit={d}")));
 
     let mut server = Server::start(&["--onnx", s(&onnx), "--max-rows", MAX_ROWS]);
     let mut cmd = Command::new(&python);
     cmd.arg(root().join("tests/python/serve_client.py"))
         .args(["--url", &server.addr, "--model", "dcgan", "--max-rows", MAX_ROWS])
-        .args(["--z", s(&z), "--want", s(&p("want.npy")), "--seed", "7", "--count", "6", "--seed-want", s(&p("seed.npy"))])
+        .args([
+            "--z",
+            s(&z),
+            "--want",
+            s(&p("want.npy")),
+            "--seed",
+            "7",
+            "--count",
+            "6",
+            "--seed-want",
+            s(&p("seed.npy")),
+        ])
         .args(["--png", s(&p("grid.png")), "--png-query", &query, "--onnx", s(&onnx)]);
     if let Some(d) = &digit_text {
         cmd.args(["--conditional", "--digit", d]);
@@ -90,7 +102,8 @@ fn shutdown_finishes_the_requests_in_flight() {
 }
 
 /// `export --triton DIR` writes a repository whose config.pbtxt Triton's own schema
-/// (tritonclient's model_config_pb2) parses, for both kinds and a conditional model.
+/// (tritonclient's model_config_pb2) parses, for both kinds and for the conditional
+/// model (its `label`: dims [1] reshaped to a scalar per row).
 #[test]
 fn the_triton_repository_parses_with_tritons_schema() {
     if !dcgan::ci::require("Python with tritonclient (scripts/setup.sh)", python().is_some()) {
@@ -98,8 +111,10 @@ fn the_triton_repository_parses_with_tritons_schema() {
     }
     let python = python().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let models = root().join("models");
-    for (kind, name) in [("gpu", "dcgan"), ("cpu", "dcgan_cpu")] {
+    for (run, kind, name) in
+        [("models", "gpu", "dcgan"), ("models", "cpu", "dcgan_cpu"), ("models/cond", "gpu", "digits")]
+    {
+        let models = root().join(run);
         let repo = dir.path().join("repo");
         let (built, _) = export::export_triton(
             &models,
@@ -121,6 +136,9 @@ from tritonclient.grpc import model_config_pb2 as mc
 c = text_format.Parse(open(sys.argv[1]).read(), mc.ModelConfig())
 assert c.name == sys.argv[2] and c.platform == "onnxruntime_onnx" and c.max_batch_size == 256, c
 assert [(i.name, mc.DataType.Name(i.data_type), list(i.dims)) for i in c.input][0] == ("z", "TYPE_FP32", [100]), c.input
+if sys.argv[2] == "digits":
+    label = c.input[1]
+    assert (label.name, mc.DataType.Name(label.data_type), list(label.dims), list(label.reshape.shape)) == ("label", "TYPE_INT64", [1], []), label
 assert [(o.name, list(o.dims)) for o in c.output] == [("image", [1, 28, 28])], c.output
 assert c.dynamic_batching.max_queue_delay_microseconds == 2000
 kind = mc.ModelInstanceGroup.Kind.Name(c.instance_group[0].kind)
@@ -134,5 +152,34 @@ print(f"{sys.argv[1]}: parsed by Triton's ModelConfig schema: {c.name}, {c.platf
             .unwrap();
         print!("{}", String::from_utf8_lossy(&o.stdout));
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+}
+
+/// `serve`'s bad flags and files: exit 2, one line, no panic, nothing listening.
+#[test]
+fn bad_input_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.onnx");
+    std::fs::write(&text, "not a model").unwrap();
+    let onnx = root().join("models/gen.onnx");
+    let missing = dir.path().join("missing.onnx");
+    let g = s(&onnx);
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--onnx", s(&text)], "not an ONNX model"),
+        (vec!["--onnx", s(&missing)], "No such file"),
+        (vec!["--onnx", g, "--port", "70000"], "--port"),
+        (vec!["--onnx", g, "--max-rows", "64", "--max-queue-rows", "32"], "--max-queue-rows"),
+        (vec!["--onnx", g, "--max-batch", "0"], "--max-batch"),
+        (vec!["--onnx", g, "--device", "tpu"], "--device"),
+        (vec!["--onnx", g, "--host", "not-an-address"], "--host"),
+        (vec!["--onnx", g, "--backend", "tract", "--device", "cuda"], "CPU only"),
+    ];
+    for (args, needle) in &cases {
+        let o = Command::new(env!("CARGO_BIN_EXE_serve")).args(["--port", "0"]).args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        println!("{args:?} -> exit {:?}: {}", o.status.code(), err.lines().next().unwrap_or(""));
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: expected `{needle}` in {err}");
+        assert!(!err.contains("panicked") && o.stdout.is_empty(), "{args:?}: {err}");
     }
 }

@@ -30,7 +30,8 @@ fn check_in_chromium(model: &str, digit: Option<u8>) {
     let onnx = root().join(model);
     let (raw, png) = (dir.path().join("x.npy"), dir.path().join("x.png"));
     let digit_text = digit.map(|d| d.to_string());
-    let mut args = vec!["--onnx", s(&onnx), "--seed", "42", "-n", "16", "--scale", "2", "--raw", s(&raw), "--out", s(&png)];
+    let mut args =
+        vec!["--onnx", s(&onnx), "--seed", "42", "-n", "16", "--scale", "2", "--raw", s(&raw), "--out", s(&png)];
     if let Some(d) = &digit_text {
         args.extend(["--digit", d.as_str()]);
     }

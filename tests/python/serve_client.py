@@ -217,6 +217,10 @@ def check_garbage(client, args, z, want):
                        ("connect and close", None)]:
         with socket.create_connection((args.host, args.port), timeout=GARBAGE_READ_TIMEOUT_S) as s:
             if data is None:
+                # Connect, send nothing, close: the server must shrug it off (checked by
+                # the requests that follow), there is nothing to read.
+                s.shutdown(socket.SHUT_RDWR)
+                report(f"raw socket, {what}", True, "closed without a byte")
                 continue
             try:
                 s.sendall(data)

@@ -14,6 +14,11 @@ use crate::Error;
 use crate::data::Images;
 use crate::model::{to_host, to_tch};
 
+/// `models/classifier.safetensors` of this checkout, wherever a binary runs from.
+pub fn default_path() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/classifier.safetensors")
+}
+
 /// Length of the feature vector.
 pub const FEATURES: usize = 128;
 

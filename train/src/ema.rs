@@ -8,7 +8,7 @@
 //! activations, not the average's (DESIGN.md §10 measured the difference).
 
 use dcgan::{SplitMix64, TensorMap, arch::LATENT_DIM, arch::NUM_CLASSES};
-use tch::{Device, Kind, Tensor};
+use tch::{Device, Tensor};
 
 use crate::model::Net;
 
@@ -79,5 +79,5 @@ impl Ema {
 
 /// Labels 0, 1, …, 9, 0, 1, … for `n` rows (DESIGN.md §7's default), int64 on `device`.
 pub fn cycling_labels(n: usize, device: Device) -> Tensor {
-    Tensor::arange(n as i64, (Kind::Int64, device)).remainder(NUM_CLASSES as i64)
+    Tensor::from_slice(&dcgan::arch::default_labels(0, n, NUM_CLASSES)).to_device(device)
 }

@@ -43,12 +43,6 @@ impl Evaluator {
         samples: usize,
         device: Device,
     ) -> Result<Self, Error> {
-        if !classifier.is_file() {
-            return Err(Error::BadInput(format!(
-                "--eval-every and --keep-best need the classifier {}; run `eval` once to train it, or pass --classifier",
-                classifier.display()
-            )));
-        }
         let (classifier, _) = Classifier::load(classifier, device)?;
         let test = data::load(dir, dataset, Split::Test)?;
         let reference = Reference::new(&classifier, &test);

@@ -123,7 +123,10 @@ impl Error {
             | Error::Diverged { .. } => dcgan::cli::EXIT_INPUT,
             Error::Download(DownloadError::Checksum { .. } | DownloadError::Http { .. }) => dcgan::cli::EXIT_INPUT,
             Error::Interrupted { signal, .. } => (128 + signal) as u8,
-            Error::Download(DownloadError::Io { .. }) | Error::Torch(_) | Error::Io { .. } => dcgan::cli::EXIT_FAULT,
+            Error::Download(DownloadError::Io { source, .. }) | Error::Io { source, .. } => {
+                dcgan::cli::io_exit_code(source.kind())
+            }
+            Error::Torch(_) => dcgan::cli::EXIT_FAULT,
         }
     }
 }

@@ -266,7 +266,7 @@ fn main() -> ExitCode {
         limit: cli.limit,
         sample_every: cli.sample_every,
         eval_every: if cli.keep_best && cli.eval_every == 0 { 1 } else { cli.eval_every },
-        classifier: cli.classifier.unwrap_or_else(default_classifier),
+        classifier: cli.classifier.unwrap_or_else(train::classifier::default_path),
         eval_samples: cli.eval_samples,
         conditional: cli.conditional,
         keep_best: cli.keep_best,
@@ -300,9 +300,4 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
-}
-
-/// `models/classifier.safetensors` of this checkout, wherever `train` is run from.
-fn default_classifier() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/classifier.safetensors")
 }

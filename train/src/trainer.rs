@@ -38,28 +38,21 @@ pub struct Summary {
     pub best: Option<Best>,
 }
 
-/// Parse `auto|cpu|cuda|cuda:N`; CUDA must really be there. Returns the device and why
-/// it was chosen (for `auto`).
+/// Parse `auto|cpu|cuda|cuda:N` (`infer::Device` parses all but `auto`); CUDA must
+/// really be there. Returns the device and why it was chosen.
 pub fn parse_device(spec: &str) -> Result<(Device, &'static str), Error> {
-    let visible = if tch::Cuda::is_available() { tch::Cuda::device_count() } else { 0 };
-    let cuda = |i: usize| {
-        if i < visible as usize {
-            Ok((Device::Cuda(i), "as asked"))
-        } else {
-            Err(Error::BadInput(format!(
-                "--device {spec}: CUDA is not available here ({visible} GPU(s) visible to libtorch); use --device cpu"
-            )))
-        }
+    let visible = if tch::Cuda::is_available() { tch::Cuda::device_count() as usize } else { 0 };
+    let wanted = match spec {
+        "auto" if visible > 0 => return Ok((Device::Cuda(0), "--device auto: libtorch sees a CUDA GPU")),
+        "auto" => return Ok((Device::Cpu, "--device auto: libtorch sees no CUDA GPU")),
+        s => s.parse::<infer::Device>().map_err(|e| Error::BadInput(format!("--device {e}; or auto")))?,
     };
-    match spec {
-        "auto" if visible > 0 => Ok((Device::Cuda(0), "--device auto: libtorch sees a CUDA GPU")),
-        "auto" => Ok((Device::Cpu, "--device auto: libtorch sees no CUDA GPU")),
-        "cpu" => Ok((Device::Cpu, "--device cpu")),
-        "cuda" => cuda(0),
-        s => match s.strip_prefix("cuda:").and_then(|i| i.parse().ok()) {
-            Some(i) => cuda(i),
-            None => Err(Error::BadInput(format!("--device {s}: expected auto, cpu, cuda or cuda:N"))),
-        },
+    match wanted {
+        infer::Device::Cpu => Ok((Device::Cpu, "--device cpu")),
+        infer::Device::Cuda(i) if i < visible => Ok((Device::Cuda(i), "as asked")),
+        infer::Device::Cuda(_) => Err(Error::BadInput(format!(
+            "--device {spec}: CUDA is not available here ({visible} GPU(s) visible to libtorch); use --device cpu"
+        ))),
     }
 }
 
@@ -197,6 +190,17 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
         // comparison script does); agreement figures are measured on the CPU.
         tch::Cuda::cudnn_set_benchmark(true);
     }
+    if opts.hyper.recipe.label_smoothing.is_some() && opts.hyper.recipe.loss == dcgan::config::Loss::Hinge {
+        return Err(Error::BadInput(
+            "--label-smoothing applies to the BCE loss; the hinge loss has no target to smooth".into(),
+        ));
+    }
+    if opts.eval_every > 0 && !opts.classifier.is_file() {
+        return Err(Error::BadInput(format!(
+            "--eval-every and --keep-best need the classifier {}; run `eval` once to train it, or pass --classifier",
+            opts.classifier.display()
+        )));
+    }
     let out = opts.out.clone();
     let saved =
         (opts.resume && out.join(dcgan::run::CONFIG).is_file()).then(|| options::read_config(&out)).transpose()?;
@@ -205,7 +209,6 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
         None => options::check_fresh_out(&out, opts.resume)?,
     }
 
-    // Data.
     let dir = opts.dataset.resolve_dir(opts.data.as_deref());
     if opts.download {
         download::fetch_missing(&dir, &opts.mirror)?;

@@ -32,10 +32,10 @@ fn tiny(dir: &Path) {
 
 #[test]
 fn the_real_files_parse() {
-    let Some(dir) = shared_mnist() else {
-        eprintln!("MNIST_DIR not set; skipping (CI sets it)");
+    if !dcgan::ci::require("MNIST (MNIST_DIR)", shared_mnist().is_some()) {
         return;
-    };
+    }
+    let dir = shared_mnist().unwrap();
     let train = data::load(&dir, Dataset::Mnist, Split::Train).unwrap();
     let test = data::load(&dir, Dataset::Mnist, Split::Test).unwrap();
     assert_eq!((train.count, test.count), (60000, 10000));
@@ -148,10 +148,10 @@ fn serve(files: Vec<(String, Vec<u8>)>) -> String {
 
 #[test]
 fn download_verifies_checksums_and_keeps_only_good_files() {
-    let Some(shared) = shared_mnist() else {
-        eprintln!("MNIST_DIR not set; skipping (CI sets it)");
+    if !dcgan::ci::require("MNIST (MNIST_DIR)", shared_mnist().is_some()) {
         return;
-    };
+    }
+    let shared = shared_mnist().unwrap();
     // The mirror has one good file (the real test labels) and one corrupted (one byte
     // of the real test images flipped); the training files are already present.
     let dest = tempfile::tempdir().unwrap();

@@ -414,7 +414,11 @@ fn bad_input_is_refused_in_one_line() {
         (&["--device", "tpu"], "--device"),
         (&["--dataset", "fashion-mnist", "--download"], "apt-get install dataset-fashion-mnist"),
     ];
-    let with_data: &[(&[&str], &str)] = &[(&["--batch-size", "5000", "--limit", "100"], "fewer than one batch")];
+    let with_data: &[(&[&str], &str)] = &[
+        (&["--batch-size", "5000", "--limit", "100"], "fewer than one batch"),
+        (&["--label-smoothing", "0.1", "--loss", "hinge"], "--label-smoothing"),
+        (&["--keep-best", "--classifier", "/nonexistent/classifier.safetensors"], "classifier"),
+    ];
     let cases = [cases, if mnist().is_some() { with_data } else { &[] }].concat();
     for (i, (args, needle)) in cases.iter().enumerate() {
         let out = dir.path().join(format!("run{i}"));
@@ -432,6 +436,28 @@ fn bad_input_is_refused_in_one_line() {
         }
         assert!(!out.exists(), "{args:?}: nothing is created");
     }
+}
+
+/// An --out that cannot be a folder, and a run whose checkpoint is corrupt: exit 2.
+#[test]
+fn unwritable_folders_and_corrupt_checkpoints_are_refused() {
+    need_mnist!();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"not a folder").unwrap();
+    let o = train(&file.join("run"), &["--epochs", "1"]).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    println!("--out under a file -> exit {:?}: {}", o.status.code(), err.trim());
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let out = dir.path().join("r");
+    ok(train(&out, &["--epochs", "1"]));
+    let bytes = std::fs::read(out.join(run::CHECKPOINT)).unwrap();
+    std::fs::write(out.join(run::CHECKPOINT), &bytes[..bytes.len() / 3]).unwrap();
+    let o = train(&out, &["--epochs", "2", "--resume"]).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    println!("truncated checkpoint -> exit {:?}: {}", o.status.code(), err.trim());
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("checkpoint.safetensors") && err.trim_end().lines().count() == 1, "{err}");
 }
 
 /// The trainer against PyTorch, numerically: the first 5 steps of `train` replayed by

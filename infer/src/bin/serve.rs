@@ -76,8 +76,12 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("serve: {e:#}");
-            let code = e.downcast_ref::<infer::Error>().map_or(cli::EXIT_FAULT, infer::Error::exit_code);
-            ExitCode::from(if e.downcast_ref::<std::io::Error>().is_some() { cli::EXIT_INPUT } else { code })
+            let code = match (e.downcast_ref::<infer::Error>(), e.downcast_ref::<std::io::Error>()) {
+                (Some(e), _) => e.exit_code(),
+                (None, Some(io)) => cli::io_exit_code(io.kind()),
+                (None, None) => cli::EXIT_FAULT,
+            };
+            ExitCode::from(code)
         }
     }
 }

@@ -57,6 +57,7 @@ pub struct Batcher {
     shared: Arc<Shared>,
     latent: usize,
     limits: Limits,
+    worker: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
 }
 
 impl Batcher {
@@ -71,12 +72,12 @@ impl Batcher {
             rows_run: AtomicU64::new(0),
         });
         let latent = g.info().latent_dim;
-        let worker = Arc::clone(&shared);
-        std::thread::Builder::new()
+        let state = Arc::clone(&shared);
+        let worker = std::thread::Builder::new()
             .name("dcgan-batcher".into())
-            .spawn(move || work(&worker, &g, limits))
+            .spawn(move || work(&state, &g, limits))
             .expect("spawning the batching thread");
-        Self { shared, latent, limits }
+        Self { shared, latent, limits, worker: Arc::new(Mutex::new(Some(worker))) }
     }
 
     /// Queue `z` (rows of `latent` values) with optional labels; the images come back
@@ -105,10 +106,19 @@ impl Batcher {
         (self.shared.runs.load(Ordering::Relaxed), self.shared.rows_run.load(Ordering::Relaxed))
     }
 
-    /// Let the worker finish what is queued, then stop.
+    /// Let the worker finish what is queued, then wait for it to stop.
     pub fn close(&self) {
-        self.shared.closed.store(true, Ordering::SeqCst);
-        self.shared.ready.notify_all();
+        {
+            // Under the queue's lock, so the worker cannot miss the wake-up between its
+            // check of `closed` and its wait.
+            let _queue = self.shared.queue.lock().unwrap_or_else(|p| p.into_inner());
+            self.shared.closed.store(true, Ordering::SeqCst);
+            self.shared.ready.notify_all();
+        }
+        let handle = self.worker.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
     }
 }
 
@@ -146,7 +156,10 @@ fn work(shared: &Shared, g: &Generator, limits: Limits) {
             }
         }
         drop(queue);
-        run(g, jobs, rows, latent);
+        // A panic inside a runtime must not take the service down: the jobs' reply
+        // channels are dropped with them, so their callers get an error (500), and the
+        // worker goes on with the next batch.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(g, jobs, rows, latent)));
         shared.runs.fetch_add(1, Ordering::Relaxed);
         shared.rows_run.fetch_add(rows as u64, Ordering::Relaxed);
         shared.queued_rows.fetch_sub(rows, Ordering::SeqCst);
@@ -155,14 +168,11 @@ fn work(shared: &Shared, g: &Generator, limits: Limits) {
 
 /// One model run over the jobs' rows, concatenated; each job gets its slice.
 fn run(g: &Generator, jobs: Vec<Job>, rows: usize, latent: usize) {
-    let conditional = g.conditional();
     let z: Vec<f32> = jobs.iter().flat_map(|j| j.z.iter().copied()).collect();
-    let labels: Option<Vec<i64>> = conditional.then(|| {
+    // Each request's rows count from 0: without labels, its row i is class i mod classes.
+    let labels: Option<Vec<i64>> = g.info().num_classes.map(|classes| {
         jobs.iter()
-            .flat_map(|j| match &j.labels {
-                Some(l) => l.clone(),
-                None => (0..j.rows(latent)).map(|i| (i % 10) as i64).collect(),
-            })
+            .flat_map(|j| j.labels.clone().unwrap_or_else(|| dcgan::arch::default_labels(0, j.rows(latent), classes)))
             .collect()
     });
     let mut images = Vec::with_capacity(rows * dcgan::arch::IMAGE_PIXELS);

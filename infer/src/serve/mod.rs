@@ -41,15 +41,24 @@ pub(crate) struct State {
     pub(crate) config: Config,
     pub(crate) generator: Arc<Generator>,
     pub(crate) batcher: Batcher,
-    /// The bytes of the served model, for `GET /model.onnx`.
-    pub(crate) model_bytes: Arc<Vec<u8>>,
+    /// The bytes of the served model, for `GET /model.onnx` (shared, not copied).
+    pub(crate) model_bytes: axum::body::Bytes,
     pub(crate) started: std::time::Instant,
     pub(crate) requests: std::sync::atomic::AtomicU64,
     pub(crate) errors: std::sync::atomic::AtomicU64,
     pub(crate) overloads: std::sync::atomic::AtomicU64,
     /// PNG grids drawn at once (each holds its grid in memory).
     pub(crate) renders: tokio::sync::Semaphore,
+    /// Request bodies read and parsed at once.
+    pub(crate) bodies: tokio::sync::Semaphore,
 }
+
+/// Request bodies read and parsed at once (each up to `--max-body-bytes`).
+pub(crate) const BODIES: usize = 16;
+
+/// After SIGTERM, how long the requests in flight get before `serve` exits anyway (a
+/// client that never finishes sending must not keep it alive).
+pub const DRAIN_DEADLINE: Duration = Duration::from_secs(30);
 
 /// PNG grids drawn at once.
 const RENDERS: usize = 2;
@@ -76,12 +85,13 @@ impl Server {
             config,
             generator,
             batcher,
-            model_bytes: Arc::new(model_bytes),
+            model_bytes: model_bytes.into(),
             started: std::time::Instant::now(),
             requests: Default::default(),
             errors: Default::default(),
             overloads: Default::default(),
             renders: tokio::sync::Semaphore::new(RENDERS),
+            bodies: tokio::sync::Semaphore::new(BODIES),
         });
         Ok(Self { listener, state })
     }
@@ -92,12 +102,24 @@ impl Server {
     }
 
     /// Serve until `shutdown` resolves; then stop accepting, finish the requests in
-    /// flight, drain the batcher and return.
+    /// flight (for at most [`DRAIN_DEADLINE`]), drain the batcher and return.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let state = Arc::clone(&self.state);
         let app = routes::router(Arc::clone(&state));
-        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
-        state.batcher.close();
+        let signalled = Arc::new(tokio::sync::Notify::new());
+        let notify = Arc::clone(&signalled);
+        let graceful = axum::serve(self.listener, app).with_graceful_shutdown(async move {
+            shutdown.await;
+            notify.notify_one();
+        });
+        tokio::select! {
+            served = graceful => served?,
+            () = async { signalled.notified().await; tokio::time::sleep(DRAIN_DEADLINE).await } => {
+                tracing::warn!("connections still open {} s after the signal were dropped", DRAIN_DEADLINE.as_secs());
+            }
+        }
+        let batcher = state.batcher.clone();
+        tokio::task::spawn_blocking(move || batcher.close()).await.ok();
         let (runs, rows) = state.batcher.stats();
         tracing::info!(
             requests = state.requests.load(std::sync::atomic::Ordering::Relaxed),

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State as Shared};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -157,12 +157,7 @@ async fn model_ready_version(
     check_model(&state, &name, Some(&v)).map(|()| Json(json!({ "name": name, "ready": true })))
 }
 
-async fn infer(
-    s: AppState,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    body: std::result::Result<Bytes, BytesRejection>,
-) -> Result<Response> {
+async fn infer(s: AppState, Path(name): Path<String>, headers: HeaderMap, body: Body) -> Result<Response> {
     run_infer(s, name, None, headers, body).await
 }
 
@@ -170,9 +165,44 @@ async fn infer_version(
     s: AppState,
     Path((name, v)): Path<(String, String)>,
     headers: HeaderMap,
-    body: std::result::Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response> {
     run_infer(s, name, Some(v), headers, body).await
+}
+
+/// The longest a client may take to send a request body.
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Read a request body: at most `max_body_bytes`, within [`BODY_TIMEOUT`], and no more
+/// than [`super::BODIES`] at once (the others wait, their bodies unread), so that the
+/// memory held by bodies and their parsing stays bounded whatever the load.
+async fn read_body<'a>(
+    state: &'a State,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Bytes, tokio::sync::SemaphorePermit<'a>)> {
+    let limit = state.config.max_body_bytes;
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let too_large = || {
+        ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is over this server's limit of {limit} bytes (--max-body-bytes)"),
+        )
+    };
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let permit =
+        state.bodies.acquire().await.map_err(|_| ApiError(StatusCode::SERVICE_UNAVAILABLE, "shutting down".into()))?;
+    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, limit)).await {
+        Err(_) => Err(ApiError(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the body did not arrive within {} s", BODY_TIMEOUT.as_secs()),
+        )),
+        Ok(Err(e)) if e.to_string().contains("length limit") => Err(too_large()),
+        Ok(Err(e)) => Err(ApiError::bad(format!("reading the body: {e}"))),
+        Ok(Ok(bytes)) => Ok((bytes, permit)),
+    }
 }
 
 async fn run_infer(
@@ -180,10 +210,10 @@ async fn run_infer(
     name: String,
     version: Option<String>,
     headers: HeaderMap,
-    body: std::result::Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response> {
     check_model(&state, &name, version.as_deref())?;
-    let body = body.map_err(|e| ApiError(e.status(), format!("reading the body: {}", e.body_text())))?;
+    let (body, permit) = read_body(&state, &headers, body).await?;
     let json_length = match headers.get(v2::HEADER_LENGTH) {
         None => None,
         Some(v) => Some(
@@ -198,6 +228,7 @@ async fn run_infer(
     let request = v2::parse(&body, json_length, model).map_err(|v2::Bad(status, text)| {
         ApiError(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), text)
     })?;
+    drop((body, permit));
     let (z, labels) = match request.inputs {
         Inputs::Tensors { z, labels } => (z, labels),
         Inputs::Seeded { seed, count, labels } => {
@@ -293,11 +324,7 @@ async fn samples_png(
         ApiError(StatusCode::SERVICE_UNAVAILABLE, "too many PNGs are being drawn; retry after a second".into())
     })?;
     let z = crate::SplitMix64::new(seed).latents(plan.count, state.generator.info().latent_dim);
-    let labels = match plan.labels.clone() {
-        None if state.generator.conditional() => Some((0..plan.count).map(|i| (i % 10) as i64).collect()),
-        other => other,
-    };
-    let images = crate::Images::new(generate(&state, z, labels).await?);
+    let images = crate::Images::new(generate(&state, z, plan.labels.clone()).await?);
     let png = tokio::task::spawn_blocking(move || grid::png_bytes(&images.grid(plan.cols, plan.scale)))
         .await
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("drawing the grid: {e}")))?;
@@ -305,6 +332,5 @@ async fn samples_png(
 }
 
 async fn model_bytes(Shared(state): AppState) -> Response {
-    let bytes = Bytes::from(state.model_bytes.as_ref().clone());
-    ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response()
+    ([(header::CONTENT_TYPE, "application/octet-stream")], state.model_bytes.clone()).into_response()
 }

@@ -2,8 +2,10 @@
 //! request's tensors, as JSON or with Triton's binary tensor data extension, checked
 //! against the model, and the response in the form the request asked for.
 
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 
 use crate::contract::{INPUT, LABEL, OUTPUT};
 
@@ -37,8 +39,9 @@ struct Tensor {
     datatype: String,
     #[serde(default)]
     parameters: Map<String, Value>,
+    /// Kept as text until the shape says how many values may follow (see [`numbers`]).
     #[serde(default)]
-    data: Option<Value>,
+    data: Option<Box<RawValue>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,10 +115,9 @@ pub fn parse(body: &[u8], json_length: Option<usize>, model: Model) -> Result<In
     } else {
         let (mut z, mut labels) = (None, None);
         for t in &request.inputs {
-            let values = tensor_values(t, &mut binary)?;
             match t.name.as_str() {
-                INPUT => z = Some(latents(t, values, model)?),
-                LABEL if model.conditional => labels = Some(label_values(t, values)?),
+                INPUT => z = Some(latents(t, &mut binary, model)?),
+                LABEL if model.conditional => labels = Some(label_values(t, &mut binary, model)?),
                 LABEL => return Err(bad("this model is unconditional: it has no `label` input")),
                 other => {
                     return Err(bad(format!(
@@ -149,7 +151,9 @@ enum Values<'a> {
     Binary(&'a [u8]),
 }
 
-fn tensor_values<'a>(t: &Tensor, binary: &mut &'a [u8]) -> Result<Values<'a>, Bad> {
+/// The values of `t`, of which the shape allows `expected`: more are refused while they
+/// are read, so a body's size, not its count of numbers, bounds the memory a request takes.
+fn tensor_values<'a>(t: &Tensor, binary: &mut &'a [u8], expected: usize) -> Result<Values<'a>, Bad> {
     match (t.parameters.get("binary_data_size"), &t.data) {
         (Some(size), None) => {
             let size =
@@ -166,24 +170,63 @@ fn tensor_values<'a>(t: &Tensor, binary: &mut &'a [u8]) -> Result<Values<'a>, Ba
             *binary = tail;
             Ok(Values::Binary(head))
         }
-        (None, Some(data)) => {
-            let mut out = Vec::new();
-            flatten(data, &mut out, &t.name)?;
-            Ok(Values::Json(out))
-        }
+        (None, Some(data)) => numbers(data, expected, &t.name).map(Values::Json),
         (Some(_), Some(_)) => Err(bad(format!("`{}` has both `data` and binary_data_size", t.name))),
         (None, None) => Err(bad(format!("`{}` has no `data`", t.name))),
     }
 }
 
-fn flatten(v: &Value, out: &mut Vec<f64>, name: &str) -> Result<(), Bad> {
-    match v {
-        Value::Array(items) => items.iter().try_for_each(|i| flatten(i, out, name)),
-        Value::Number(n) => {
-            out.push(n.as_f64().ok_or_else(|| bad(format!("`{name}`: {n} is not a number")))?);
-            Ok(())
+/// The numbers of a JSON `data` value (flat or nested arrays), at most `cap` of them.
+fn numbers(raw: &RawValue, cap: usize, name: &str) -> Result<Vec<f64>, Bad> {
+    let mut out = Vec::with_capacity(cap.min(1 << 20));
+    let mut reader = serde_json::Deserializer::from_str(raw.get());
+    Flat { out: &mut out, cap }
+        .deserialize(&mut reader)
+        .map_err(|e| bad(format!("`{name}`: {e} (the shape allows {cap} numbers)")))?;
+    Ok(out)
+}
+
+/// Flattens nested arrays of numbers into `out`, refusing the (cap+1)-th.
+struct Flat<'a> {
+    out: &'a mut Vec<f64>,
+    cap: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Flat<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl Flat<'_> {
+    fn push<E: de::Error>(self, v: f64) -> Result<(), E> {
+        if self.out.len() >= self.cap {
+            return Err(E::custom("more values than its shape holds"));
         }
-        other => Err(bad(format!("`{name}`: {other} is not a number"))),
+        self.out.push(v);
+        Ok(())
+    }
+}
+
+impl<'de> Visitor<'de> for Flat<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a number or an array of numbers")
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.push(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.push(v as f64)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.push(v as f64)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Flat { out, cap } = self;
+        while seq.next_element_seed(Flat { out: &mut *out, cap })?.is_some() {}
+        Ok(())
     }
 }
 
@@ -206,13 +249,13 @@ fn rows_of(t: &Tensor, per_row: i64, max_rows: usize) -> Result<usize, Bad> {
     Ok(n)
 }
 
-fn latents(t: &Tensor, values: Values, model: Model) -> Result<Vec<f32>, Bad> {
+fn latents(t: &Tensor, binary: &mut &[u8], model: Model) -> Result<Vec<f32>, Bad> {
     if t.datatype != "FP32" {
         return Err(bad(format!("`{INPUT}` is {}, expected FP32", t.datatype)));
     }
     let n = rows_of(t, model.latent as i64, model.max_rows)?;
     let want = n * model.latent;
-    let z: Vec<f32> = match values {
+    let z: Vec<f32> = match tensor_values(t, binary, want)? {
         Values::Json(v) => v.into_iter().map(|x| x as f32).collect(),
         Values::Binary(b) if b.len() == want * 4 => {
             b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
@@ -230,12 +273,13 @@ fn latents(t: &Tensor, values: Values, model: Model) -> Result<Vec<f32>, Bad> {
     Ok(z)
 }
 
-fn label_values(t: &Tensor, values: Values) -> Result<Vec<i64>, Bad> {
+fn label_values(t: &Tensor, binary: &mut &[u8], model: Model) -> Result<Vec<i64>, Bad> {
     if t.datatype != "INT64" {
         return Err(bad(format!("`{LABEL}` is {}, expected INT64", t.datatype)));
     }
-    let n = rows_of(t, 1, usize::MAX)?;
-    let labels: Vec<i64> = match values {
+    // [N] or, as Triton declares a batched scalar, [N, 1].
+    let n = rows_of(t, 1, model.max_rows)?;
+    let labels: Vec<i64> = match tensor_values(t, binary, n)? {
         Values::Json(v) if v.iter().all(|x| x.fract() == 0.0) => v.into_iter().map(|x| x as i64).collect(),
         Values::Json(_) => return Err(bad(format!("`{LABEL}` holds a non-integer value"))),
         Values::Binary(b) if b.len() == n * 8 => {
@@ -290,6 +334,32 @@ fn seeded(p: &Map<String, Value>, model: Model) -> Result<Inputs, Bad> {
     Ok(Inputs::Seeded { seed, count, labels })
 }
 
+/// The response's JSON, serialised from borrowed data (no value per float).
+#[derive(Serialize)]
+struct Response<'a> {
+    model_name: &'a str,
+    model_version: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    outputs: [Output<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    name: &'static str,
+    datatype: &'static str,
+    shape: [usize; 4],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a [f32]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameters: Option<BinarySize>,
+}
+
+#[derive(Serialize)]
+struct BinarySize {
+    binary_data_size: usize,
+}
+
 /// The response: JSON (and the image's bytes after it when `binary`), plus the length of
 /// the JSON part for the binary extension's header.
 pub fn response(
@@ -299,16 +369,14 @@ pub fn response(
     images: &[f32],
     binary: bool,
 ) -> (Vec<u8>, Option<usize>) {
-    let mut output = json!({ "name": OUTPUT, "datatype": "FP32", "shape": [rows, 1, 28, 28] });
-    if binary {
-        output["parameters"] = json!({ "binary_data_size": images.len() * 4 });
-    } else {
-        output["data"] = json!(images);
-    }
-    let mut head = json!({ "model_name": model_name, "model_version": "1", "outputs": [output] });
-    if let Some(id) = id {
-        head["id"] = json!(id);
-    }
+    let output = Output {
+        name: OUTPUT,
+        datatype: "FP32",
+        shape: [rows, 1, 28, 28],
+        data: (!binary).then_some(images),
+        parameters: binary.then_some(BinarySize { binary_data_size: images.len() * 4 }),
+    };
+    let head = Response { model_name, model_version: "1", id, outputs: [output] };
     let mut bytes = serde_json::to_vec(&head).unwrap_or_default();
     if !binary {
         return (bytes, None);
@@ -363,6 +431,24 @@ mod tests {
         }
         let Bad(_, text) = parse(b"{}", Some(99), MODEL).unwrap_err();
         assert!(text.contains("exceeds"), "{text}");
+    }
+
+    /// A million numbers for a shape that holds two are refused at the third, and a NaN
+    /// sent as binary data is refused like any non-finite value.
+    #[test]
+    fn oversized_and_non_finite_data_are_refused() {
+        let many = format!(
+            r#"{{"inputs":[{{"name":"z","shape":[1,2],"datatype":"FP32","data":[{}0]}}]}}"#,
+            "0,".repeat(1_000_000)
+        );
+        let Bad(_, text) = parse(many.as_bytes(), None, MODEL).unwrap_err();
+        assert!(text.contains("more values than its shape holds"), "{text}");
+        let head = br#"{"inputs":[{"name":"z","shape":[1,2],"datatype":"FP32","parameters":{"binary_data_size":8}}]}"#;
+        let mut body = head.to_vec();
+        body.extend(f32::NAN.to_le_bytes());
+        body.extend(1f32.to_le_bytes());
+        let Bad(_, text) = parse(&body, Some(head.len()), MODEL).unwrap_err();
+        assert!(text.contains("non-finite"), "{text}");
     }
 
     #[test]

@@ -90,10 +90,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let train_set = data::load(&dir, Dataset::Mnist, Split::Train)?;
     let test_set = data::load(&dir, Dataset::Mnist, Split::Test)?;
-    let path = cli
-        .classifier
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/classifier.safetensors"));
+    let path = cli.classifier.clone().unwrap_or_else(train::classifier::default_path);
     let (classifier, accuracy) = if path.exists() {
         let (c, recorded) = Classifier::load(&path, device)?;
         let acc = recorded.unwrap_or_else(|| c.accuracy(&test_set));
@@ -108,7 +105,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
     let reference = Reference::new(&classifier, &test_set);
     let samples = g.generate(cli.seed, cli.samples)?;
-    let labels: Option<Vec<i64>> = g.info().num_classes.map(|c| (0..cli.samples).map(|i| (i % c) as i64).collect());
+    let labels: Option<Vec<i64>> = g.info().num_classes.map(|c| dcgan::arch::default_labels(0, cli.samples, c));
     let name = cli.onnx.display().to_string();
     let generated = eval::quality(&name, &classifier, &samples.data, labels.as_deref(), &reference);
     let mut real = train_set.clone();
