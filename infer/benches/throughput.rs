@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use infer::{Backend, Device, Generator};
 
-const BATCHES: [usize; 3] = [1, 25, 256];
+const BATCHES: [usize; 4] = [1, 25, 64, 256];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
