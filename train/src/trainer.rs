@@ -243,16 +243,6 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
     std::fs::create_dir_all(&out).map_err(io_err(&out))?;
     options::remove_leftovers(&out);
     options::write_config(&out, &config)?;
-    eprintln!(
-        "training on {} ({why}): {} images of {}, batch {}, {}{}{}",
-        device_name(device),
-        images.count,
-        config.dataset,
-        config.hyper.batch_size,
-        plural(config.epochs, "epoch"),
-        config.recipe.as_ref().map_or(String::new(), |r| format!(", recipe {r}")),
-        config.conditional.map_or(String::new(), |h| format!(", conditional ({} D)", h.name()))
-    );
 
     // Model and optimisers; libtorch's RNG is used for the initial weights only.
     let h = &config.hyper;
@@ -272,6 +262,17 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
     if saved.is_some() && checkpoint::exists(&out) {
         checkpoint::load(&out, &mut state, &config_digest, device)?;
     }
+    eprintln!(
+        "training on {} ({why}): {} images of {}, batch {}, {}{}{}",
+        device_name(device),
+        images.count,
+        config.dataset,
+        config.hyper.batch_size,
+        plural(config.epochs, "epoch"),
+        config.recipe.as_ref().map_or(String::new(), |r| format!(", recipe {r}")),
+        config.conditional.map_or(String::new(), |h| format!(", conditional ({} D)", h.name()))
+    );
+
     let rows = plot::read_losses(&out, state.progress.epoch);
     let scaled = images.scaled();
     debug_assert_eq!(scaled.len(), images.count * IMAGE_PIXELS);

@@ -309,14 +309,15 @@ fn eval_every_records_the_frechet_distance() {
     println!("export --run best/: self-check max |Δ| = {:.2e}", report.max_diff);
 }
 
-/// The recipe's state (the EMA generator, R1, the hinge loss, two learning rates) resumes
-/// bit for bit, like the tutorial's.
+/// The recipe's state (the EMA generator, R1, two learning rates, and here the BCE loss
+/// with label smoothing and a decaying rate instead of the hinge loss) resumes bit for
+/// bit, like the tutorial's.
 #[test]
 fn a_recipe_run_resumes_exactly() {
     need_mnist!();
     let dir = tempfile::tempdir().unwrap();
     let (straight, split) = (dir.path().join("a"), dir.path().join("b"));
-    let recipe = ["--recipe", "improved", "--lr-decay", "0.9", "--label-smoothing", "0.1"];
+    let recipe = ["--recipe", "improved", "--loss", "bce", "--lr-decay", "0.9", "--label-smoothing", "0.1"];
     ok(train(&straight, &[&recipe[..], &["--epochs", "2"]].concat()));
     ok(train(&split, &[&recipe[..], &["--epochs", "1"]].concat()));
     ok(train(&split, &["--epochs", "2", "--resume"]));
