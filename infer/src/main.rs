@@ -260,7 +260,7 @@ fn walk(
         })?;
         images.push(infer::Images::new(data).grid(plan.cols, plan.scale));
     }
-    let bytes = infer::gif::encode(images, 1000 / 12).context("encoding the GIF")?;
+    let bytes = infer::gif::encode(images, 1000 / 12).map_err(|e| anyhow::anyhow!("encoding the GIF: {e}"))?;
     dcgan::run::write_atomic(gif, &bytes).with_context(|| format!("writing {}", gif.display()))?;
     report(g, &format!("{} ({frames} frames)", gif.display()), plan.count, &format!("seeds {a} → {b}"), started);
     Ok(())
