@@ -5,15 +5,10 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use train::data::{self, DataError, Dataset, Split};
 use train::download::{self, DownloadError};
-
-fn shared_mnist() -> Option<PathBuf> {
-    let dir = std::env::var_os("MNIST_DIR").map(PathBuf::from)?;
-    dir.join("train-images-idx3-ubyte.gz").exists().then_some(dir)
-}
 
 fn idx(magic: u32, dims: &[u32], payload: &[u8]) -> Vec<u8> {
     let mut v = magic.to_be_bytes().to_vec();
@@ -32,10 +27,10 @@ fn tiny(dir: &Path) {
 
 #[test]
 fn the_real_files_parse() {
-    if !dcgan::ci::require("MNIST (MNIST_DIR)", shared_mnist().is_some()) {
+    if !dcgan::ci::require("MNIST (MNIST_DIR)", dcgan::ci::mnist().is_some()) {
         return;
     }
-    let dir = shared_mnist().unwrap();
+    let dir = dcgan::ci::mnist().unwrap();
     let train = data::load(&dir, Dataset::Mnist, Split::Train).unwrap();
     let test = data::load(&dir, Dataset::Mnist, Split::Test).unwrap();
     assert_eq!((train.count, test.count), (60000, 10000));
@@ -148,10 +143,10 @@ fn serve(files: Vec<(String, Vec<u8>)>) -> String {
 
 #[test]
 fn download_verifies_checksums_and_keeps_only_good_files() {
-    if !dcgan::ci::require("MNIST (MNIST_DIR)", shared_mnist().is_some()) {
+    if !dcgan::ci::require("MNIST (MNIST_DIR)", dcgan::ci::mnist().is_some()) {
         return;
     }
-    let shared = shared_mnist().unwrap();
+    let shared = dcgan::ci::mnist().unwrap();
     // The mirror has one good file (the real test labels) and one corrupted (one byte
     // of the real test images flipped); the training files are already present.
     let dest = tempfile::tempdir().unwrap();
