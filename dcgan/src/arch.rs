@@ -25,12 +25,6 @@ pub const IMAGE_SIDE: usize = 28;
 pub const IMAGE_PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
 /// Classes of a conditional network (the ten digits).
 pub const NUM_CLASSES: usize = 10;
-/// The labels a conditional generator gets when none are asked for: row i is class
-/// i mod `classes` (DESIGN.md §7), for rows `first..first + n`.
-pub fn default_labels(first: usize, n: usize, classes: usize) -> Vec<i64> {
-    (first..first + n).map(|i| (i % classes.max(1)) as i64).collect()
-}
-
 /// Name of the per-class table of a conditional network (`label.weight`).
 pub const LABEL_TABLE: &str = "label.weight";
 
@@ -381,19 +375,57 @@ impl Arch {
     }
 
     /// A short digest of the table, recorded in runs and ONNX files so that a file
-    /// from another architecture is recognised as such. The unconditional tables hash the
-    /// text they hashed before conditions existed, so older runs and files still match.
+    /// from another architecture is recognised as such: SHA-256 of [`Arch::digest_text`].
     pub fn digest(&self) -> String {
-        let mut text = String::new();
+        crate::config::short_sha256(self.digest_text().as_bytes())
+    }
+
+    /// The text the digest hashes, written field by field (each struct is destructured,
+    /// so a new field does not compile until it is given a place here). A field that
+    /// tables gain later should enter the text only at non-default values, so that older
+    /// runs and files keep their digests; the text is the one `Debug` printed when the
+    /// digest was introduced, and the unconditional tables hash exactly that.
+    pub fn digest_text(&self) -> String {
         let Arch { name, input_name, output_name, input, layers, condition } = self;
-        let _ = write!(
-            text,
-            "Arch {{ name: {name:?}, input_name: {input_name:?}, output_name: {output_name:?}, input: {input:?}, layers: {layers:?} }}|eps={BN_EPS}|slope={LEAKY_SLOPE}"
+        let layers: Vec<String> = layers.iter().map(Layer::digest_text).collect();
+        let mut text = format!(
+            "Arch {{ name: {name:?}, input_name: {input_name:?}, output_name: {output_name:?}, input: {input:?}, layers: [{}] }}|eps={BN_EPS}|slope={LEAKY_SLOPE}",
+            layers.join(", ")
         );
-        if let Some(c) = condition {
-            let _ = write!(text, "|condition={c:?}");
+        match condition {
+            None => {}
+            Some(Condition::Embed { classes, layer }) => {
+                let _ = write!(text, "|condition=Embed {{ classes: {classes}, layer: {layer:?} }}");
+            }
+            Some(Condition::Projection { classes }) => {
+                let _ = write!(text, "|condition=Projection {{ classes: {classes} }}");
+            }
         }
-        crate::config::short_sha256(text.as_bytes())
+        text
+    }
+}
+
+impl Layer {
+    fn digest_text(&self) -> String {
+        let Layer { name, op, norm, act, decay } = self;
+        let op = match *op {
+            Op::Linear { inputs, outputs, reshape } => {
+                format!("Linear {{ inputs: {inputs}, outputs: {outputs}, reshape: {reshape:?} }}")
+            }
+            Op::ConvTranspose { cin, cout, kernel, stride, pad, keep } => format!(
+                "ConvTranspose {{ cin: {cin}, cout: {cout}, kernel: {kernel}, stride: {stride}, pad: {pad}, keep: {keep:?} }}"
+            ),
+            Op::Conv { cin, cout, kernel, stride, pad_before, pad_after } => format!(
+                "Conv {{ cin: {cin}, cout: {cout}, kernel: {kernel}, stride: {stride}, pad_before: {pad_before}, pad_after: {pad_after} }}"
+            ),
+        };
+        let act = match act {
+            Act::None => "None",
+            Act::Relu => "Relu",
+            Act::LeakyRelu => "LeakyRelu",
+            Act::Tanh => "Tanh",
+        };
+        format!("Layer {{ name: {name:?}, op: {op}, norm: {norm:?}, act: {act}, decay: {decay} }}")
     }
 }
 
@@ -468,11 +500,30 @@ mod tests {
         assert_eq!(unique.len(), all.len(), "{all:?}");
     }
 
-    /// The shipped model's config.json records these; a change would orphan every run.
+    /// The shipped models' config.json and ONNX metadata record these; a change would
+    /// orphan every run and file.
     #[test]
-    fn unconditional_digests_are_the_ones_runs_recorded() {
+    fn digests_are_the_ones_runs_recorded() {
         assert_eq!(GENERATOR.digest(), "d2fd40781e94f681");
         assert_eq!(DISCRIMINATOR.digest(), "92b334f3b84402e7");
+        assert_eq!(CONDITIONAL_GENERATOR.digest(), "91419977f2d07ab7");
+        assert_eq!(PROJECTION_DISCRIMINATOR.digest(), "f2816d5f3594c42c");
+        assert_eq!(EMBED_DISCRIMINATOR.digest(), "ea523b80a87b0f19");
+    }
+
+    /// The field-by-field text is the `Debug` text the digests were first taken of.
+    #[test]
+    fn the_digest_text_is_the_debug_text_it_replaced() {
+        for a in GENERATORS.iter().chain(DISCRIMINATORS.iter()) {
+            let Arch { name, input_name, output_name, input, layers, condition } = a;
+            let mut old = format!(
+                "Arch {{ name: {name:?}, input_name: {input_name:?}, output_name: {output_name:?}, input: {input:?}, layers: {layers:?} }}|eps={BN_EPS}|slope={LEAKY_SLOPE}"
+            );
+            if let Some(c) = condition {
+                old += &format!("|condition={c:?}");
+            }
+            assert_eq!(a.digest_text(), old);
+        }
     }
 
     #[test]

@@ -88,7 +88,8 @@ pub struct Recipe {
 }
 
 /// The adversarial loss.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Loss {
     /// BCE with logits; G's loss is the non-saturating −log D(G(z)) (the tutorial's).
@@ -113,7 +114,8 @@ impl Loss {
 }
 
 /// How a conditional D takes the label (G always adds a per-class vector at `fc`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum DHead {
     /// Projection discriminator: ⟨embedding(label), features⟩ added to the logit.
@@ -181,6 +183,36 @@ const LATER_FIELDS: [(&str, &str); 8] = [
     ("conditional", "none"),
 ];
 
+/// The settings a resume may not change, by name, in the order of
+/// [`TrainConfig::locked_fields`] (and of the digest's text). The one list: `train` finds
+/// its flags here ([`TrainConfig::locked_flags`]) and its tests try each.
+pub const LOCKED: [&str; 21] = [
+    "dataset",
+    "dataset_sha256",
+    "limit",
+    "batch_size",
+    "lr",
+    "beta1_d",
+    "beta1_g",
+    "beta2",
+    "weight_decay",
+    "seed",
+    "latent_dim",
+    "generator_arch",
+    "discriminator_arch",
+    "lr_d",
+    "lr_g",
+    "loss",
+    "ema",
+    "r1",
+    "label_smoothing",
+    "lr_decay",
+    "conditional",
+];
+
+/// Locked fields that no flag sets: they follow from the data and the architecture.
+pub const DERIVED: [&str; 4] = ["dataset_sha256", "latent_dim", "generator_arch", "discriminator_arch"];
+
 fn opt(v: Option<f64>) -> String {
     v.map_or_else(|| "none".into(), |v| v.to_string())
 }
@@ -195,32 +227,42 @@ pub struct Versions {
 }
 
 impl TrainConfig {
-    /// The fields that alter the model or the optimisation, as (name, value) pairs.
-    /// A resume must keep every one of them; the config digest covers exactly these.
+    /// The fields that alter the model or the optimisation, as (name, value) pairs in
+    /// the order of [`LOCKED`]. A resume must keep every one of them; the config digest
+    /// covers exactly these.
     pub fn locked_fields(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("dataset", self.dataset.clone()),
-            ("dataset_sha256", self.dataset_sha256.clone()),
-            ("limit", format!("{:?}", self.limit)),
-            ("batch_size", self.hyper.batch_size.to_string()),
-            ("lr", self.hyper.lr.to_string()),
-            ("beta1_d", self.hyper.beta1_d.to_string()),
-            ("beta1_g", self.hyper.beta1_g.to_string()),
-            ("beta2", self.hyper.beta2.to_string()),
-            ("weight_decay", self.hyper.weight_decay.to_string()),
-            ("seed", self.hyper.seed.to_string()),
-            ("latent_dim", self.latent_dim.to_string()),
-            ("generator_arch", self.generator_arch.clone()),
-            ("discriminator_arch", self.discriminator_arch.clone()),
-            ("lr_d", opt(self.hyper.recipe.lr_d)),
-            ("lr_g", opt(self.hyper.recipe.lr_g)),
-            ("loss", self.hyper.recipe.loss.name().into()),
-            ("ema", opt(self.hyper.recipe.ema)),
-            ("r1", opt(self.hyper.recipe.r1)),
-            ("label_smoothing", opt(self.hyper.recipe.label_smoothing)),
-            ("lr_decay", opt(self.hyper.recipe.lr_decay)),
-            ("conditional", self.conditional.map_or("none", DHead::name).into()),
-        ]
+        let h = &self.hyper;
+        let r = &h.recipe;
+        let values: [String; LOCKED.len()] = [
+            self.dataset.clone(),
+            self.dataset_sha256.clone(),
+            format!("{:?}", self.limit),
+            h.batch_size.to_string(),
+            h.lr.to_string(),
+            h.beta1_d.to_string(),
+            h.beta1_g.to_string(),
+            h.beta2.to_string(),
+            h.weight_decay.to_string(),
+            h.seed.to_string(),
+            self.latent_dim.to_string(),
+            self.generator_arch.clone(),
+            self.discriminator_arch.clone(),
+            opt(r.lr_d),
+            opt(r.lr_g),
+            r.loss.name().into(),
+            opt(r.ema),
+            opt(r.r1),
+            opt(r.label_smoothing),
+            opt(r.lr_decay),
+            self.conditional.map_or("none", DHead::name).into(),
+        ];
+        LOCKED.into_iter().zip(values).collect()
+    }
+
+    /// The locked fields a `train` flag sets (its clap id is the field's name): every
+    /// locked field but those the data and the architecture decide ([`DERIVED`]).
+    pub fn locked_flags() -> impl Iterator<Item = &'static str> {
+        LOCKED.into_iter().filter(|f| !DERIVED.contains(f))
     }
 
     /// The first locked field in which `other` differs, with both values.

@@ -75,11 +75,12 @@ impl SplitMix64 {
 
 /// `n` latent rows for `seed`: what `infer --seed seed -n n` feeds the generator.
 pub fn latents(seed: u64, n: usize) -> Vec<f32> {
-    SplitMix64::new(seed).latents(n, crate::arch::LATENT_DIM)
+    SplitMix64::new(seed).latents(n, crate::contract::LATENT_DIM)
 }
 
 /// Spherical interpolation between latent rows `a` and `b` at `t` ∈ [0, 1], row by row
-/// (`dim` values per row); linear where two rows are nearly parallel. Uniform(-1,1)
+/// (`dim` values per row); linear where the arc is undefined: a row of norm 0, or two
+/// rows (anti)parallel, sin ω < 1e-6 (the page does exactly the same). Uniform(-1,1)
 /// latents concentrate on a shell of radius ≈ √(dim/3); a straight line between two of
 /// them dips inside it, where G saw no training input, while the arc stays on it.
 pub fn slerp(a: &[f32], b: &[f32], t: f32, dim: usize) -> Vec<f32> {
@@ -88,8 +89,8 @@ pub fn slerp(a: &[f32], b: &[f32], t: f32, dim: usize) -> Vec<f32> {
         .flat_map(|(x, y)| {
             let dot: f64 = x.iter().zip(y).map(|(p, q)| f64::from(*p) * f64::from(*q)).sum();
             let norm = |v: &[f32]| v.iter().map(|p| f64::from(*p).powi(2)).sum::<f64>().sqrt();
-            let cos = (dot / (norm(x) * norm(y)).max(1e-12)).clamp(-1.0, 1.0);
-            let omega = cos.acos();
+            let norms = norm(x) * norm(y);
+            let omega = if norms > 0.0 { (dot / norms).clamp(-1.0, 1.0).acos() } else { 0.0 };
             let t = f64::from(t);
             let (wa, wb) = if omega.sin().abs() < 1e-6 {
                 (1.0 - t, t)

@@ -9,11 +9,15 @@
 //! - [`latent`]: the reproducible SplitMix64 latent sampler (DESIGN.md §3).
 //! - [`tensors`]: named f32 tensors in safetensors files (weights, probes, checkpoints).
 //! - [`run`]: the file names inside a run folder, and atomic writes.
+//! - [`contract`]: the generator's interface (names, shapes, types, latents, pixels,
+//!   grids, digit plans), derived from the table, for every crate and language.
+//! - [`device`] and [`exit`]: `--device` and the exit-code convention of every binary.
 
 pub mod arch;
-pub mod ci;
-pub mod cli;
 pub mod config;
+pub mod contract;
+pub mod device;
+pub mod exit;
 pub mod latent;
 pub mod run;
 pub mod tensors;
@@ -23,5 +27,6 @@ pub use arch::{
     PROJECTION_DISCRIMINATOR,
 };
 pub use config::TrainConfig;
+pub use device::Device;
 pub use latent::SplitMix64;
 pub use tensors::{Tensor, TensorMap};

@@ -60,9 +60,9 @@ impl Error {
     /// The process exit status (README, "Exit codes").
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Write { source, .. } => dcgan::cli::io_exit_code(source.kind()),
+            Error::Write { source, .. } => dcgan::exit::io_exit_code(source.kind()),
             Error::Runtime(e) => e.exit_code(),
-            _ => dcgan::cli::EXIT_INPUT,
+            _ => dcgan::exit::EXIT_INPUT,
         }
     }
 }
@@ -210,7 +210,7 @@ pub fn probe_check(bytes: &[u8], arch: &Arch, probe_path: &Path) -> Result<(f32,
     let (Some(input), Some(output)) = (input, output) else {
         return Err(Error::Run(format!("{}: not a probe of the {}", probe_path.display(), arch.name)));
     };
-    let labels: Option<Vec<i64>> = match (arch.condition, probe.get("label")) {
+    let labels: Option<Vec<i64>> = match (arch.condition, probe.get(dcgan::contract::LABEL)) {
         (None, _) => None,
         (Some(_), Some(l)) => Some(l.data.iter().map(|&v| v as i64).collect()),
         (Some(_), None) => {

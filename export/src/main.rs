@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use dcgan::cli;
 use export::triton::{Kind, Repository};
 use export::{Bn, What};
 

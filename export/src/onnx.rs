@@ -1,8 +1,8 @@
-//! The layer table as ONNX nodes (opset 17, IR version 8), with `tract_onnx::pb` types.
+//! The layer table as ONNX nodes (opset 17, IR version 8), with the workspace's ONNX protobuf types (`infer::pb`).
 
 use dcgan::arch::{Act, Arch, BN_EPS, Condition, LABEL_TABLE, LEAKY_SLOPE, Op};
 use dcgan::{Tensor, TensorMap};
-use tract_onnx::pb::{
+use infer::pb::{
     self, AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorProto,
     TensorShapeProto, TypeProto, ValueInfoProto, attribute_proto::AttributeType, tensor_proto::DataType,
     tensor_shape_proto::Dimension, tensor_shape_proto::dimension::Value as Dim, type_proto,
@@ -121,8 +121,7 @@ pub fn fold_bn(w: &Tensor, b: &Tensor, params: &TensorMap, bn: &str) -> (Tensor,
     (wf, Tensor { shape: b.shape.clone(), data: bf })
 }
 
-/// Name of a conditional network's second input.
-pub const LABEL: &str = "label";
+pub use dcgan::contract::LABEL;
 
 /// The graph of `arch` with `params` (checked by the caller): input `arch.input_name`
 /// [N, input...] (and `label` int64 [N] for a conditional table) to output

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use dcgan::Arch;
+use dcgan::contract::{INPUT_DTYPE, LABEL, LABEL_DTYPE, OUTPUT_DTYPE};
 
 /// Where the repository's model runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -42,22 +43,24 @@ pub fn config_pbtxt(arch: &Arch, r: &Repository) -> String {
         "name: \"{}\"\nplatform: \"onnxruntime_onnx\"\nmax_batch_size: {}",
         r.model_name, r.max_batch_size
     );
+    // Both networks take and give float32, as the generator's contract says; a label is int64.
+    let (float, int) = (INPUT_DTYPE.triton(), LABEL_DTYPE.triton());
     let mut inputs = vec![format!(
-        "  {{\n    name: \"{}\"\n    data_type: TYPE_FP32\n    dims: [ {} ]\n  }}",
+        "  {{\n    name: \"{}\"\n    data_type: {float}\n    dims: [ {} ]\n  }}",
         arch.input_name,
         dims(arch.input)
     )];
     if arch.condition.is_some() {
         inputs.push(format!(
-            "  {{\n    name: \"{}\"\n    data_type: TYPE_INT64\n    dims: [ 1 ]\n    reshape: {{ shape: [ ] }}\n  }}",
-            crate::onnx::LABEL
+            "  {{\n    name: \"{LABEL}\"\n    data_type: {int}\n    dims: [ 1 ]\n    reshape: {{ shape: [ ] }}\n  }}"
         ));
     }
     let _ = writeln!(text, "input [\n{}\n]", inputs.join(",\n"));
     let _ = writeln!(
         text,
-        "output [\n  {{\n    name: \"{}\"\n    data_type: TYPE_FP32\n    dims: [ {} ]\n  }}\n]",
+        "output [\n  {{\n    name: \"{}\"\n    data_type: {}\n    dims: [ {} ]\n  }}\n]",
         arch.output_name,
+        OUTPUT_DTYPE.triton(),
         dims(&arch.output())
     );
     let _ = writeln!(text, "dynamic_batching {{\n  max_queue_delay_microseconds: {}\n}}", r.max_delay_us);

@@ -2,87 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use dcgan::contract::{IMAGE_RANGE, IMAGE_SHAPE, LATENT_DISTRIBUTION, OUTPUT_DTYPE};
 use prost::Message;
 
-/// The part of ONNX's protobuf schema the contract reads (tags as in `onnx.proto`);
-/// everything else, weights included, is skipped by the decoder. Kept here rather than
-/// borrowed from a backend so that the check works with either backend, or none.
-mod pb {
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct ModelProto {
-        #[prost(string, tag = "2")]
-        pub producer_name: String,
-        #[prost(message, optional, tag = "7")]
-        pub graph: Option<GraphProto>,
-        #[prost(message, repeated, tag = "14")]
-        pub metadata_props: Vec<StringStringEntryProto>,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct GraphProto {
-        #[prost(message, repeated, tag = "1")]
-        pub node: Vec<NodeProto>,
-        #[prost(message, repeated, tag = "5")]
-        pub initializer: Vec<TensorProto>,
-        #[prost(message, repeated, tag = "11")]
-        pub input: Vec<ValueInfoProto>,
-        #[prost(message, repeated, tag = "12")]
-        pub output: Vec<ValueInfoProto>,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct NodeProto {
-        #[prost(string, tag = "4")]
-        pub op_type: String,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct TensorProto {
-        #[prost(string, tag = "8")]
-        pub name: String,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct ValueInfoProto {
-        #[prost(string, tag = "1")]
-        pub name: String,
-        #[prost(message, optional, tag = "2")]
-        pub r#type: Option<TypeProto>,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct TypeProto {
-        #[prost(message, optional, tag = "1")]
-        pub tensor_type: Option<TensorType>,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct TensorType {
-        #[prost(int32, tag = "1")]
-        pub elem_type: i32,
-        #[prost(message, optional, tag = "2")]
-        pub shape: Option<TensorShapeProto>,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct TensorShapeProto {
-        #[prost(message, repeated, tag = "1")]
-        pub dim: Vec<Dimension>,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct Dimension {
-        #[prost(int64, optional, tag = "1")]
-        pub dim_value: Option<i64>,
-        #[prost(string, optional, tag = "2")]
-        pub dim_param: Option<String>,
-    }
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct StringStringEntryProto {
-        #[prost(string, tag = "1")]
-        pub key: String,
-        #[prost(string, tag = "2")]
-        pub value: String,
-    }
-    /// `TensorProto.DataType.FLOAT`.
-    pub const FLOAT: i32 = 1;
-    /// `TensorProto.DataType.INT64`.
-    pub const INT64: i32 = 7;
-}
-
 use crate::Error;
+use crate::pb;
 
 /// What a loaded generator says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,29 +31,26 @@ impl ModelInfo {
     }
 }
 
-/// Input name of a generator.
-pub const INPUT: &str = "z";
-/// The second input of a conditional generator.
-pub const LABEL: &str = "label";
-/// Classes assumed for a conditional file without `num_classes` metadata.
-pub const DEFAULT_CLASSES: usize = 10;
+pub use dcgan::contract::{CLASSES as DEFAULT_CLASSES, INPUT, LABEL, OUTPUT};
+
 /// Metadata values the contract fixes (DESIGN.md §2): a file that states another value
 /// is not a generator this loader can drive.
-const FIXED_METADATA: [(&str, &str); 2] = [("latent_distribution", "uniform(-1,1)"), ("image_range", "[-1,1]")];
-/// Output name of a generator.
-pub const OUTPUT: &str = "image";
-/// Per-sample output shape.
-pub const IMAGE_SHAPE: [usize; 3] = [1, 28, 28];
+const FIXED_METADATA: [(&str, &str); 2] = [("latent_distribution", LATENT_DISTRIBUTION), ("image_range", IMAGE_RANGE)];
 
 /// Dimensions of a graph value; `None` for a symbolic or unknown one.
 fn dims(v: &pb::ValueInfoProto) -> Option<(i32, Vec<Option<i64>>)> {
-    let t = v.r#type.as_ref()?.tensor_type.as_ref()?;
-    Some((t.elem_type, t.shape.as_ref()?.dim.iter().map(|d| d.dim_value).collect()))
+    use pb::tensor_shape_proto::dimension::Value;
+    let Some(pb::type_proto::Value::TensorType(t)) = v.r#type.as_ref()?.value.as_ref() else { return None };
+    let dim = |d: &pb::tensor_shape_proto::Dimension| match d.value {
+        Some(Value::DimValue(v)) => Some(v),
+        _ => None,
+    };
+    Some((t.elem_type, t.shape.as_ref()?.dim.iter().map(dim).collect()))
 }
 
 /// Parse `bytes` as ONNX and check that it is a generator of this project's contract:
 /// input `z` f32 [N, latent] (and `label` int64 [N] for a conditional one), output
-/// `image` f32 [N,1,28,28].
+/// `image` f32 [N, 1, 28, 28] (the values of [`dcgan::contract`]).
 pub fn check(bytes: &[u8]) -> Result<ModelInfo, Error> {
     let model = pb::ModelProto::decode(bytes).map_err(|e| Error::NotOnnx(e.to_string()))?;
     let graph =
@@ -160,16 +81,17 @@ pub fn check(bytes: &[u8]) -> Result<ModelInfo, Error> {
             input.name, output.name
         )));
     }
-    const FLOAT: i32 = pb::FLOAT;
-    let (in_type, in_dims) = dims(input).ok_or_else(|| not_gen("input `z` has no tensor shape".into()))?;
-    let (out_type, out_dims) = dims(output).ok_or_else(|| not_gen("output `image` has no tensor shape".into()))?;
+    const FLOAT: i32 = OUTPUT_DTYPE.onnx();
+    let (in_type, in_dims) = dims(input).ok_or_else(|| not_gen(format!("input `{INPUT}` has no tensor shape")))?;
+    let (out_type, out_dims) = dims(output).ok_or_else(|| not_gen(format!("output `{OUTPUT}` has no tensor shape")))?;
     let latent = match in_dims.as_slice() {
         [_, Some(l)] if *l > 0 && in_type == FLOAT => *l as usize,
-        _ => return Err(not_gen(format!("input `z` is {in_dims:?}, expected float [N, latent]"))),
+        _ => return Err(not_gen(format!("input `{INPUT}` is {in_dims:?}, expected float [N, latent]"))),
     };
     let want: Vec<Option<i64>> = IMAGE_SHAPE.iter().map(|&d| Some(d as i64)).collect();
     if out_type != FLOAT || out_dims.len() != 4 || out_dims[1..] != want[..] {
-        return Err(not_gen(format!("output `image` is {out_dims:?}, expected float [N, 1, 28, 28]")));
+        let [c, h, w] = IMAGE_SHAPE;
+        return Err(not_gen(format!("output `{OUTPUT}` is {out_dims:?}, expected float [N, {c}, {h}, {w}]")));
     }
     let metadata: BTreeMap<String, String> =
         model.metadata_props.iter().map(|p| (p.key.clone(), p.value.clone())).collect();
@@ -187,7 +109,7 @@ pub fn check(bytes: &[u8]) -> Result<ModelInfo, Error> {
         None => None,
         Some(l) => {
             match dims(l) {
-                Some((pb::INT64, d)) if d.len() == 1 => {}
+                Some((t, d)) if t == dcgan::contract::LABEL_DTYPE.onnx() && d.len() == 1 => {}
                 other => return Err(not_gen(format!("input `{LABEL}` is {other:?}, expected int64 [N]"))),
             }
             let declared = metadata.get("num_classes");

@@ -2,17 +2,18 @@
 
 use std::path::Path;
 
-use dcgan::arch::IMAGE_SIDE;
+use dcgan::contract::{IMAGE_LEN as PIXELS, IMAGE_SHAPE, OUTPUT};
 use image::GrayImage;
+use media::grid;
 
 use crate::contract::{self, ModelInfo};
-use crate::{Backend, CudaOptions, Device, Error, grid};
+use crate::{Backend, CudaOptions, Device, Error};
+
+const SIDE: usize = IMAGE_SHAPE[1];
 
 /// Latent rows per run of the model: large enough to amortise a call, small enough
 /// that memory stays bounded (256 × 784 floats ≈ 0.8 MB out).
 pub const DEFAULT_BATCH: usize = 256;
-
-const PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
 
 enum Engine {
     #[cfg(feature = "tract")]
@@ -157,10 +158,10 @@ impl Generator {
             #[cfg(not(any(feature = "tract", feature = "ort")))]
             Engine::None(never) => match *never {},
         };
-        let want = [n, 1, IMAGE_SIDE, IMAGE_SIDE];
-        if out_shape != want || values.len() != n * PIXELS {
+        let [c, h, w] = IMAGE_SHAPE;
+        if out_shape != [n, c, h, w] || values.len() != n * PIXELS {
             return Err(Error::NotAGenerator(format!(
-                "it declares output `image` [N,1,28,28] but returned {out_shape:?} for {n} rows"
+                "it declares output `{OUTPUT}` [N,{c},{h},{w}] but returned {out_shape:?} for {n} rows"
             )));
         }
         Ok(values)
@@ -260,7 +261,7 @@ impl Generator {
             let rows = self.batch.min(n - done);
             let cycled: Option<Vec<i64>> = match (labels, classes) {
                 (Some(_), _) | (None, None) => None,
-                (None, Some(c)) => Some(dcgan::arch::default_labels(done, rows, c as usize)),
+                (None, Some(c)) => Some(dcgan::contract::default_labels(done, rows, c as usize)),
             };
             let batch_labels = labels.map(|l| &l[done..done + rows]).or(cycled.as_deref());
             f(done, &self.run(&latents(rows), batch_labels)?)?;
@@ -278,11 +279,11 @@ impl Images {
 
     /// Image `i` as a gray image, each pixel repeated `scale`×`scale` times.
     pub fn gray(&self, i: usize, scale: u32) -> GrayImage {
-        grid::tile(&self.data[i * PIXELS..(i + 1) * PIXELS], IMAGE_SIDE, scale)
+        grid::tile(&self.data[i * PIXELS..(i + 1) * PIXELS], SIDE, scale)
     }
 
     /// All images tiled in `cols` columns.
     pub fn grid(&self, cols: usize, scale: u32) -> GrayImage {
-        grid::grid(&self.data, self.n, IMAGE_SIDE, cols, scale)
+        grid::grid(&self.data, self.n, SIDE, cols, scale)
     }
 }

@@ -25,12 +25,10 @@
 
 pub mod contract;
 mod generator;
-pub mod gif;
-pub mod grid;
 pub mod npy;
 #[cfg(feature = "ort")]
 pub mod ort_backend;
-pub mod progress;
+pub mod pb;
 pub mod request;
 #[cfg(feature = "serve")]
 pub mod serve;
@@ -51,40 +49,7 @@ pub enum Backend {
     Ort,
 }
 
-/// Where the model runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Device {
-    /// The CPU.
-    Cpu,
-    /// A CUDA GPU by index (ort only).
-    Cuda(usize),
-}
-
-impl std::str::FromStr for Device {
-    type Err = String;
-
-    /// `cpu`, `cuda` or `cuda:N`.
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "cpu" => Ok(Device::Cpu),
-            "cuda" => Ok(Device::Cuda(0)),
-            _ => s
-                .strip_prefix("cuda:")
-                .and_then(|i| i.parse().ok())
-                .map(Device::Cuda)
-                .ok_or_else(|| format!("`{s}`: expected cpu, cuda or cuda:N")),
-        }
-    }
-}
-
-impl std::fmt::Display for Device {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Device::Cpu => f.write_str("cpu"),
-            Device::Cuda(i) => write!(f, "cuda:{i}"),
-        }
-    }
-}
+pub use dcgan::Device;
 
 /// What can go wrong loading or running a generator.
 #[derive(Debug, thiserror::Error)]
@@ -140,9 +105,9 @@ impl Error {
     /// The process exit status for this error (README, "Exit codes").
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Io { cause, .. } => dcgan::cli::io_exit_code(cause.kind()),
-            e if e.is_bad_input() => dcgan::cli::EXIT_INPUT,
-            _ => dcgan::cli::EXIT_FAULT,
+            Error::Io { cause, .. } => dcgan::exit::io_exit_code(cause.kind()),
+            e if e.is_bad_input() => dcgan::exit::EXIT_INPUT,
+            _ => dcgan::exit::EXIT_FAULT,
         }
     }
 }

@@ -7,10 +7,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use dcgan::cli;
+use cli::progress::Progress;
+use dcgan::contract::{IMAGE_LEN, LATENT_DIM};
 use infer::npy::RawWriter;
-use infer::progress::Progress;
-use infer::{Backend, Device, Digits, Generator, Plan, grid};
+use infer::{Backend, Device, Digits, Generator, Plan};
+use media::grid;
 
 /// Generate MNIST digits with the exported ONNX generator, on tract (pure Rust, CPU) or
 /// ONNX Runtime (CPU or CUDA).
@@ -118,8 +119,8 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
         cli.backend
     };
     let digits = cli.digit.map(Digits::One).or_else(|| cli.digits.clone());
-    let z = cli.z.as_deref().map(|p| infer::npy::read_latents(p, dcgan::arch::LATENT_DIM)).transpose()?;
-    let n = z.as_ref().map_or(cli.n, |z| z.len() / dcgan::arch::LATENT_DIM);
+    let z = cli.z.as_deref().map(|p| infer::npy::read_latents(p, LATENT_DIM)).transpose()?;
+    let n = z.as_ref().map_or(cli.n, |z| z.len() / LATENT_DIM);
     let plan = Plan::new(n, digits.as_ref(), cli.cols, cli.scale as u32)?;
     let grid_out = cli
         .out
@@ -253,14 +254,14 @@ fn walk(
         }
         let t = k as f32 / (frames - 1) as f32;
         let z = dcgan::latent::slerp(&za, &zb, t, dim);
-        let mut data = Vec::with_capacity(plan.count * dcgan::arch::IMAGE_PIXELS);
+        let mut data = Vec::with_capacity(plan.count * IMAGE_LEN);
         g.for_each_batch_from_z(&z, plan.labels.as_deref(), |_, batch| {
             data.extend_from_slice(batch);
             Ok(())
         })?;
         images.push(infer::Images::new(data).grid(plan.cols, plan.scale));
     }
-    let bytes = infer::gif::encode(images, 1000 / 12).map_err(|e| anyhow::anyhow!("encoding the GIF: {e}"))?;
+    let bytes = media::gif::encode(images, 1000 / 12).map_err(|e| anyhow::anyhow!("encoding the GIF: {e}"))?;
     dcgan::run::write_atomic(gif, &bytes).with_context(|| format!("writing {}", gif.display()))?;
     report(g, &format!("{} ({frames} frames)", gif.display()), plan.count, &format!("seeds {a} → {b}"), started);
     Ok(())

@@ -67,7 +67,7 @@ impl RawWriter {
         let file = BufWriter::new(File::create(&tmp).map_err(io(path))?);
         let writer = npyz::WriteOptions::new()
             .default_dtype()
-            .shape(&[n as u64, 1, 28, 28])
+            .shape(&dcgan::contract::output_shape(n as i64).map(|d| d as u64))
             .writer(file)
             .begin_nd()
             .map_err(io(path))?;

@@ -3,9 +3,9 @@
 //! `infer --seed S -n N --cols C --scale K --digit D` and
 //! `GET /v1/samples.png?seed=S&n=N&cols=C&scale=K&digit=D` mean the same grid.
 
-use dcgan::arch::IMAGE_SIDE;
+use dcgan::contract::{self, CLASSES, near_square_cols};
 
-use crate::{Error, grid};
+use crate::Error;
 
 /// Largest pixel scale of a digit.
 pub const MAX_SCALE: u32 = 64;
@@ -65,12 +65,13 @@ impl Plan {
             return Err(Error::BadInput(format!("scale {scale} is outside 1–{MAX_SCALE}")));
         }
         let (count, labels, default_cols) = match digits {
-            None => (n, None, grid::near_square_cols(n)),
-            Some(Digits::One(d)) => (n, Some(vec![*d; n]), grid::near_square_cols(n)),
-            Some(Digits::List(l)) => (l.len(), Some(l.clone()), grid::near_square_cols(l.len())),
+            None => (n, None, near_square_cols(n)),
+            Some(Digits::One(d)) => (n, Some(vec![*d; n]), near_square_cols(n)),
+            Some(Digits::List(l)) => (l.len(), Some(l.clone()), near_square_cols(l.len())),
             Some(Digits::All) => {
-                let count = n.checked_mul(10).ok_or_else(|| Error::BadInput(format!("n {n} is too large")))?;
-                (count, Some((0..count).map(|i| (i / n) as i64).collect()), n)
+                let count = contract::digits_all_count(n, CLASSES)
+                    .ok_or_else(|| Error::BadInput(format!("n {n} is too large")))?;
+                (count, Some((0..count).map(|i| contract::digits_all_label(i, n)).collect()), n)
             }
         };
         let cols = cols.unwrap_or(default_cols).clamp(1, count);
@@ -79,10 +80,8 @@ impl Plan {
 
     /// Width and height of the grid in pixels.
     pub fn grid_size(&self) -> (u64, u64) {
-        let step = (IMAGE_SIDE as u64) * u64::from(self.scale) + u64::from(grid::GRID_PAD);
-        let rows = self.count.div_ceil(self.cols) as u64;
-        let pad = u64::from(grid::GRID_PAD);
-        (self.cols as u64 * step + pad, rows * step + pad)
+        let (_, _, width, height) = contract::grid_layout(self.count, self.cols, self.scale);
+        (width, height)
     }
 
     /// Refuse a grid larger than [`MAX_GRID_PIXELS`].

@@ -71,7 +71,7 @@ fn the_same_seed_gives_the_same_digits_on_both_backends() {
     let tract = Generator::from_path(&onnx, Backend::Tract, Device::Cpu).unwrap();
     let ort = Generator::from_path(&onnx, Backend::Ort, Device::Cpu).unwrap().with_batch_size(3);
     let (a, b) = (tract.generate(11, 10).unwrap(), ort.generate(11, 10).unwrap());
-    let diff = a.data.iter().zip(&b.data).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    let diff = dcgan::tensors::max_abs_diff(&a.data, &b.data);
     println!("tract vs ort, seed 11, n 10: max |Δ| = {diff:.2e} (tolerance {BACKEND_TOLERANCE:.0e})");
     assert!(diff <= BACKEND_TOLERANCE);
     // Caller-given z equal to the seed's latents gives the same images.
@@ -225,8 +225,8 @@ fn bad_input_is_refused_clearly() {
 /// to give exit 0 with a black 32×2 PNG: every run's actual output is checked.
 #[test]
 fn a_model_that_lies_about_its_output_is_refused() {
+    use infer::pb::{self, tensor_shape_proto::dimension::Value as Dim};
     use prost::Message;
-    use tract_onnx::pb::{self, tensor_shape_proto::dimension::Value as Dim};
     let dir = tempfile::tempdir().unwrap();
     let value = |name: &str, dims: &[i64]| {
         let mut dim =

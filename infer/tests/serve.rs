@@ -17,7 +17,7 @@ const MAX_ROWS: &str = "64";
 /// Run tests/python/serve_client.py against `serve --onnx MODEL` (with `digit` for a
 /// conditional model), with references made by `infer` on the same model and backend.
 fn check_with_tritonclient(model: &str, digit: Option<u8>) {
-    if !dcgan::ci::require("Python with tritonclient (scripts/setup.sh)", python().is_some()) {
+    if !cli::ci::require("Python with tritonclient (scripts/setup.sh)", python().is_some()) {
         return;
     }
     let python = python().unwrap();
@@ -106,7 +106,7 @@ fn shutdown_finishes_the_requests_in_flight() {
 /// model (its `label`: dims [1] reshaped to a scalar per row).
 #[test]
 fn the_triton_repository_parses_with_tritons_schema() {
-    if !dcgan::ci::require("Python with tritonclient (scripts/setup.sh)", python().is_some()) {
+    if !cli::ci::require("Python with tritonclient (scripts/setup.sh)", python().is_some()) {
         return;
     }
     let python = python().unwrap();

@@ -14,7 +14,7 @@ use common::{Server, infer, python, root, s};
 fn ready() -> bool {
     let web = root().join("infer/web/node_modules/onnxruntime-web/dist");
     let chromium = std::path::Path::new("/usr/bin/chromium").exists();
-    dcgan::ci::require(
+    cli::ci::require(
         "Chromium, onnxruntime-web and Playwright (scripts/setup-web.sh)",
         chromium && web.is_dir() && python().is_some(),
     )
@@ -65,7 +65,7 @@ fn the_page_draws_the_digit_asked_for() {
 
 #[test]
 fn the_javascript_latents_match_the_readme() {
-    if !dcgan::ci::require("node (Node.js)", Command::new("node").arg("--version").output().is_ok()) {
+    if !cli::ci::require("node (Node.js)", Command::new("node").arg("--version").output().is_ok()) {
         return;
     }
     let web = root().join("infer/web");

@@ -201,6 +201,19 @@ def main():
             check(same, f"navigating back to {url1} did not reproduce the grid")
             check(f"seed={a.seed}" in c3["search"], f"the page's URL lost the seed: {c3['search']}")
 
+            # 5b. Under a path prefix (as behind a reverse proxy): every URL the page uses is
+            # relative, so /deep/sub/ serves the same page and draws the same grid.
+            root = base.rstrip("/") + "/"
+            prefix = root + "deep/sub/"
+            page.route(prefix + "**", lambda route: route.fulfill(
+                response=route.fetch(url=root + route.request.url[len(prefix):])))
+            open_page(f"{prefix}?seed={a.seed}&n={a.n}&scale={a.scale}{digit_q}")
+            c4 = page.evaluate(READ_CANVAS)
+            same = c4["grey"] == c1["grey"]
+            log(f"under the prefix /deep/sub/: grid {'the same' if same else 'DIFFERENT'}")
+            check(same, "the page under /deep/sub/ did not draw the same grid")
+            page.unroute(prefix + "**")
+
             # 6. Screenshot.
             shot = a.out / "page.png"
             page.screenshot(path=str(shot))

@@ -23,7 +23,7 @@ fn f32_file(path: &std::path::Path, values: &[f32]) {
 }
 
 fn check_with_python(arch: &'static Arch) {
-    if !dcgan::ci::require("Python with onnx and onnxruntime (scripts/setup.sh)", python().exists()) {
+    if !cli::ci::require("Python with onnx and onnxruntime (scripts/setup.sh)", python().exists()) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

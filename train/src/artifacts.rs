@@ -6,7 +6,7 @@ use std::path::Path;
 
 use dcgan::arch::{IMAGE_PIXELS, IMAGE_SIDE, LATENT_DIM, NUM_CLASSES};
 use dcgan::{Arch, SplitMix64, TensorMap, run};
-use infer::grid;
+use media::grid;
 use tch::{Device, Kind, Tensor};
 
 use crate::ema::cycling_labels;
@@ -69,7 +69,7 @@ fn write_progress_gif(folder: &Path) -> Result<(), Error> {
     frames.sort();
     let gif = folder.join(PROGRESS_GIF);
     let bytes =
-        infer::gif::encode(frames.iter().filter_map(|p| image::open(p).ok().map(|i| i.to_luma8())), GIF_FRAME_MS)
+        media::gif::encode(frames.iter().filter_map(|p| image::open(p).ok().map(|i| i.to_luma8())), GIF_FRAME_MS)
             .map_err(|e| Error::Io { path: gif.clone(), source: std::io::Error::other(e) })?;
     run::write_atomic(&gif, &bytes).map_err(io_err(&gif))
 }
@@ -98,7 +98,7 @@ pub fn generator_probe(arch: &'static Arch, weights: &TensorMap) -> TensorMap {
     let z = Tensor::from_slice(&z).view([PROBE_COUNT as i64, LATENT_DIM as i64]);
     let labels = arch.condition.map(|_| cycling_labels(PROBE_COUNT, Device::Cpu));
     let image = Net::from_host(arch, weights, Device::Cpu, false).eval(&z, labels.as_ref());
-    probe_map(("z", &z), labels.as_ref(), ("image", &image))
+    probe_map((arch.input_name, &z), labels.as_ref(), (arch.output_name, &image))
 }
 
 fn discriminator_probe(arch: &'static Arch, weights: &TensorMap, real: &[f32]) -> TensorMap {
@@ -107,13 +107,13 @@ fn discriminator_probe(arch: &'static Arch, weights: &TensorMap, real: &[f32]) -
     let x = Tensor::from_slice(&real[..n * IMAGE_PIXELS]).view([n as i64, 1, side, side]);
     let labels = arch.condition.map(|_| cycling_labels(n, Device::Cpu));
     let logit = Net::from_host(arch, weights, Device::Cpu, false).eval(&x, labels.as_ref());
-    probe_map(("image", &x), labels.as_ref(), ("logit", &logit))
+    probe_map((arch.input_name, &x), labels.as_ref(), (arch.output_name, &logit))
 }
 
 fn probe_map(input: (&str, &Tensor), labels: Option<&Tensor>, output: (&str, &Tensor)) -> TensorMap {
     let mut map = TensorMap::from([(input.0.into(), to_host(input.1)), (output.0.into(), to_host(output.1))]);
     if let Some(l) = labels {
-        map.insert("label".into(), to_host(l));
+        map.insert(dcgan::contract::LABEL.into(), to_host(l));
     }
     map
 }

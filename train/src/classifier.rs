@@ -102,7 +102,9 @@ impl Classifier {
     pub fn train(train: &Images, test: &Images, epochs: usize, seed: u64, device: Device) -> (Self, f64) {
         tch::manual_seed(seed as i64);
         let net = Self::init(device);
-        let x = Tensor::from_slice(&train.scaled()).view([train.count as i64, 1, 28, 28]).to_device(device);
+        let x = Tensor::from_slice(&train.scaled())
+            .view([train.count as i64, 1, IMAGE_SIDE as i64, IMAGE_SIDE as i64])
+            .to_device(device);
         let y = Tensor::from_slice(&train.labels.iter().map(|&l| i64::from(l)).collect::<Vec<_>>()).to_device(device);
         let mut opt = crate::adam::Adam::for_tensors(&net.params, 1e-3, 0.9, 0.999);
         let mut rng = SplitMix64::new(seed);
@@ -115,7 +117,7 @@ impl Classifier {
                 // Shift augmentation: the whole batch moves by (dy, dx) in [-2, 2].
                 let (dy, dx) = (rng.below(5) as i64, rng.below(5) as i64);
                 let batch = x.index_select(0, &idx).pad([2, 2, 2, 2], "constant", -1.0);
-                let batch = batch.narrow(2, dy, 28).narrow(3, dx, 28);
+                let batch = batch.narrow(2, dy, IMAGE_SIDE as i64).narrow(3, dx, IMAGE_SIDE as i64);
                 let (_, logits) = net.forward(&batch, true);
                 logits.cross_entropy_for_logits(&y.index_select(0, &idx)).backward();
                 opt.step_tensors(&net.params);

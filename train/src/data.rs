@@ -4,6 +4,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use dcgan::arch::IMAGE_SIDE;
 use sha2::{Digest, Sha256};
 
 /// Which dataset to train on. Both use MNIST's IDX format and file names.
@@ -199,10 +200,10 @@ pub fn load(dir: &Path, dataset: Dataset, split: Split) -> Result<Images, DataEr
     if dims[0] != ldims[0] {
         return Err(DataError::CountMismatch { dir: dir.to_path_buf(), images: dims[0], labels: ldims[0] });
     }
-    if (dims[1], dims[2]) != (28, 28) {
+    if (dims[1], dims[2]) != (IMAGE_SIDE, IMAGE_SIDE) {
         return Err(DataError::Invalid {
             path: images_path,
-            reason: format!("images are {}×{}, this model needs 28×28", dims[1], dims[2]),
+            reason: format!("images are {}×{}, this model needs {IMAGE_SIDE}×{IMAGE_SIDE}", dims[1], dims[2]),
         });
     }
     Ok(Images { pixels: pixels.to_vec(), labels: labels.to_vec(), count: dims[0], rows: dims[1], cols: dims[2] })
@@ -224,8 +225,8 @@ impl Images {
         format!("{:x}", h.finalize())
     }
 
-    /// Pixels scaled to [-1, 1] as the tutorial does: x/255·2 − 1.
+    /// Pixels scaled to [-1, 1] as the tutorial does (the contract's pixel mapping).
     pub fn scaled(&self) -> Vec<f32> {
-        self.pixels.iter().map(|&p| f32::from(p) / 255.0 * 2.0 - 1.0).collect()
+        self.pixels.iter().map(|&p| dcgan::contract::pixel_to_unit(p)).collect()
     }
 }

@@ -79,5 +79,5 @@ impl Ema {
 
 /// Labels 0, 1, …, 9, 0, 1, … for `n` rows (DESIGN.md §7's default), int64 on `device`.
 pub fn cycling_labels(n: usize, device: Device) -> Tensor {
-    Tensor::from_slice(&dcgan::arch::default_labels(0, n, NUM_CLASSES)).to_device(device)
+    Tensor::from_slice(&dcgan::contract::default_labels(0, n, NUM_CLASSES)).to_device(device)
 }

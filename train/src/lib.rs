@@ -120,20 +120,20 @@ impl Error {
             | Error::BadInput(_)
             | Error::ResumeMismatch { .. }
             | Error::Tensors(_)
-            | Error::Diverged { .. } => dcgan::cli::EXIT_INPUT,
-            Error::Download(DownloadError::Checksum { .. } | DownloadError::Http { .. }) => dcgan::cli::EXIT_INPUT,
+            | Error::Diverged { .. } => dcgan::exit::EXIT_INPUT,
+            Error::Download(DownloadError::Checksum { .. } | DownloadError::Http { .. }) => dcgan::exit::EXIT_INPUT,
             Error::Interrupted { signal, .. } => (128 + signal) as u8,
             Error::Download(DownloadError::Io { source, .. }) | Error::Io { source, .. } => {
-                dcgan::cli::io_exit_code(source.kind())
+                dcgan::exit::io_exit_code(source.kind())
             }
-            Error::Torch(_) => dcgan::cli::EXIT_FAULT,
+            Error::Torch(_) => dcgan::exit::EXIT_FAULT,
         }
     }
 }
 
 /// The error for `signal` (SIGINT or SIGTERM) arriving during `epoch`.
 pub(crate) fn interrupted(signal: usize, epoch: usize) -> Error {
-    let name = if signal == signal_hook::consts::SIGINT as usize { "SIGINT" } else { "SIGTERM" };
+    let name = if signal == cli::signals::SIGINT as usize { "SIGINT" } else { "SIGTERM" };
     Error::Interrupted {
         signal: signal as i32,
         name,

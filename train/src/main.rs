@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser};
-use dcgan::cli;
 use dcgan::config::{DHead, Hyper, Loss, Recipe};
 use train::{Dataset, Options, options};
 
@@ -142,28 +141,6 @@ struct Cli {
     classifier: Option<PathBuf>,
 }
 
-/// Options that alter the model or the optimisation; on --resume, giving one of them
-/// with another value than the run's is refused.
-const LOCKED: [&str; 17] = [
-    "dataset",
-    "limit",
-    "batch_size",
-    "lr",
-    "beta1_d",
-    "beta1_g",
-    "beta2",
-    "weight_decay",
-    "seed",
-    "lr_d",
-    "lr_g",
-    "loss",
-    "ema",
-    "r1",
-    "label_smoothing",
-    "lr_decay",
-    "conditional",
-];
-
 /// The command line with `--recipe NAME` expanded in front of the user's own flags
 /// (clap takes the last value of a flag given twice, so the user's win).
 fn expand_recipe(args: Vec<String>) -> Result<(Vec<String>, Option<String>), String> {
@@ -230,8 +207,8 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(cli::EXIT_INPUT);
     }
-    let explicit = LOCKED
-        .iter()
+    // On --resume, a locked setting given with another value than the run's is refused.
+    let explicit = dcgan::TrainConfig::locked_flags()
         .filter(|id| matches.value_source(id) == Some(ValueSource::CommandLine))
         .map(|s| s.to_string())
         .collect();
@@ -298,6 +275,24 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("train: {e}");
             ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every setting a resume locks is a flag here, so that giving it is seen (and a
+    /// changed value refused) rather than silently overridden by the run's.
+    #[test]
+    fn every_locked_setting_is_a_flag() {
+        let command = Cli::command();
+        let ids: Vec<&str> = command.get_arguments().map(|a| a.get_id().as_str()).collect();
+        let flags: Vec<&str> = dcgan::TrainConfig::locked_flags().collect();
+        assert_eq!(flags.len(), 17);
+        for flag in flags {
+            assert!(ids.contains(&flag), "locked setting `{flag}` has no flag among {ids:?}");
         }
     }
 }

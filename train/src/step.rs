@@ -4,10 +4,10 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use cli::progress::Progress;
 use dcgan::arch::{IMAGE_PIXELS, IMAGE_SIDE, LATENT_DIM};
 use dcgan::config::Loss;
 use dcgan::{SplitMix64, TrainConfig};
-use infer::progress::Progress;
 use tch::{Device, Kind, Reduction, Tensor};
 
 use crate::checkpoint::State;

@@ -27,10 +27,10 @@ fn tiny(dir: &Path) {
 
 #[test]
 fn the_real_files_parse() {
-    if !dcgan::ci::require("MNIST (MNIST_DIR)", dcgan::ci::mnist().is_some()) {
+    if !cli::ci::require("MNIST (MNIST_DIR)", cli::ci::mnist().is_some()) {
         return;
     }
-    let dir = dcgan::ci::mnist().unwrap();
+    let dir = cli::ci::mnist().unwrap();
     let train = data::load(&dir, Dataset::Mnist, Split::Train).unwrap();
     let test = data::load(&dir, Dataset::Mnist, Split::Test).unwrap();
     assert_eq!((train.count, test.count), (60000, 10000));
@@ -143,10 +143,10 @@ fn serve(files: Vec<(String, Vec<u8>)>) -> String {
 
 #[test]
 fn download_verifies_checksums_and_keeps_only_good_files() {
-    if !dcgan::ci::require("MNIST (MNIST_DIR)", dcgan::ci::mnist().is_some()) {
+    if !cli::ci::require("MNIST (MNIST_DIR)", cli::ci::mnist().is_some()) {
         return;
     }
-    let shared = dcgan::ci::mnist().unwrap();
+    let shared = cli::ci::mnist().unwrap();
     // The mirror has one good file (the real test labels) and one corrupted (one byte
     // of the real test images flipped); the training files are already present.
     let dest = tempfile::tempdir().unwrap();

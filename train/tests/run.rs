@@ -13,7 +13,7 @@ use dcgan::run;
 const IMAGES: &str = "512";
 
 fn mnist() -> Option<PathBuf> {
-    dcgan::ci::mnist()
+    cli::ci::mnist()
 }
 
 fn train(out: &Path, extra: &[&str]) -> Command {
@@ -40,7 +40,7 @@ fn checkpoint(run_dir: &Path) -> (dcgan::TensorMap, std::collections::HashMap<St
 
 macro_rules! need_mnist {
     () => {
-        if !dcgan::ci::require("MNIST (MNIST_DIR)", mnist().is_some()) {
+        if !cli::ci::require("MNIST (MNIST_DIR)", mnist().is_some()) {
             return;
         }
     };
@@ -117,17 +117,43 @@ fn resume_refuses_a_change_that_alters_the_optimisation() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
     ok(train(&out, &["--epochs", "1"]));
-    for (flag, value, field) in [("--batch-size", "50", "batch-size"), ("--lr", "0.001", "lr"), ("--seed", "9", "seed")]
-    {
+    // Every locked setting (the one list, `dcgan::config::LOCKED`), each with a value
+    // other than the run's: a new locked setting fails here until it is given one.
+    let other_value = |field: &str| match field {
+        "dataset" => "fashion-mnist",
+        "limit" => "300",
+        "batch_size" => "50",
+        "lr" | "lr_d" | "lr_g" => "0.001",
+        "beta1_d" | "beta1_g" => "0.3",
+        "beta2" => "0.99",
+        "weight_decay" => "0.01",
+        "seed" => "9",
+        "loss" => "hinge",
+        "ema" => "0.99",
+        "r1" => "1",
+        "label_smoothing" => "0.1",
+        "lr_decay" => "0.9",
+        "conditional" => "projection",
+        other => panic!("locked setting `{other}` has no other value in this test"),
+    };
+    let fields: Vec<&str> = dcgan::TrainConfig::locked_flags().collect();
+    for field in &fields {
+        let flag = field.replace('_', "-");
+        let value = other_value(field);
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_train"));
-        cmd.args(["--limit", IMAGES, "--threads", "1", "--out"])
-            .arg(&out)
-            .args(["--resume", "--epochs", "2", flag, value]);
+        cmd.args(["--limit", IMAGES, "--threads", "1", "--out"]).arg(&out).args([
+            "--resume",
+            "--epochs",
+            "2",
+            &format!("--{flag}"),
+            value,
+        ]);
         let o = cmd.output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{err}");
-        assert!(err.contains(&format!("--{field}")), "the message names the field: {err}");
+        assert_eq!(o.status.code(), Some(2), "--{flag} {value}: {err}");
+        assert!(err.contains(&format!("--{flag} is ")) && err.contains("cannot resume"), "--{flag} {value}: {err}");
     }
+    println!("--resume refused a changed value of each of the {} locked settings", fields.len());
     // A value is shown as typed (`--limit 300`, not `Some(300)`).
     let o = train(&out, &["--resume", "--epochs", "2", "--limit", "300"]).output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
@@ -467,7 +493,7 @@ fn unwritable_folders_and_corrupt_checkpoints_are_refused() {
 fn the_first_steps_match_pytorch() {
     need_mnist!();
     let python = std::path::PathBuf::from(option_env!("DCGAN_PYTHON").unwrap_or("python3"));
-    if !dcgan::ci::require("PyTorch's Python (scripts/setup.sh)", python.exists()) {
+    if !cli::ci::require("PyTorch's Python (scripts/setup.sh)", python.exists()) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

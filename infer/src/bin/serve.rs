@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use dcgan::cli;
 use infer::serve::{Config, Limits, Server};
 use infer::{Backend, Device, Generator};
 

@@ -172,15 +172,17 @@ fn run(g: &Generator, jobs: Vec<Job>, rows: usize, latent: usize) {
     // Each request's rows count from 0: without labels, its row i is class i mod classes.
     let labels: Option<Vec<i64>> = g.info().num_classes.map(|classes| {
         jobs.iter()
-            .flat_map(|j| j.labels.clone().unwrap_or_else(|| dcgan::arch::default_labels(0, j.rows(latent), classes)))
+            .flat_map(|j| {
+                j.labels.clone().unwrap_or_else(|| dcgan::contract::default_labels(0, j.rows(latent), classes))
+            })
             .collect()
     });
-    let mut images = Vec::with_capacity(rows * dcgan::arch::IMAGE_PIXELS);
+    let mut images = Vec::with_capacity(rows * dcgan::contract::IMAGE_LEN);
     let result = g.for_each_batch_from_z(&z, labels.as_deref(), |_, batch| {
         images.extend_from_slice(batch);
         Ok(())
     });
-    let pixels = dcgan::arch::IMAGE_PIXELS;
+    let pixels = dcgan::contract::IMAGE_LEN;
     let mut offset = 0;
     for job in jobs {
         let n = job.rows(latent);

@@ -31,7 +31,7 @@ pub struct Config {
     pub max_rows: usize,
     /// Largest request body in bytes.
     pub max_body_bytes: usize,
-    /// The folder of the web page (`index.html`, `app.js`, `style.css`, and
+    /// The folder of the web page (`index.html`, `page.js`, `dcgan.js`, `style.css`, and
     /// `node_modules/onnxruntime-web/dist/` for `/ort/`).
     pub web_dir: PathBuf,
 }

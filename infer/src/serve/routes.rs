@@ -18,8 +18,9 @@ use serde_json::json;
 
 use super::v2::{self, Inputs};
 use super::{State, web};
-use crate::contract::{INPUT, LABEL, OUTPUT};
-use crate::{Digits, Plan, grid};
+use crate::{Digits, Plan};
+use dcgan::contract::{INPUT, INPUT_DTYPE, LABEL, LABEL_DTYPE, OUTPUT, OUTPUT_DTYPE};
+use media::grid;
 
 /// An error answer.
 pub(crate) struct ApiError(pub(crate) StatusCode, pub(crate) String);
@@ -133,16 +134,16 @@ async fn model_metadata_version(
 fn metadata(state: &State, name: &str, version: Option<&str>) -> Result<Json<serde_json::Value>> {
     check_model(state, name, version)?;
     let info = state.generator.info();
-    let mut inputs = vec![json!({ "name": INPUT, "datatype": "FP32", "shape": [-1, info.latent_dim] })];
+    let mut inputs = vec![json!({ "name": INPUT, "datatype": INPUT_DTYPE.oip(), "shape": [-1, info.latent_dim] })];
     if info.conditional() {
-        inputs.push(json!({ "name": LABEL, "datatype": "INT64", "shape": [-1] }));
+        inputs.push(json!({ "name": LABEL, "datatype": LABEL_DTYPE.oip(), "shape": [-1] }));
     }
     Ok(Json(json!({
         "name": name,
         "versions": ["1"],
         "platform": "onnx",
         "inputs": inputs,
-        "outputs": [{ "name": OUTPUT, "datatype": "FP32", "shape": [-1, 1, 28, 28] }],
+        "outputs": [{ "name": OUTPUT, "datatype": OUTPUT_DTYPE.oip(), "shape": dcgan::contract::output_shape(-1) }],
     })))
 }
 
@@ -224,7 +225,7 @@ async fn run_infer(
         ),
     };
     let info = state.generator.info();
-    let model = v2::Model { latent: info.latent_dim, conditional: info.conditional(), max_rows: state.config.max_rows };
+    let model = v2::Model { latent: info.latent_dim, classes: info.num_classes, max_rows: state.config.max_rows };
     let request = v2::parse(&body, json_length, model).map_err(|v2::Bad(status, text)| {
         ApiError(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), text)
     })?;
@@ -327,6 +328,8 @@ async fn samples_png(
     let images = crate::Images::new(generate(&state, z, plan.labels.clone()).await?);
     let png = tokio::task::spawn_blocking(move || grid::png_bytes(&images.grid(plan.cols, plan.scale)))
         .await
+        .map_err(|e| e.to_string())
+        .and_then(|png| png.map_err(|e| e.to_string()))
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("drawing the grid: {e}")))?;
     Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }

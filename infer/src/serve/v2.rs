@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::contract::{INPUT, LABEL, OUTPUT};
+use dcgan::contract::{INPUT, INPUT_DTYPE, LABEL, LABEL_DTYPE, OUTPUT, OUTPUT_DTYPE};
 
 /// Header giving the length of the JSON part of a binary-extension body.
 pub const HEADER_LENGTH: &str = "inference-header-content-length";
@@ -88,8 +88,8 @@ pub struct Infer {
 pub struct Model {
     /// Length of z.
     pub latent: usize,
-    /// Whether the model takes `label`.
-    pub conditional: bool,
+    /// Classes of a model that takes `label`; `None` when it takes none.
+    pub classes: Option<usize>,
     /// Most rows per request.
     pub max_rows: usize,
 }
@@ -117,12 +117,12 @@ pub fn parse(body: &[u8], json_length: Option<usize>, model: Model) -> Result<In
         for t in &request.inputs {
             match t.name.as_str() {
                 INPUT => z = Some(latents(t, &mut binary, model)?),
-                LABEL if model.conditional => labels = Some(label_values(t, &mut binary, model)?),
+                LABEL if model.classes.is_some() => labels = Some(label_values(t, &mut binary, model)?),
                 LABEL => return Err(bad("this model is unconditional: it has no `label` input")),
                 other => {
                     return Err(bad(format!(
                         "unknown input `{other}`; the model has `{INPUT}`{}",
-                        if model.conditional { " and `label`" } else { "" }
+                        if model.classes.is_some() { " and `label`" } else { "" }
                     )));
                 }
             }
@@ -136,7 +136,9 @@ pub fn parse(body: &[u8], json_length: Option<usize>, model: Model) -> Result<In
             Some(l) if l.len() != rows => {
                 return Err(bad(format!("`label` has {} values for {rows} rows of `z`", l.len())));
             }
-            None if model.conditional => return Err(bad("this conditional model needs input `label` (INT64 [N])")),
+            None if model.classes.is_some() => {
+                return Err(bad("this conditional model needs input `label` (INT64 [N])"));
+            }
             _ => {}
         }
         Inputs::Tensors { z, labels }
@@ -250,8 +252,8 @@ fn rows_of(t: &Tensor, per_row: i64, max_rows: usize) -> Result<usize, Bad> {
 }
 
 fn latents(t: &Tensor, binary: &mut &[u8], model: Model) -> Result<Vec<f32>, Bad> {
-    if t.datatype != "FP32" {
-        return Err(bad(format!("`{INPUT}` is {}, expected FP32", t.datatype)));
+    if t.datatype != INPUT_DTYPE.oip() {
+        return Err(bad(format!("`{INPUT}` is {}, expected {}", t.datatype, INPUT_DTYPE.oip())));
     }
     let n = rows_of(t, model.latent as i64, model.max_rows)?;
     let want = n * model.latent;
@@ -274,8 +276,8 @@ fn latents(t: &Tensor, binary: &mut &[u8], model: Model) -> Result<Vec<f32>, Bad
 }
 
 fn label_values(t: &Tensor, binary: &mut &[u8], model: Model) -> Result<Vec<i64>, Bad> {
-    if t.datatype != "INT64" {
-        return Err(bad(format!("`{LABEL}` is {}, expected INT64", t.datatype)));
+    if t.datatype != LABEL_DTYPE.oip() {
+        return Err(bad(format!("`{LABEL}` is {}, expected {}", t.datatype, LABEL_DTYPE.oip())));
     }
     // [N] or, as Triton declares a batched scalar, [N, 1].
     let n = rows_of(t, 1, model.max_rows)?;
@@ -325,11 +327,12 @@ fn seeded(p: &Map<String, Value>, model: Model) -> Result<Inputs, Bad> {
         (None, Some(other)) => return Err(bad(format!("parameter `digits` is {other}, expected a list"))),
         (None, None) => None,
     };
-    if labels.is_some() && !model.conditional {
+    if labels.is_some() && model.classes.is_none() {
         return Err(bad("this model is unconditional: parameters `digit`/`digits` need a conditional model"));
     }
-    if let Some(bad_label) = labels.iter().flatten().find(|&&l| !(0..10).contains(&l)) {
-        return Err(bad(format!("label {bad_label} is outside 0–9")));
+    let classes = model.classes.unwrap_or(0) as i64;
+    if let Some(bad_label) = labels.iter().flatten().find(|&&l| !(0..classes).contains(&l)) {
+        return Err(bad(format!("label {bad_label} is outside 0–{}", classes - 1)));
     }
     Ok(Inputs::Seeded { seed, count, labels })
 }
@@ -348,7 +351,7 @@ struct Response<'a> {
 struct Output<'a> {
     name: &'static str,
     datatype: &'static str,
-    shape: [usize; 4],
+    shape: [i64; 4],
     #[serde(skip_serializing_if = "Option::is_none")]
     data: Option<&'a [f32]>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -371,8 +374,8 @@ pub fn response(
 ) -> (Vec<u8>, Option<usize>) {
     let output = Output {
         name: OUTPUT,
-        datatype: "FP32",
-        shape: [rows, 1, 28, 28],
+        datatype: OUTPUT_DTYPE.oip(),
+        shape: dcgan::contract::output_shape(rows as i64),
         data: (!binary).then_some(images),
         parameters: binary.then_some(BinarySize { binary_data_size: images.len() * 4 }),
     };
@@ -393,7 +396,7 @@ pub fn response(
 mod tests {
     use super::*;
 
-    const MODEL: Model = Model { latent: 2, conditional: false, max_rows: 3 };
+    const MODEL: Model = Model { latent: 2, classes: None, max_rows: 3 };
 
     #[test]
     fn json_binary_and_seeded_requests_parse() {

@@ -1,5 +1,6 @@
-//! The web page (DESIGN.md §9) from `Config::web_dir`: `/` is `index.html`, `/app.js`
-//! and `/style.css` sit beside it, `/ort/FILE` is onnxruntime-web's `dist/` as npm
+//! The web page (DESIGN.md §9) from `Config::web_dir`: `/` is `index.html`; `page.js`
+//! (the UI), `dcgan.js` (the module it runs the model with) and `style.css` sit beside
+//! it, `/ort/FILE` is onnxruntime-web's `dist/` as npm
 //! installed it (`scripts/setup-web.sh`).
 
 use std::path::PathBuf;
@@ -17,7 +18,8 @@ use super::routes::ApiError;
 pub(crate) fn routes() -> Router<Arc<State>> {
     Router::new()
         .route("/", get(|s: Shared<Arc<State>>| file(s, "index.html".into())))
-        .route("/app.js", get(|s: Shared<Arc<State>>| file(s, "app.js".into())))
+        .route("/page.js", get(|s: Shared<Arc<State>>| file(s, "page.js".into())))
+        .route("/dcgan.js", get(|s: Shared<Arc<State>>| file(s, "dcgan.js".into())))
         .route("/style.css", get(|s: Shared<Arc<State>>| file(s, "style.css".into())))
         .route("/ort/{name}", get(ort))
 }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import {
   GRID_PAD, LATENT_DIM, gridLayout, gridPixels, interpolate, labelsFor, latents, nearSquareCols,
   onnxMetadata, parseSeed, slerp, splitmix64, toGray,
-} from '../app.js';
+} from '../dcgan.js';
 
 const close = (got, want, tol, what) => {
   for (let i = 0; i < want.length; i++) {
@@ -69,7 +69,7 @@ test('interpolation: endpoints exact, slerp keeps the norm, lerp dips', () => {
   close(slerp(v, twice, 0.5), v.map((x) => 1.5 * x), 1e-6, 'slerp of parallel rows');
 });
 
-test('grid layout is the layout of infer/src/grid.rs', () => {
+test('grid layout is the layout of dcgan/src/contract.rs', () => {
   assert.equal(nearSquareCols(1), 1);
   assert.equal(nearSquareCols(16), 4);
   assert.equal(nearSquareCols(25), 5);

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use dcgan::cli;
 use train::data::{self, Dataset, Split};
 use train::eval::{self, Quality, Reference};
 use train::{classifier::Classifier, download};
@@ -105,7 +104,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
     let reference = Reference::new(&classifier, &test_set);
     let samples = g.generate(cli.seed, cli.samples)?;
-    let labels: Option<Vec<i64>> = g.info().num_classes.map(|c| dcgan::arch::default_labels(0, cli.samples, c));
+    let labels: Option<Vec<i64>> = g.info().num_classes.map(|c| dcgan::contract::default_labels(0, cli.samples, c));
     let name = cli.onnx.display().to_string();
     let generated = eval::quality(&name, &classifier, &samples.data, labels.as_deref(), &reference);
     let mut real = train_set.clone();

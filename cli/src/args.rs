@@ -1,46 +1,5 @@
-//! What every binary of the workspace shares on its command line: one exit-code
-//! convention and the range checks clap applies to numeric flags.
-//!
-//! Exit codes: 0 success, 2 the caller's input (a flag, a file, a request), 1 a fault of
-//! ours or of the system (I/O, a runtime), 128+N on signal N (130 SIGINT, 143 SIGTERM).
-//! clap itself exits 2 on a malformed command line and 0 for `--help`.
-
-/// Success.
-pub const EXIT_OK: u8 = 0;
-/// A fault of ours or of the system.
-pub const EXIT_FAULT: u8 = 1;
-/// The caller's input.
-pub const EXIT_INPUT: u8 = 2;
-
-/// Exit status for an I/O error on a path the caller named: 2 when the path itself is
-/// the problem (missing folder, no permission), 1 when the system failed (disk full, …).
-pub fn io_exit_code(kind: std::io::ErrorKind) -> u8 {
-    use std::io::ErrorKind::*;
-    match kind {
-        NotFound | PermissionDenied | AlreadyExists | IsADirectory | NotADirectory | ReadOnlyFilesystem
-        | InvalidInput | InvalidFilename | AddrInUse | AddrNotAvailable => EXIT_INPUT,
-        _ => EXIT_FAULT,
-    }
-}
-
-/// Handle SIGINT and SIGTERM the workspace's way: the first sets the returned flag to the
-/// signal's number (the work stops at its next check and exits 128+N, having cleaned up);
-/// a second one, of either kind, exits at once with 128+N.
-pub fn stop_on_signals() -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, AtomicUsize};
-    let stop = Arc::new(AtomicUsize::new(0));
-    let armed = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        let handlers = signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&armed))
-            .and(signal_hook::flag::register(signal, Arc::clone(&armed)))
-            .and(signal_hook::flag::register_usize(signal, Arc::clone(&stop), signal as usize));
-        if let Err(e) = handlers {
-            eprintln!("warning: cannot handle signal {signal}: {e}");
-        }
-    }
-    stop
-}
+//! The range checks clap applies to the binaries' numeric flags (`value_parser = …`):
+//! each takes the flag's text and returns the value or a message naming the range.
 
 fn number<T: std::str::FromStr>(s: &str) -> Result<T, String>
 where
