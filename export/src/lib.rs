@@ -220,9 +220,23 @@ pub fn probe_check(bytes: &[u8], arch: &Arch, probe_path: &Path) -> Result<(f32,
             )));
         }
     };
+    // A probe is the run's own file, but a damaged or foreign one must be refused in a
+    // line, not crash the runtime: its shapes must be [N, input…] → [N, output…], N labels.
+    let rows = input.shape.first().copied().unwrap_or(0);
+    let shaped = |shape: &[usize], per_row: &[usize]| shape.len() == per_row.len() + 1 && shape[1..] == *per_row;
+    let bad = if rows == 0 || !shaped(&input.shape, arch.input) {
+        Some(format!("`{}` is {:?}, expected [N ≥ 1, {:?}…]", arch.input_name, input.shape, arch.input))
+    } else if output.shape.first() != Some(&rows) || !shaped(&output.shape, &arch.output()) {
+        Some(format!("`{}` is {:?} for {rows} input rows", arch.output_name, output.shape))
+    } else {
+        labels.as_ref().filter(|l| l.len() != rows).map(|l| format!("{} labels for {rows} rows", l.len()))
+    };
+    if let Some(why) = bad {
+        return Err(Error::Run(format!("{}: not a usable probe: {why}", probe_path.display())));
+    }
     let model = infer::tract_backend::TractModel::from_bytes(bytes)?;
     let (got, _) = model.run(&input.data, &input.shape, labels.as_deref())?;
-    Ok((max_abs_diff(&got, &output.data), input.shape[0]))
+    Ok((max_abs_diff(&got, &output.data), rows))
 }
 
 /// Export `what` from the run folder `run_dir` to `out`, self-checked with tract.

@@ -53,6 +53,7 @@ fn dims(v: &pb::ValueInfoProto) -> Option<(i32, Vec<Option<i64>>)> {
 /// `image` f32 [N, 1, 28, 28] (the values of [`dcgan::contract`]).
 pub fn check(bytes: &[u8]) -> Result<ModelInfo, Error> {
     let model = pb::ModelProto::decode(bytes).map_err(|e| Error::NotOnnx(e.to_string()))?;
+    crate::stranger::refuse_unsafe(&model)?;
     let graph =
         model.graph.as_ref().filter(|g| !g.node.is_empty()).ok_or_else(|| Error::NotOnnx("it has no graph".into()))?;
     let not_gen = |why: String| Error::NotAGenerator(why);

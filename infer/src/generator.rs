@@ -170,26 +170,37 @@ impl Generator {
     /// Images for caller-given latents z [n, latent], run in batches (labels cycling
     /// 0–9 for a conditional model).
     pub fn generate_from_z(&self, z: &[f32]) -> Result<Images, Error> {
-        self.collect(|f| self.for_each_batch_from_z(z, None, f))
+        self.collect(z.len() / self.info.latent_dim.max(1), |f| self.for_each_batch_from_z(z, None, f))
     }
 
     /// `n` images from latents drawn with SplitMix64(`seed`) (README, "Latents"); for a
     /// conditional model, row i is digit i mod 10 (DESIGN.md §7).
     pub fn generate(&self, seed: u64, n: usize) -> Result<Images, Error> {
-        self.collect(|f| self.for_each_batch(seed, n, None, f))
+        self.collect(n, |f| self.for_each_batch(seed, n, None, f))
     }
 
     /// One image per label, latents drawn with SplitMix64(`seed`) as [`Generator::generate`]
     /// draws them: row i is digit `labels[i]` (a conditional model only).
     pub fn generate_digits(&self, seed: u64, labels: &[i64]) -> Result<Images, Error> {
-        self.collect(|f| self.for_each_batch(seed, labels.len(), Some(labels), f))
+        self.collect(labels.len(), |f| self.for_each_batch(seed, labels.len(), Some(labels), f))
     }
 
+    /// The `n` images `run` streams, in one buffer reserved up front: a count whose
+    /// images cannot be held is refused before any model run (use the streaming
+    /// `for_each_batch*` for those).
     fn collect(
         &self,
+        n: usize,
         run: impl FnOnce(&mut dyn FnMut(usize, &[f32]) -> Result<(), Error>) -> Result<(), Error>,
     ) -> Result<Images, Error> {
         let mut data = Vec::new();
+        let values = n.checked_mul(PIXELS).filter(|v| data.try_reserve_exact(*v).is_ok());
+        if values.is_none() {
+            return Err(Error::BadInput(format!(
+                "{n} images ({} bytes) do not fit in memory; stream them with for_each_batch",
+                (n as u128) * (PIXELS as u128) * 4
+            )));
+        }
         run(&mut |_, batch| {
             data.extend_from_slice(batch);
             Ok(())
@@ -277,13 +288,29 @@ impl Images {
         Self { n: data.len() / PIXELS, data }
     }
 
-    /// Image `i` as a gray image, each pixel repeated `scale`×`scale` times.
-    pub fn gray(&self, i: usize, scale: u32) -> GrayImage {
-        grid::tile(&self.data[i * PIXELS..(i + 1) * PIXELS], SIDE, scale)
+    /// Image `i` as a gray image, each pixel repeated `scale`×`scale` times (1–64).
+    pub fn gray(&self, i: usize, scale: u32) -> Result<GrayImage, Error> {
+        check_scale(scale)?;
+        if i >= self.n {
+            return Err(Error::BadInput(format!("image {i} of {} images", self.n)));
+        }
+        Ok(grid::tile(&self.data[i * PIXELS..(i + 1) * PIXELS], SIDE, scale))
     }
 
-    /// All images tiled in `cols` columns.
-    pub fn grid(&self, cols: usize, scale: u32) -> GrayImage {
-        grid::grid(&self.data, self.n, SIDE, cols, scale)
+    /// All images tiled in `cols` columns (at least 1) at `scale` (1–64), refused when
+    /// larger than [`crate::request::MAX_GRID_PIXELS`].
+    pub fn grid(&self, cols: usize, scale: u32) -> Result<GrayImage, Error> {
+        check_scale(scale)?;
+        let plan = crate::Plan { count: self.n.max(1), labels: None, cols: cols.clamp(1, self.n.max(1)), scale };
+        plan.check_grid()?;
+        Ok(grid::grid(&self.data, self.n, SIDE, cols, scale))
+    }
+}
+
+fn check_scale(scale: u32) -> Result<(), Error> {
+    use crate::request::MAX_SCALE;
+    match scale {
+        1..=MAX_SCALE => Ok(()),
+        _ => Err(Error::BadInput(format!("scale {scale} is outside 1–{MAX_SCALE}"))),
     }
 }

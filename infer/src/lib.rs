@@ -6,8 +6,8 @@
 //! # fn main() -> Result<(), infer::Error> {
 //! let g = Generator::from_path("models/gen.onnx".as_ref(), Backend::Tract, Device::Cpu)?;
 //! let images = g.generate(42, 16)?;            // z from SplitMix64(42), DESIGN.md §3
-//! images.grid(4, 2).save("digits.png").ok();   // 4 columns, each digit 56×56
-//! let first: image::GrayImage = images.gray(0, 1);
+//! images.grid(4, 2)?.save("digits.png").ok();  // 4 columns, each digit 56×56
+//! let first: image::GrayImage = images.gray(0, 1)?;
 //! # Ok(()) }
 //! ```
 //!
@@ -32,6 +32,7 @@ pub mod pb;
 pub mod request;
 #[cfg(feature = "serve")]
 pub mod serve;
+mod stranger;
 #[cfg(feature = "tract")]
 pub mod tract_backend;
 
@@ -65,6 +66,10 @@ pub enum Error {
     /// The bytes are not a loadable ONNX model.
     #[error("not an ONNX model: {0}")]
     NotOnnx(String),
+    /// A model that could make a runtime read other files or run code paths this
+    /// loader does not vouch for (external data, subgraphs, functions, lying sizes).
+    #[error("refused: {0}")]
+    Refused(String),
     /// A valid ONNX model that is not a generator of this contract.
     #[error("not a DCGAN generator: {0}")]
     NotAGenerator(String),

@@ -169,7 +169,8 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
         if let Some(dir) = &cli.each {
             for i in 0..images.n {
                 let path = dir.join(format!("{:06}.png", first + i));
-                grid::save_png(&path, &images.gray(i, plan.scale)).map_err(|cause| infer::Error::Io { path, cause })?;
+                grid::save_png(&path, &images.gray(i, plan.scale)?)
+                    .map_err(|cause| infer::Error::Io { path, cause })?;
             }
         }
         if grid_out.is_some() {
@@ -207,7 +208,7 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
     let mut wrote = Vec::new();
     if let Some(path) = &grid_out {
         let images = infer::Images::new(kept);
-        grid::save_png(path, &images.grid(plan.cols, plan.scale))
+        grid::save_png(path, &images.grid(plan.cols, plan.scale)?)
             .with_context(|| format!("writing {}", path.display()))?;
         wrote.push(path.display().to_string());
     }
@@ -259,7 +260,7 @@ fn walk(
             data.extend_from_slice(batch);
             Ok(())
         })?;
-        images.push(infer::Images::new(data).grid(plan.cols, plan.scale));
+        images.push(infer::Images::new(data).grid(plan.cols, plan.scale)?);
     }
     let bytes = media::gif::encode(images, 1000 / 12).map_err(|e| anyhow::anyhow!("encoding the GIF: {e}"))?;
     dcgan::run::write_atomic(gif, &bytes).with_context(|| format!("writing {}", gif.display()))?;

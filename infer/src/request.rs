@@ -13,6 +13,11 @@ pub const MAX_SCALE: u32 = 64;
 /// scale 1, refused before any model run beyond that.
 pub const MAX_GRID_PIXELS: u64 = 1 << 27;
 
+/// Most images that can be asked for with `--digit`/`--digits all`: their labels are held
+/// in memory (8 bytes each, 128 MiB at this bound), so a larger count is refused before
+/// anything is allocated for it. Unlabelled requests stream and have no such bound.
+pub const MAX_LABELLED: usize = 1 << 24;
+
 /// Which digits a conditional model is asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Digits {
@@ -64,6 +69,16 @@ impl Plan {
         if !(1..=MAX_SCALE).contains(&scale) {
             return Err(Error::BadInput(format!("scale {scale} is outside 1–{MAX_SCALE}")));
         }
+        let labelled = match digits {
+            None | Some(Digits::List(_)) => 0,
+            Some(Digits::One(_)) => n,
+            Some(Digits::All) => contract::digits_all_count(n, CLASSES).unwrap_or(usize::MAX),
+        };
+        if labelled > MAX_LABELLED {
+            return Err(Error::BadInput(format!(
+                "{labelled} images with a digit asked for: at most {MAX_LABELLED} (their labels are held in memory); ask for fewer, or for none"
+            )));
+        }
         let (count, labels, default_cols) = match digits {
             None => (n, None, near_square_cols(n)),
             Some(Digits::One(d)) => (n, Some(vec![*d; n]), near_square_cols(n)),
@@ -109,6 +124,10 @@ mod tests {
         assert!(grid(25, 0).is_err());
         assert!(Plan::new(25, None, Some(0), 1).is_ok_and(|p| p.cols == 1));
         assert!(Plan::new(usize::MAX, Some(&Digits::All), None, 1).is_err());
+        // The label plan is bounded before it is built (2^40 labels would be 8 TiB).
+        assert!(Plan::new(1 << 40, Some(&Digits::One(3)), None, 1).is_err());
+        assert!(Plan::new(MAX_LABELLED / 10 + 1, Some(&Digits::All), None, 1).is_err());
+        assert!(Plan::new(1 << 40, None, None, 1).is_ok());
     }
 
     #[test]

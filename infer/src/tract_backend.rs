@@ -54,6 +54,15 @@ impl TractModel {
         let model = tract_onnx::onnx()
             .model_for_read(&mut &bytes[..])
             .map_err(|e| Error::NotOnnx(format!("tract cannot load it: {e:#}")))?;
+        // tract loads an operator it does not know as a placeholder that fails only when
+        // a plan is built; the file is the caller's, so say so now.
+        if let Some(node) = model.nodes().iter().find(|n| n.op().name().starts_with("Unimplemented(")) {
+            return Err(Error::NotOnnx(format!(
+                "tract does not implement {} (node `{}`)",
+                node.op().name(),
+                node.name
+            )));
+        }
         Ok(Self { model, plans: Mutex::new(HashMap::new()) })
     }
 

@@ -4,7 +4,7 @@
 use dcgan::TensorMap;
 use tch::{Device, Tensor};
 
-use crate::model::{Net, to_host, to_tch};
+use crate::model::{Net, to_host, to_tch_like};
 
 /// Adam (Kingma & Ba), PyTorch's update rule, no weight decay of its own.
 #[derive(Debug)]
@@ -74,11 +74,12 @@ impl Adam {
         }
     }
 
-    /// Restore moments saved by [`Adam::to_host`]; `None` when one is missing.
+    /// Restore moments saved by [`Adam::to_host`]; `None` when one is missing or not
+    /// shaped like its parameter.
     pub fn load_host(&mut self, net: &Net, prefix: &str, saved: &TensorMap, step: i64, device: Device) -> Option<()> {
-        for (((name, _), m), v) in net.trainable().into_iter().zip(&mut self.m).zip(&mut self.v) {
-            *m = to_tch(saved.get(&format!("{prefix}.m.{name}"))?).to_device(device);
-            *v = to_tch(saved.get(&format!("{prefix}.v.{name}"))?).to_device(device);
+        for (((name, p), m), v) in net.trainable().into_iter().zip(&mut self.m).zip(&mut self.v) {
+            *m = to_tch_like(saved.get(&format!("{prefix}.m.{name}"))?, p)?.to_device(device);
+            *v = to_tch_like(saved.get(&format!("{prefix}.v.{name}"))?, p)?.to_device(device);
         }
         self.step = step;
         Some(())

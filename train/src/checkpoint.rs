@@ -137,17 +137,19 @@ pub fn load(dir: &Path, state: &mut State, config_digest: &str, device: Device) 
     state.g = Net::from_host(state.g.arch, &g, device, true);
     state.d = Net::from_host(state.d.arch, &d, device, true);
     if let Some(decay) = state.ema.as_ref().map(|e| e.decay) {
-        state.ema =
-            Some(Ema::from_saved(&state.g, decay, &all, device).ok_or_else(|| bad("the EMA generator is missing"))?);
+        state.ema = Some(
+            Ema::from_saved(&state.g, decay, &all, device)
+                .ok_or_else(|| bad("the EMA generator is missing or misshapen"))?,
+        );
     }
     state
         .opt_g
         .load_host(&state.g, "adam_g", &all, num("adam_g_step")? as i64, device)
-        .ok_or_else(|| bad("G's Adam moments are missing"))?;
+        .ok_or_else(|| bad("G's Adam moments are missing or misshapen"))?;
     state
         .opt_d
         .load_host(&state.d, "adam_d", &all, num("adam_d_step")? as i64, device)
-        .ok_or_else(|| bad("D's Adam moments are missing"))?;
+        .ok_or_else(|| bad("D's Adam moments are missing or misshapen"))?;
     state.progress =
         Progress { epoch: num("epoch")? as usize, step: num("step")? as i64, rng: SplitMix64::new(num("rng_state")?) };
     Ok(())

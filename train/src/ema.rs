@@ -38,7 +38,7 @@ impl Ema {
     pub fn from_saved(g: &Net, decay: f64, saved: &TensorMap, device: Device) -> Option<Self> {
         let mut ema = Self::new(g, decay);
         for (name, t) in &mut ema.net.params {
-            *t = crate::model::to_tch(saved.get(&format!("ema.{name}"))?).to_device(device);
+            *t = crate::model::to_tch_like(saved.get(&format!("ema.{name}"))?, &*t)?.to_device(device);
         }
         Some(ema)
     }

@@ -236,6 +236,13 @@ pub fn to_tch(t: &HostTensor) -> Tensor {
     Tensor::from_slice(&t.data).view(shape.as_slice())
 }
 
+/// `t` as a tch tensor when it has `like`'s shape; `None` otherwise (a checkpoint whose
+/// tensor does not fit the network it restores).
+pub fn to_tch_like(t: &HostTensor, like: &Tensor) -> Option<Tensor> {
+    let shape: Vec<i64> = t.shape.iter().map(|&d| d as i64).collect();
+    (shape == like.size()).then(|| to_tch(t))
+}
+
 /// A tch tensor (any device) as a host tensor.
 pub fn to_host(t: &Tensor) -> HostTensor {
     let shape = t.size().iter().map(|&d| d as usize).collect();

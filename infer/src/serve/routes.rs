@@ -326,10 +326,11 @@ async fn samples_png(
     })?;
     let z = crate::SplitMix64::new(seed).latents(plan.count, state.generator.info().latent_dim);
     let images = crate::Images::new(generate(&state, z, plan.labels.clone()).await?);
-    let png = tokio::task::spawn_blocking(move || grid::png_bytes(&images.grid(plan.cols, plan.scale)))
+    let draw = move || images.grid(plan.cols, plan.scale).map_err(|e| e.to_string()).map(|g| grid::png_bytes(&g));
+    let png = tokio::task::spawn_blocking(draw)
         .await
         .map_err(|e| e.to_string())
-        .and_then(|png| png.map_err(|e| e.to_string()))
+        .and_then(|r| r.and_then(|png| png.map_err(|e| e.to_string())))
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("drawing the grid: {e}")))?;
     Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }
