@@ -15,7 +15,10 @@ from torch import nn
 
 
 class G(nn.Module):
-    def __init__(self):
+    """`classes` > 0: the conditional G, which adds row `label` of a [classes,4096] table to
+    fc's output (what one-hot labels concatenated with z compute)."""
+
+    def __init__(self, classes=0):
         super().__init__()
         self.fc = nn.Linear(100, 4096)
         self.ct1 = nn.ConvTranspose2d(256, 128, 4, 2, 1)
@@ -24,28 +27,47 @@ class G(nn.Module):
         self.bn2 = nn.BatchNorm2d(64)
         self.ct3 = nn.ConvTranspose2d(64, 1, 4, 2, 1)
         self.act = nn.LeakyReLU(0.2)
+        if classes:
+            self.label = nn.Embedding(classes, 4096)
 
-    def forward(self, z):
-        h = torch.relu(self.fc(z)).view(-1, 256, 4, 4)
+    def forward(self, z, label=None):
+        h = self.fc(z)
+        if label is not None:
+            h = h + self.label(label)
+        h = torch.relu(h).view(-1, 256, 4, 4)
         h = self.act(self.bn1(self.ct1(h)[:, :, :7, :7]))
         h = self.act(self.bn2(self.ct2(h)))
         return torch.tanh(self.ct3(h))
 
 
 class D(nn.Module):
-    def __init__(self):
+    """`head`: None, "projection" (the logit gains <table[label], features> over fc's input)
+    or "embed" (row `label` of a [classes,64*14*14] table added to c1's output)."""
+
+    def __init__(self, head=None, classes=10):
         super().__init__()
         self.c1 = nn.Conv2d(1, 64, 4, 2, 1)
         self.c2 = nn.Conv2d(64, 128, 4, 2, 1)
         self.c3 = nn.Conv2d(128, 256, 4, 2, 0)
         self.fc = nn.Linear(4096, 1)
         self.act = nn.LeakyReLU(0.2)
+        self.head = head
+        if head == "projection":
+            self.label = nn.Embedding(classes, 4096)
+        elif head == "embed":
+            self.label = nn.Embedding(classes, 64 * 14 * 14)
 
-    def forward(self, x):
-        h = self.act(self.c1(x))
+    def forward(self, x, label=None):
+        h = self.c1(x)
+        if self.head == "embed":
+            h = h + self.label(label).view(-1, 64, 14, 14)
+        h = self.act(h)
         h = self.act(self.c2(h))
-        h = self.act(self.c3(nn.functional.pad(h, (1, 2, 1, 2))))
-        return self.fc(h.flatten(1))
+        h = self.act(self.c3(nn.functional.pad(h, (1, 2, 1, 2)))).flatten(1)
+        out = self.fc(h)
+        if self.head == "projection":
+            out = out + (self.label(label) * h).sum(1, keepdim=True)
+        return out
 
 
 def init(m):

@@ -88,7 +88,21 @@ impl Generator {
                 )));
             }
         };
-        Ok(Self { engine, info, backend, device, batch: DEFAULT_BATCH })
+        let generator = Self { engine, info, backend, device, batch: DEFAULT_BATCH };
+        generator.smoke_run()?;
+        Ok(generator)
+    }
+
+    /// One row of zeros (label 0), run once on load: a file whose declared interface
+    /// passes the contract but whose graph cannot run (shapes inside that do not fit
+    /// together) is the caller's input and is refused now, so that a later runtime
+    /// failure is the runtime's.
+    fn smoke_run(&self) -> Result<(), Error> {
+        let labels = self.conditional().then_some(&[0i64][..]);
+        match self.run(&vec![0.0; self.info.latent_dim], labels) {
+            Err(Error::Runtime(why)) => Err(Error::NotAGenerator(format!("it fails to run on one row: {why}"))),
+            other => other.map(drop),
+        }
     }
 
     /// Rows per run of the model (default [`DEFAULT_BATCH`]).

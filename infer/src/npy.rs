@@ -16,21 +16,26 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
 /// Fortran order (a Fortran-order file is transposed into rows).
 pub fn read_latents(path: &Path, dim: usize) -> Result<Vec<f32>, Error> {
     let file = File::open(path).map_err(io(path))?;
-    let npy = npyz::NpyFile::new(BufReader::new(file))
+    let bytes = file.metadata().map_err(io(path))?.len();
+    parse_latents(BufReader::new(file), bytes, dim, path)
+}
+
+/// [`read_latents`] of a `.npy` stream holding `bytes` bytes in all; `path` is for messages.
+pub fn parse_latents(reader: impl std::io::Read, bytes: u64, dim: usize, path: &Path) -> Result<Vec<f32>, Error> {
+    let npy = npyz::NpyFile::new(reader)
         .map_err(|e| Error::BadInput(format!("{}: not a .npy file ({e})", path.display())))?;
     let shape = npy.shape().to_vec();
     let fortran = npy.order() == npyz::Order::Fortran;
     let ok = match shape.as_slice() {
-        [_, d] => *d as usize == dim,
-        [len] => (*len as usize).is_multiple_of(dim),
+        [_, d] => *d == dim as u64,
+        [len] => len.is_multiple_of(dim as u64),
         _ => false,
     };
-    if !ok || shape.iter().product::<u64>() == 0 {
+    // A header may declare any size: believe it only as far as the stream's bytes go.
+    let declared = shape.iter().try_fold(4u64, |acc, &d| acc.checked_mul(d));
+    if !ok || declared == Some(0) {
         return Err(Error::BadInput(format!("{}: shape {shape:?}, expected [n, {dim}] float32", path.display())));
     }
-    // A header may declare any size: believe it only as far as the file's bytes go.
-    let bytes = std::fs::metadata(path).map_err(io(path))?.len();
-    let declared = shape.iter().try_fold(4u64, |acc, &d| acc.checked_mul(d));
     if declared.is_none_or(|d| d > bytes) {
         return Err(Error::BadInput(format!(
             "{}: its header declares shape {shape:?} but the file has only {bytes} bytes",

@@ -111,6 +111,64 @@ impl Plan {
     }
 }
 
+/// The names a grid query may use (`GET /v1/samples.png?…`).
+pub const QUERY_KEYS: [&str; 6] = ["seed", "n", "cols", "scale", "digit", "digits"];
+
+/// A grid asked for by name (`seed=S&n=N&cols=C&scale=K&digit=D` or `digits=…`), checked
+/// as `infer` checks its flags: known names only, every number in its range, at most
+/// `max_rows` images, digits only of a conditional model, the grid within bounds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GridQuery {
+    /// The latents' seed (default 0).
+    pub seed: u64,
+    /// The grid (n default 25, scale default 1).
+    pub plan: Plan,
+}
+
+impl GridQuery {
+    /// Check `query` (name → value) for a model that is `conditional` or not.
+    pub fn parse(
+        query: &std::collections::HashMap<String, String>,
+        max_rows: usize,
+        conditional: bool,
+    ) -> Result<Self, Error> {
+        let bad = |m: String| Error::BadInput(m);
+        if let Some(k) = query.keys().find(|k| !QUERY_KEYS.contains(&k.as_str())) {
+            return Err(bad(format!("unknown query parameter `{k}`; known: {}", QUERY_KEYS.join(", "))));
+        }
+        let num = |k: &str, lo: u64, hi: u64| -> Result<Option<u64>, Error> {
+            query
+                .get(k)
+                .map(|v| match v.parse::<u64>() {
+                    Ok(n) if (lo..=hi).contains(&n) => Ok(n),
+                    _ => Err(bad(format!("`{k}={v}` is not an integer in {lo}–{hi}"))),
+                })
+                .transpose()
+        };
+        let seed = num("seed", 0, u64::MAX)?.unwrap_or(0);
+        let n = num("n", 1, max_rows as u64)?.unwrap_or(25) as usize;
+        let cols = num("cols", 1, 1 << 16)?.map(|c| c as usize);
+        let scale = num("scale", 1, u64::from(MAX_SCALE))?.unwrap_or(1) as u32;
+        let digits = match (query.get("digit"), query.get("digits")) {
+            (Some(_), Some(_)) => return Err(bad("give `digit` or `digits`, not both".into())),
+            (Some(d), None) => Some(Digits::One(d.parse().map_err(|_| bad(format!("`digit={d}` is not an integer")))?)),
+            (None, Some(d)) => Some(d.parse::<Digits>().map_err(bad)?),
+            (None, None) => None,
+        };
+        if digits.is_some() && !conditional {
+            return Err(bad(
+                "this model is unconditional (no `label` input): `digit`/`digits` need a conditional model".into(),
+            ));
+        }
+        let plan = Plan::new(n, digits.as_ref(), cols, scale)?;
+        plan.check_grid()?;
+        if plan.count > max_rows {
+            return Err(bad(format!("{} images is over this server's --max-rows {max_rows}", plan.count)));
+        }
+        Ok(Self { seed, plan })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

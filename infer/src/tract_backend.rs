@@ -76,10 +76,12 @@ impl TractModel {
         if labelled {
             model = model.and_then(|m| m.with_input_fact(1, i64::fact([shape[0]]).into()));
         }
+        // A plan that cannot be built is the file's doing (shapes or attributes that do
+        // not fit together), so the caller's: exit 2 like any other unusable model.
         let plan = model
             .and_then(|m| m.into_optimized())
             .and_then(|m| m.into_runnable())
-            .map_err(|e| runtime(format!("{e:#}")))?;
+            .map_err(|e| Error::NotOnnx(format!("tract cannot build a plan for {} rows: {e:#}", shape[0])))?;
         plans.insert(shape[0], Arc::clone(&plan));
         Ok(plan)
     }

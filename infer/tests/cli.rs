@@ -334,6 +334,11 @@ fn conditional_models_take_digits() {
     let out = dir.path().join("x.png");
     refused(&["--onnx", s(&onnx), "--digit", "10", "--out", s(&out)], &out, "outside 0–9");
     refused(&["--onnx", s(&onnx), "--digits", "1,-1", "--out", s(&out)], &out, "outside 0–9");
+    // 2^40 labels would be 8 TiB: the plan is refused before anything is allocated for it.
+    // (2^40 is also --count's own limit.)
+    let n = "1099511627776";
+    refused(&["--onnx", s(&onnx), "-n", n, "--digit", "3", "--out", s(&out)], &out, "at most 16777216");
+    refused(&["--onnx", s(&onnx), "-n", n, "--digits", "all", "--out", s(&out)], &out, "at most 16777216");
     assert!(g.generate_digits(1, &[12]).is_err(), "the library refuses too, before any run");
 }
 
@@ -384,4 +389,19 @@ fn an_interrupted_run_cleans_up_and_says_what_it_kept() {
     let leftovers: Vec<_> =
         std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
     assert!(!raw.exists() && !leftovers.iter().any(|n| n.to_string_lossy().contains("partial")), "{leftovers:?}");
+}
+
+/// `Images` from an app: a missing image, a scale out of range, 0 columns or no images
+/// give an error or a picture, never a panic in the PNG writer.
+#[test]
+fn images_give_a_picture_or_an_error() {
+    let one = infer::Images::new(vec![0.0; 784]);
+    assert!(one.gray(1, 1).is_err() && one.gray(0, 0).is_err() && one.gray(0, 65).is_err());
+    assert_eq!(one.gray(0, 2).unwrap().dimensions(), (56, 56));
+    assert_eq!(one.grid(0, 1).unwrap().dimensions(), (32, 32));
+    let none = infer::Images::new(Vec::new());
+    assert!(none.gray(0, 1).is_err());
+    let empty = none.grid(0, 1).unwrap();
+    println!("no images in a grid: {:?} pixels of padding", empty.dimensions());
+    assert!(media::grid::png_bytes(&empty).is_ok());
 }

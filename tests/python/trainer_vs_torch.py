@@ -1,30 +1,46 @@
 """Replay `train --trace-steps K` in PyTorch and compare, step by step.
 
-usage: trainer_vs_torch.py TRACE.safetensors
-The trace (train/src/trace.rs) holds the initial weights, each step's real batch and
-latents, and the trainer's losses and weights after each step. This script builds the
-same model (bench/dcgan_torch.py) from the same initial weights and takes the same steps
-with PyTorch's own pieces: torch.optim.Adam (both betas), BCEWithLogitsLoss, the L2 term
-1e-3·Σw²/2 on D's c2 and c3 weights only, BatchNorm in train mode (running statistics
-with momentum 0.1), the non-saturating G loss. After each step it compares D's and G's
-losses and every tensor of both networks (BN running statistics included).
+usage: trainer_vs_torch.py TRACE.safetensors [--mistakes NAME,NAME,...]
 
-Tolerances (named below; each figure printed is in units of its tolerance, ≤ 1 passes):
-- losses: 1e-4 relative (measured: ~3e-6 after 5 steps);
-- trained tensors: the 99th percentile of |Δ| at most a quarter of one Adam update (lr)
-  (measured: ~0.1 update after 5 steps);
-- BatchNorm running statistics: 2e-3 of their largest value (measured: ~6e-4).
+The trace (train/src/trace.rs) holds the initial weights, each step's real batch, labels
+and latents, and the trainer's losses and weights after each step. This script builds the
+same model (bench/dcgan_torch.py, with the run's conditional head) from the same initial
+weights and takes the same steps with PyTorch's own pieces, for whatever recipe the run's
+config.json names: torch.optim.Adam (both betas, D's and G's learning rates),
+BCEWithLogitsLoss (with label smoothing) or the hinge loss, the L2 term
+weight_decay·Σw²/2 on D's c2 and c3 weights only, R1 = γ/2·E‖∇ₓD(x)‖² through
+torch.autograd.grad(create_graph=True), BatchNorm in train mode (running statistics with
+momentum 0.1), the non-saturating or hinge G loss, the EMA of G with its warm-up
+decay_t = min(decay, (1+t)/(10+t)), and the EMA's own BatchNorm statistics set as
+torch.optim.swa_utils.update_bn sets them (a cumulative average over fixed batches).
+
+Checks, each printed in units of its tolerance (≤ 1 passes):
+- losses: |Δ| ≤ LOSS_TOLERANCE·max(|loss|, 1), relative above 1 and absolute below (the
+  hinge G loss is a mean of logits that passes through zero, where a relative error
+  means nothing);
+- trained tensors of G and D: the 99th percentile of |Δ| ≤ a quarter of one Adam update;
+- BatchNorm running statistics: max |Δ| ≤ BUFFER_TOLERANCE of their largest value;
+- the EMA as the trainer computed it from its own G: max |Δ| ≤ EMA_TOLERANCE (exact up
+  to rounding, so the warm-up and decay are pinned down), and the EMA PyTorch's own G
+  gives, under the trained-tensor tolerance;
+- the EMA's refreshed BatchNorm statistics, from the trainer's EMA weights: as BN.
 Both sides run libtorch 2.11 kernels in float32, but not the same sequence of ops (our
 Adam is written with in-place lerp/addcmul, torch.optim.Adam with foreach kernels;
 LeakyReLU is PReLU on our side), so values differ by float32 rounding. Adam divides each
 gradient by its own running magnitude, so for the few elements whose gradient is near
 Adam's ε rounding noise becomes a visible part of an update, and it compounds from step
-to step: hence a percentile in units of an update rather than an elementwise bound. Real
-mistakes land far outside: a wrong β1 for D, or a missing L2 term, measured 30–40 times
-the tolerance. The biases just before a BatchNorm (ct1, ct2) are left out: train-mode BN
-subtracts their per-channel value, so their gradient is zero up to rounding and Adam's
-update of them is normalised rounding noise.
+to step: hence a percentile in units of an update rather than an elementwise bound. The
+biases just before a BatchNorm (ct1, ct2) are left out: train-mode BN subtracts their
+per-channel value, so their gradient is zero up to rounding and Adam's update of them is
+normalised rounding noise.
+
+--mistakes replays the same trace again with each named mistake (MISTAKES below) and
+requires every one of them to land at least MISTAKE_FACTOR times outside the tolerance:
+the comparison must be able to see an error in each term it claims to check.
+Exit 0 when the faithful replay passes and every mistake is caught, 1 otherwise, 2 for a
+mistake the trace's recipe does not exercise.
 """
+import argparse
 import json
 import os
 import sys
@@ -36,75 +52,196 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "bench"))
 from dcgan_torch import D, G, load_into, read_safetensors  # noqa: E402
 
 LOSS_TOLERANCE = 1e-4
-NOISE_ONLY = {"g.ct1.bias", "g.ct2.bias"}
 QUANTILE = 0.99
 UPDATE_TOLERANCE = 0.25
 BUFFER_TOLERANCE = 2e-3
+EMA_TOLERANCE = 1e-6
+MISTAKE_FACTOR = 10.0
+NOISE_ONLY = {"g.ct1.bias", "g.ct2.bias", "ema.ct1.bias", "ema.ct2.bias"}
 
-tensors, meta = read_safetensors(sys.argv[1])
-config = json.loads(meta["config"])
-steps = sorted({int(k.split(".")[0][1:]) for k in tensors if k.startswith("s") and k.endswith(".x")})
-torch.set_num_threads(1)
+# name: (what it gets wrong, the config key the trace must exercise)
+MISTAKES = {
+    "beta1-d": ("D's Adam β1 0.5 instead of the run's", None),
+    "no-l2": ("the L2 term on c2, c3 left out", "weight_decay"),
+    "hinge-margin": ("hinge margin 0 instead of 1", "hinge"),
+    "r1-sign": ("R1 subtracted instead of added", "r1"),
+    "r1-gamma": ("R1 as γ·E‖∇‖² instead of γ/2", "r1"),
+    "ema-decay": ("EMA decay 0.99 instead of the run's", "ema"),
+    "ema-warmup": ("EMA without its warm-up", "ema"),
+    "ema-bn": ("the EMA sampled with G's BatchNorm statistics", "ema"),
+    "label-shift": ("every label shifted by one digit", "conditional"),
+}
 
-g, d = G(), D()
-load_into(g, tensors, "g0.")
-load_into(d, tensors, "d0.")
-g.train()
-d.train()
-lr_d = config.get("lr_d") or config["lr"]
-lr_g = config.get("lr_g") or config["lr"]
-opt_d = torch.optim.Adam(d.parameters(), lr=lr_d, betas=(config["beta1_d"], config["beta2"]), eps=1e-8)
-opt_g = torch.optim.Adam(g.parameters(), lr=lr_g, betas=(config["beta1_g"], config["beta2"]), eps=1e-8)
-bce = nn.BCEWithLogitsLoss()
-t = lambda name: torch.from_numpy(tensors[name])
 
-worst_loss, worst_weights, worst_name = 0.0, 0.0, ""
-for s in steps:
-    x, z_d, z_g = t(f"s{s}.x"), t(f"s{s}.z_d"), t(f"s{s}.z_g")
-    ones, zeros = torch.ones(x.shape[0], 1), torch.zeros(x.shape[0], 1)
-    with torch.no_grad():
-        fake = g(z_d)
-    d_real, d_fake = d(x), d(fake)
-    loss_d = bce(d_real, ones) + bce(d_fake, zeros)
-    l2 = 0.5 * (d.c2.weight.square().sum() + d.c3.weight.square().sum())
-    opt_d.zero_grad()
-    (loss_d + config["weight_decay"] * l2).backward()
-    opt_d.step()
-    for p in d.parameters():
-        p.requires_grad_(False)
-    loss_g = bce(d(g(z_g)), ones)
-    opt_g.zero_grad()
-    loss_g.backward()
-    opt_g.step()
-    for p in d.parameters():
-        p.requires_grad_(True)
+def exercised(config, key):
+    if key is None:
+        return True
+    if key == "hinge":
+        return config.get("loss") == "hinge"
+    return bool(config.get(key))
 
-    line = []
-    for name, ours in [("loss_d", loss_d), ("loss_g", loss_g)]:
-        theirs = float(tensors[f"s{s}.{name}"][0])
-        rel = abs(float(ours.detach()) - theirs) / max(abs(theirs), 1e-12)
-        worst_loss = max(worst_loss, rel)
-        line.append(f"{name} trainer {theirs:.6f} torch {float(ours):.6f} (rel {rel:.1e})")
-    for prefix, net in [("g", g), ("d", d)]:
-        for name, value in net.state_dict().items():
-            if name.endswith("num_batches_tracked") or f"{prefix}.{name}" in NOISE_ONLY:
-                continue
-            theirs = t(f"s{s}.{prefix}.{name}")
-            diff = (value - theirs).abs().flatten().double()
-            if "running" in name:
-                # BatchNorm statistics: relative to their own size.
-                rel = float(diff.max()) / max(float(theirs.abs().max()), 1e-12) / BUFFER_TOLERANCE
-            else:
-                # Trained tensors: the 99th percentile of |Δ| in units of one Adam update.
-                lr = lr_g if prefix == "g" else lr_d
-                rel = float(torch.quantile(diff, QUANTILE)) / lr / UPDATE_TOLERANCE
-            if rel > worst_weights:
-                worst_weights, worst_name = rel, f"{prefix}.{name}"
-    print(f"step {s}: " + "; ".join(line) + f"; weights: worst so far {worst_weights:.2f} of the tolerance ({worst_name})")
 
-print(
-    f"trainer vs PyTorch over {len(steps)} steps: losses within {worst_loss:.2e} relative (tolerance {LOSS_TOLERANCE:.0e}); "
-    f"weights within {worst_weights:.2f} of their tolerance (worst: {worst_name}; tolerances: {QUANTILE:.0%} of |Δ| ≤ "
-    f"{UPDATE_TOLERANCE} Adam update, BN statistics ≤ {BUFFER_TOLERANCE:.0e} relative)"
-)
-sys.exit(0 if worst_loss <= LOSS_TOLERANCE and worst_weights <= 1.0 else 1)
+def replay(tensors, config, mistake=None):
+    """Take the trace's steps in PyTorch; {check: worst figure in tolerance units}."""
+    t = lambda name: torch.from_numpy(tensors[name])
+    steps = sorted({int(k.split(".")[0][1:]) for k in tensors if k.startswith("s") and k.endswith(".x")})
+    head = config.get("conditional")
+    label = lambda name: ((t(name).long() + (mistake == "label-shift")) % 10) if head else None
+    g, d = G(classes=10 if head else 0), D(head=head)
+    load_into(g, tensors, "g0.")
+    load_into(d, tensors, "d0.")
+    g.train()
+    d.train()
+    lr_d = config.get("lr_d") or config["lr"]
+    lr_g = config.get("lr_g") or config["lr"]
+    beta1_d = 0.5 if mistake == "beta1-d" else config["beta1_d"]
+    opt_d = torch.optim.Adam(d.parameters(), lr=lr_d, betas=(beta1_d, config["beta2"]), eps=1e-8)
+    opt_g = torch.optim.Adam(g.parameters(), lr=lr_g, betas=(config["beta1_g"], config["beta2"]), eps=1e-8)
+    bce = nn.BCEWithLogitsLoss()
+    hinge = config.get("loss") == "hinge"
+    margin = 0.0 if mistake == "hinge-margin" else 1.0
+    gamma = config.get("r1")
+    r1_factor = {"r1-sign": -0.5, "r1-gamma": 1.0}.get(mistake, 0.5)
+    weight_decay = 0.0 if mistake == "no-l2" else config["weight_decay"]
+    smoothing = config.get("label_smoothing") or 0.0
+    decay = config.get("ema")
+    if mistake == "ema-decay":
+        decay = 0.99
+    # The EMA twice: from the trainer's own G (pins the update rule) and from PyTorch's.
+    ema_ours = {k: v.detach().clone() for k, v in trained(g).items()}
+    ema_torch = {k: v.detach().clone() for k, v in trained(g).items()}
+
+    worst = {}
+    note = lambda check, value: worst.__setitem__(check, max(worst.get(check, 0.0), value))
+    for s in steps:
+        x, z_d, z_g = t(f"s{s}.x"), t(f"s{s}.z_d"), t(f"s{s}.z_g")
+        y, l_d, l_g = (label(f"s{s}.{n}") for n in ("y", "label_d", "label_g"))
+        with torch.no_grad():
+            fake = g(z_d, l_d)
+        if gamma:
+            x = x.clone().requires_grad_(True)
+        d_real, d_fake = d(x, y), d(fake, l_d)
+        if hinge:
+            loss_d = torch.relu(margin - d_real).mean() + torch.relu(margin + d_fake).mean()
+        else:
+            loss_d = bce(d_real, torch.full_like(d_real, 1.0 - smoothing)) + bce(d_fake, torch.zeros_like(d_fake))
+        total = loss_d + weight_decay * 0.5 * (d.c2.weight.square().sum() + d.c3.weight.square().sum())
+        if gamma:
+            (grad,) = torch.autograd.grad(d_real.sum(), x, create_graph=True)
+            total = total + r1_factor * gamma * grad.square().sum(dim=(1, 2, 3)).mean()
+        opt_d.zero_grad()
+        total.backward()
+        opt_d.step()
+        for p in d.parameters():
+            p.requires_grad_(False)
+        logits = d(g(z_g, l_g), l_g)
+        loss_g = -logits.mean() if hinge else bce(logits, torch.ones_like(logits))
+        opt_g.zero_grad()
+        loss_g.backward()
+        opt_g.step()
+        for p in d.parameters():
+            p.requires_grad_(True)
+
+        line = []
+        for name, value in [("loss_d", loss_d), ("loss_g", loss_g)]:
+            theirs = float(tensors[f"s{s}.{name}"][0])
+            rel = abs(float(value.detach()) - theirs) / max(abs(theirs), 1.0)
+            note("losses", rel / LOSS_TOLERANCE)
+            line.append(f"{name} trainer {theirs:.6f} torch {float(value.detach()):.6f} (error {rel:.1e})")
+        for prefix, net, lr in [("g", g, lr_g), ("d", d, lr_d)]:
+            for name, value in net.state_dict().items():
+                if not name.endswith("num_batches_tracked") and f"{prefix}.{name}" not in NOISE_ONLY:
+                    check = "BN statistics" if "running" in name else "G and D"
+                    note(check, figure(value, t(f"s{s}.{prefix}.{name}"), "running" in name, lr))
+        if decay:
+            rate = 1.0 - (decay if mistake == "ema-warmup" else min(decay, (1 + s) / (10 + s)))
+            g_ours = {k: t(f"s{s}.g.{k}") for k in ema_ours}
+            for name in ema_ours:
+                ema_ours[name].lerp_(g_ours[name], rate)
+                ema_torch[name].lerp_(trained(g)[name].detach(), rate)
+                theirs = t(f"s{s}.ema.{name}")
+                note("EMA (exact)", float((ema_ours[name] - theirs).abs().max()) / EMA_TOLERANCE)
+                if f"ema.{name}" not in NOISE_ONLY:
+                    note("EMA (PyTorch's G)", figure(ema_torch[name], theirs, False, lr_g))
+        if mistake is None:
+            print(f"  step {s}: " + "; ".join(line))
+    if decay:
+        note("EMA BN statistics", ema_bn(tensors, head, g, mistake))
+    return worst
+
+
+def trained(net):
+    return {k: p for k, p in net.named_parameters()}
+
+
+def figure(ours, theirs, buffer, lr):
+    """One tensor's difference in units of its tolerance."""
+    diff = (ours.detach() - theirs).abs().flatten().double()
+    if buffer:
+        return float(diff.max()) / max(float(theirs.abs().max()), 1e-12) / BUFFER_TOLERANCE
+    return float(torch.quantile(diff, QUANTILE)) / lr / UPDATE_TOLERANCE
+
+
+def ema_bn(tensors, head, g_last, mistake):
+    """The EMA's own BatchNorm statistics from the trainer's last EMA weights, as
+    torch.optim.swa_utils.update_bn sets them: statistics reset, momentum None (a
+    cumulative average), one train-mode pass per fixed batch of 100."""
+    t = lambda name: torch.from_numpy(tensors[name])
+    last = max(int(k.split(".")[0][1:]) for k in tensors if k.startswith("s") and k.endswith(".x"))
+    ema = G(classes=10 if head else 0)
+    weights = {k.split(".ema.", 1)[1]: v for k, v in tensors.items() if k.startswith((f"s{last}.ema.", "bn.ema."))}
+    load_into(ema, weights)
+    bns = [m for m in ema.modules() if isinstance(m, nn.BatchNorm2d)]
+    if mistake == "ema-bn":
+        ema.load_state_dict({k: v for k, v in g_last.state_dict().items() if "running" in k}, strict=False)
+    else:
+        for m in bns:
+            m.reset_running_stats()
+            m.momentum = None
+        ema.train()
+        z = t("bn.z")
+        labels = t("bn.label").long() if head else None
+        with torch.no_grad():
+            for i in range(0, z.shape[0], 100):
+                ema(z[i : i + 100], None if labels is None else labels[i : i + 100])
+    return max(
+        figure(value, t(f"bn.ema.{name}"), True, None) for name, value in ema.state_dict().items() if "running" in name
+    )
+
+
+def report(worst):
+    return ", ".join(f"{check} {value:.2g}" for check, value in worst.items())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("trace")
+    parser.add_argument("--mistakes", default="", help="comma-separated names from MISTAKES")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    tensors, meta = read_safetensors(args.trace)
+    config = json.loads(meta["config"])
+    mistakes = [m for m in args.mistakes.split(",") if m]
+    for m in mistakes:
+        if m not in MISTAKES or not exercised(config, MISTAKES[m][1]):
+            print(f"trainer_vs_torch: mistake {m!r} is not one this trace's recipe exercises", file=sys.stderr)
+            return 2
+    recipe = {k: config.get(k) for k in ("loss", "lr_d", "lr_g", "r1", "ema", "label_smoothing", "conditional")}
+    print(f"replaying {args.trace}: {json.dumps({k: v for k, v in recipe.items() if v is not None})}")
+    worst = replay(tensors, config)
+    ok = max(worst.values()) <= 1.0
+    print(
+        f"trainer vs PyTorch: worst figures in units of their tolerance (≤ 1 passes): {report(worst)} "
+        f"(tolerances: losses {LOSS_TOLERANCE:.0e}·max(|loss|, 1); {QUANTILE:.0%} of |Δ| ≤ {UPDATE_TOLERANCE} Adam "
+        f"update; BN statistics {BUFFER_TOLERANCE:.0e} relative; EMA {EMA_TOLERANCE:.0e} absolute)"
+    )
+    for m in mistakes:
+        caught = max(replay(tensors, config, m).values())
+        ok &= caught >= MISTAKE_FACTOR
+        verdict = "caught" if caught >= MISTAKE_FACTOR else f"NOT caught (needs ≥ {MISTAKE_FACTOR:.0f})"
+        print(f"mistake {m} ({MISTAKES[m][0]}): {caught:.1f}× the tolerance, {verdict}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

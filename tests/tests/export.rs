@@ -106,3 +106,42 @@ fn an_unwritable_destination_is_refused() {
     assert!(matches!(err, Error::Write { .. }));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "only the run folder remains");
 }
+
+/// A damaged probe (a 0-d latent tensor, or fewer image rows than latent rows) is refused
+/// in a line, before any runtime sees its shapes.
+#[test]
+fn a_misshapen_probe_is_refused() {
+    let (dir, run_dir) = setup();
+    let path = run_dir.join(run::PROBE_GENERATOR);
+    let (good, meta) = dcgan::tensors::read(&path).unwrap();
+    let mut zero_d = good.clone();
+    zero_d.insert("z".into(), dcgan::Tensor { shape: vec![], data: vec![0.5] });
+    let mut short = good;
+    let image = short.get_mut("image").unwrap();
+    image.shape[0] = 15;
+    image.data.truncate(15 * 784);
+    for (probe, needle) in [(zero_d, "`z` is []"), (short, "`image` is [15, 1, 28, 28] for 16 input rows")] {
+        dcgan::tensors::write(&path, &probe, &meta).unwrap();
+        let err = refused(&run_dir, &dir.path().join("g.onnx")).to_string();
+        assert!(err.contains("not a usable probe") && err.contains(needle), "{err}");
+    }
+}
+
+/// A conditional probe with fewer labels than rows is refused before any model is built.
+#[test]
+fn a_probe_whose_labels_do_not_match_its_rows_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(run::PROBE_GENERATOR);
+    let rows = |n: usize, per: usize| dcgan::Tensor { shape: vec![n], data: vec![0.0; n * per] };
+    let mut z = rows(4, 100);
+    z.shape.push(100);
+    let mut image = rows(4, 784);
+    image.shape.extend([1, 28, 28]);
+    let probe = dcgan::TensorMap::from([("z".into(), z), ("image".into(), image), ("label".into(), rows(3, 1))]);
+    dcgan::tensors::write(&path, &probe, &Default::default()).unwrap();
+    let model =
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/gen-cond.onnx")).unwrap();
+    let err = export::probe_check(&model, &dcgan::CONDITIONAL_GENERATOR, &path).unwrap_err().to_string();
+    println!("refused: {err}");
+    assert!(err.contains("not a usable probe: 3 labels for 4 rows"), "{err}");
+}

@@ -142,17 +142,32 @@ pub fn find_file(dir: &Path, name: &'static str, dataset: Dataset) -> Result<Pat
     })
 }
 
+/// Largest IDX file read, after decompression (MNIST's training images are 47 MB): a
+/// gzip stream may expand a thousandfold, so it is read only this far.
+pub const MAX_IDX_BYTES: usize = 1 << 27;
+
 /// Read a whole file, decompressing it when it starts with the gzip magic.
 pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, DataError> {
-    let io = |source| DataError::Io { path: path.to_path_buf(), source };
-    let raw = std::fs::read(path).map_err(io)?;
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(raw.len() * 4);
-        flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut out).map_err(io)?;
-        Ok(out)
-    } else {
-        Ok(raw)
+    let raw = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+    decode_maybe_gz(raw, path)
+}
+
+/// `raw` itself, or its gzip decompression when it starts with the gzip magic; refused
+/// beyond [`MAX_IDX_BYTES`] either way. `path` is for messages.
+pub fn decode_maybe_gz(raw: Vec<u8>, path: &Path) -> Result<Vec<u8>, DataError> {
+    let too_large = || DataError::Invalid {
+        path: path.to_path_buf(),
+        reason: format!("larger than {MAX_IDX_BYTES} bytes, more than any IDX file of this model's data"),
+    };
+    if !raw.starts_with(&[0x1f, 0x8b]) {
+        return if raw.len() > MAX_IDX_BYTES { Err(too_large()) } else { Ok(raw) };
     }
+    let mut out = Vec::with_capacity(raw.len().saturating_mul(4).min(MAX_IDX_BYTES));
+    flate2::read::GzDecoder::new(&raw[..])
+        .take(MAX_IDX_BYTES as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+    if out.len() > MAX_IDX_BYTES { Err(too_large()) } else { Ok(out) }
 }
 
 /// Parse IDX bytes of unsigned bytes with `ndim` dimensions; returns the dimensions and
@@ -177,10 +192,13 @@ pub fn parse_idx<'a>(bytes: &'a [u8], ndim: usize, path: &Path) -> Result<(Vec<u
             u32::from_be_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]) as usize
         })
         .collect();
-    let len: usize = dims.iter().product();
     let payload = &bytes[header..];
-    if payload.len() != len {
-        return Err(invalid(format!("dimensions {dims:?} need {len} bytes of data, found {}", payload.len())));
+    match dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) {
+        Some(len) if len == payload.len() => {}
+        len => {
+            let need = len.map_or_else(|| "more than 2^64".to_string(), |l| l.to_string());
+            return Err(invalid(format!("dimensions {dims:?} need {need} bytes of data, found {}", payload.len())));
+        }
     }
     Ok((dims, payload))
 }

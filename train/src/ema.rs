@@ -7,7 +7,7 @@
 //! from fixed latents ([`Ema::refresh_bn`]), since G's running statistics describe G's
 //! activations, not the average's (DESIGN.md §10 measured the difference).
 
-use dcgan::{SplitMix64, TensorMap, arch::LATENT_DIM, arch::NUM_CLASSES};
+use dcgan::{Arch, SplitMix64, TensorMap, arch::LATENT_DIM, arch::NUM_CLASSES};
 use tch::{Device, Tensor};
 
 use crate::model::Net;
@@ -53,21 +53,10 @@ impl Ema {
         });
     }
 
-    /// Give the average BatchNorm statistics of its own, from [`BN_BATCHES`] fixed
-    /// batches of latents (labels cycling 0–9 for a conditional G).
+    /// Give the average BatchNorm statistics of its own, from [`bn_batches`].
     pub fn refresh_bn(&mut self, seed: u64) {
         let device = self.net.params[0].1.device();
-        let mut rng = SplitMix64::new(seed ^ BN_SALT);
-        let conditional = self.net.arch.condition.is_some();
-        let batches: Vec<(Tensor, Option<Tensor>)> = (0..BN_BATCHES)
-            .map(|_| {
-                let z = Tensor::from_slice(&rng.latents(BN_BATCH, LATENT_DIM))
-                    .view([BN_BATCH as i64, LATENT_DIM as i64])
-                    .to_device(device);
-                let labels = conditional.then(|| cycling_labels(BN_BATCH, device));
-                (z, labels)
-            })
-            .collect();
+        let batches = bn_batches(self.net.arch, seed, device);
         self.net.recompute_bn_stats(batches.iter().map(|(z, l)| (z, l.as_ref())));
     }
 
@@ -75,6 +64,20 @@ impl Ema {
     pub fn to_host(&self, out: &mut TensorMap) {
         out.extend(self.net.to_host().into_iter().map(|(k, v)| (format!("ema.{k}"), v)));
     }
+}
+
+/// The [`BN_BATCHES`] fixed batches of latents (and, for a conditional G, labels
+/// cycling 0–9) that set the average's BatchNorm statistics: z [100,100] (label [100]).
+pub fn bn_batches(arch: &Arch, seed: u64, device: Device) -> Vec<(Tensor, Option<Tensor>)> {
+    let mut rng = SplitMix64::new(seed ^ BN_SALT);
+    (0..BN_BATCHES)
+        .map(|_| {
+            let z = Tensor::from_slice(&rng.latents(BN_BATCH, LATENT_DIM))
+                .view([BN_BATCH as i64, LATENT_DIM as i64])
+                .to_device(device);
+            (z, arch.condition.is_some().then(|| cycling_labels(BN_BATCH, device)))
+        })
+        .collect()
 }
 
 /// Labels 0, 1, …, 9, 0, 1, … for `n` rows (DESIGN.md §7's default), int64 on `device`.

@@ -44,7 +44,8 @@ struct Cli {
     #[arg(long)]
     list_recipes: bool,
     /// Record the first K steps (inputs, losses, weights) into --trace FILE and stop:
-    /// the comparison with PyTorch (tests/python/trainer_vs_torch.py) replays them.
+    /// the comparison with PyTorch (tests/python/trainer_vs_torch.py) replays them, for
+    /// any recipe and either conditional head.
     #[arg(long, value_name = "K", requires = "trace", value_parser = cli::between(1, 1000))]
     trace_steps: Option<usize>,
     /// The file of --trace-steps (safetensors).

@@ -124,22 +124,22 @@ impl<'a> EpochLoop<'a> {
     /// The first `steps` steps of the first epoch, as [`EpochLoop::train`] takes them,
     /// recorded for `train --trace-steps` (see [`crate::trace`]).
     pub fn trace(&self, state: &mut State, steps: usize) -> Result<crate::trace::Trace, Error> {
-        if self.labels.is_some() {
-            return Err(Error::BadInput("--trace-steps traces unconditional runs only".into()));
-        }
         let device = self.real.device();
         let batch = self.config.hyper.batch_size;
         let mut trace = crate::trace::Trace::new(state);
         let mut order: Vec<i64> = (0..self.real.size()[0]).collect();
         state.progress.rng.shuffle(&mut order);
         for chunk in order.chunks_exact(batch).take(steps) {
-            let x = self.real.index_select(0, &Tensor::from_slice(chunk).to_device(device));
+            let index = Tensor::from_slice(chunk).to_device(device);
+            let x = self.real.index_select(0, &index);
+            let y = self.labels.as_ref().map(|l| l.index_select(0, &index));
             let s = state.progress.step + 1;
-            trace.before(s, state, &x, batch);
-            let stats = self.step(state, &x, None);
+            trace.before(s, state, &x, y.as_ref(), batch);
+            let stats = self.step(state, &x, y.as_ref());
             state.progress.step = s;
             trace.after(s, state, &stats);
         }
+        trace.refresh(state, self.config.hyper.seed);
         Ok(trace)
     }
 
@@ -207,7 +207,7 @@ impl<'a> EpochLoop<'a> {
 }
 
 /// Latents for a step, then (conditional runs) labels drawn uniformly from the same RNG.
-fn draw(rng: &mut SplitMix64, n: usize, conditional: bool, device: Device) -> (Tensor, Option<Tensor>) {
+pub(crate) fn draw(rng: &mut SplitMix64, n: usize, conditional: bool, device: Device) -> (Tensor, Option<Tensor>) {
     let z = Tensor::from_slice(&rng.latents(n, LATENT_DIM)).view([n as i64, LATENT_DIM as i64]).to_device(device);
     let labels = conditional.then(|| {
         let l: Vec<i64> = (0..n).map(|_| rng.below(dcgan::arch::NUM_CLASSES) as i64).collect();

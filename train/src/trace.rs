@@ -1,20 +1,25 @@
 //! `train --trace-steps K --trace FILE`: the first K steps of a run, exactly as
 //! [`crate::step::EpochLoop::train`] takes them, with everything a reimplementation
-//! needs to repeat them — the initial weights, each step's real batch and latents — and
-//! the trainer's losses and weights after each step. `tests/python/trainer_vs_torch.py`
-//! replays them in PyTorch and compares (the trainer is the reference every runtime is
-//! checked against, so it must itself be right).
+//! needs to repeat them — the initial weights, each step's real batch, labels and
+//! latents — and the trainer's losses and weights after each step. Any recipe and either
+//! conditional head can be traced. `tests/python/trainer_vs_torch.py` replays them in
+//! PyTorch and compares (the trainer is the reference every runtime is checked against,
+//! so it must itself be right).
 //!
 //! Names in the file: `g0.NAME`, `d0.NAME` (before step 1); per step s ≥ 1: `sS.x`,
 //! `sS.z_d` (D's step), `sS.z_g` (G's step), `sS.loss_d`, `sS.loss_g`, `sS.g.NAME`,
-//! `sS.d.NAME`; metadata `config` (the run's config.json).
+//! `sS.d.NAME`; conditional runs add `sS.y` (the real batch's labels), `sS.label_d` and
+//! `sS.label_g` (the fake labels), as float32 class numbers; runs with an EMA add
+//! `sS.ema.NAME` (its trainable tensors) and, after the last step, the epoch-end
+//! BatchNorm refresh: `bn.z` (its latents, [`crate::ema::BN_BATCHES`] batches one after
+//! another), `bn.label` (conditional) and `bn.ema.NAME` (the statistics it set).
+//! Metadata `config` (the run's config.json).
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use dcgan::arch::LATENT_DIM;
 use dcgan::{TensorMap, TrainConfig};
-use tch::Tensor;
+use tch::{Device, Tensor};
 
 use crate::Error;
 use crate::checkpoint::State;
@@ -35,16 +40,21 @@ impl Trace {
         Self { tensors }
     }
 
-    /// Before step `s`: the batch and the latents the step will draw (the RNG is copied,
-    /// not advanced).
-    pub fn before(&mut self, s: i64, state: &State, x: &Tensor, batch: usize) {
+    /// Before step `s`: the batch `x` (labels `y`) and the latents and fake labels the
+    /// step will draw (from a copy of the RNG, which is not advanced).
+    pub fn before(&mut self, s: i64, state: &State, x: &Tensor, y: Option<&Tensor>, batch: usize) {
         let mut rng = state.progress.rng;
-        let z_d = rng.latents(batch, LATENT_DIM);
-        let z_g = rng.latents(batch, LATENT_DIM);
-        let shape = vec![batch, LATENT_DIM];
-        self.tensors.insert(format!("s{s}.x"), to_host(x));
-        self.tensors.insert(format!("s{s}.z_d"), dcgan::Tensor { shape: shape.clone(), data: z_d });
-        self.tensors.insert(format!("s{s}.z_g"), dcgan::Tensor { shape, data: z_g });
+        self.insert(format!("s{s}.x"), x);
+        if let Some(y) = y {
+            self.insert(format!("s{s}.y"), y);
+        }
+        for part in ["d", "g"] {
+            let (z, labels) = crate::step::draw(&mut rng, batch, y.is_some(), Device::Cpu);
+            self.insert(format!("s{s}.z_{part}"), &z);
+            if let Some(labels) = labels {
+                self.insert(format!("s{s}.label_{part}"), &labels);
+            }
+        }
     }
 
     /// After step `s`: its losses (from the step's statistics) and every weight.
@@ -56,6 +66,35 @@ impl Trace {
         for (prefix, net) in [("g", &state.g), ("d", &state.d)] {
             self.tensors.extend(net.to_host().into_iter().map(|(k, v)| (format!("s{s}.{prefix}.{k}"), v)));
         }
+        if let Some(ema) = &state.ema {
+            for (name, t) in ema.net.trainable() {
+                self.insert(format!("s{s}.ema.{name}"), t);
+            }
+        }
+    }
+
+    /// After the last step, for a run with an EMA: the epoch-end refresh of its
+    /// BatchNorm statistics, with the batches it ran on.
+    pub fn refresh(&mut self, state: &mut State, seed: u64) {
+        let Some(ema) = state.ema.as_mut() else { return };
+        let batches = crate::ema::bn_batches(ema.net.arch, seed, Device::Cpu);
+        let z: Vec<Tensor> = batches.iter().map(|(z, _)| z.shallow_clone()).collect();
+        self.insert("bn.z".into(), &Tensor::cat(&z, 0));
+        if let Some(labels) =
+            batches.iter().map(|(_, l)| l.as_ref().map(Tensor::shallow_clone)).collect::<Option<Vec<_>>>()
+        {
+            self.insert("bn.label".into(), &Tensor::cat(&labels, 0));
+        }
+        ema.refresh_bn(seed);
+        for (name, t) in ema.net.to_host() {
+            if name.contains("running_") {
+                self.tensors.insert(format!("bn.ema.{name}"), t);
+            }
+        }
+    }
+
+    fn insert(&mut self, name: String, t: &Tensor) {
+        self.tensors.insert(name, to_host(t));
     }
 
     /// Write the file, with the run's configuration as metadata.

@@ -18,7 +18,7 @@ use serde_json::json;
 
 use super::v2::{self, Inputs};
 use super::{State, web};
-use crate::{Digits, Plan};
+use crate::request::GridQuery;
 use dcgan::contract::{INPUT, INPUT_DTYPE, LABEL, LABEL_DTYPE, OUTPUT, OUTPUT_DTYPE};
 use media::grid;
 
@@ -275,45 +275,7 @@ async fn samples_png(
     query: std::result::Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response> {
     let Query(q) = query.map_err(|e| ApiError::bad(e.body_text()))?;
-    if let Some(k) = q.keys().find(|k| !["seed", "n", "cols", "scale", "digit", "digits"].contains(&k.as_str())) {
-        return Err(ApiError::bad(format!(
-            "unknown query parameter `{k}`; known: seed, n, cols, scale, digit, digits"
-        )));
-    }
-    let num = |k: &str, lo: u64, hi: u64| -> Result<Option<u64>> {
-        q.get(k)
-            .map(|v| match v.parse::<u64>() {
-                Ok(n) if (lo..=hi).contains(&n) => Ok(n),
-                _ => Err(ApiError::bad(format!("`{k}={v}` is not an integer in {lo}–{hi}"))),
-            })
-            .transpose()
-    };
-    let max_rows = state.config.max_rows as u64;
-    let seed = num("seed", 0, u64::MAX)?.unwrap_or(0);
-    let n = num("n", 1, max_rows)?.unwrap_or(25) as usize;
-    let cols = num("cols", 1, 1 << 16)?.map(|c| c as usize);
-    let scale = num("scale", 1, u64::from(crate::request::MAX_SCALE))?.unwrap_or(1) as u32;
-    let digits = match (q.get("digit"), q.get("digits")) {
-        (Some(_), Some(_)) => return Err(ApiError::bad("give `digit` or `digits`, not both")),
-        (Some(d), None) => {
-            Some(Digits::One(d.parse().map_err(|_| ApiError::bad(format!("`digit={d}` is not an integer")))?))
-        }
-        (None, Some(d)) => Some(d.parse::<Digits>().map_err(ApiError::bad)?),
-        (None, None) => None,
-    };
-    if digits.is_some() && !state.generator.conditional() {
-        return Err(ApiError::bad(
-            "this model is unconditional (no `label` input): `digit`/`digits` need a conditional model",
-        ));
-    }
-    let plan = Plan::new(n, digits.as_ref(), cols, scale)?;
-    plan.check_grid()?;
-    if plan.count > state.config.max_rows {
-        return Err(ApiError::bad(format!(
-            "{} images is over this server's --max-rows {}",
-            plan.count, state.config.max_rows
-        )));
-    }
+    let GridQuery { seed, plan } = GridQuery::parse(&q, state.config.max_rows, state.generator.conditional())?;
     let (w, h) = plan.grid_size();
     if w * h > MAX_SERVED_PIXELS {
         return Err(ApiError::bad(format!(
