@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Inference benchmark, all in one run on one machine: images/s of ort-CPU, tract and
-# Python onnxruntime on the same ONNX file at batch 1, 25, 256; the wall time of
-# `infer -n 25` end to end (process start included); peak RSS of a 100000-image run.
+# Python onnxruntime on the same ONNX file at batch 1, 25, 64, 256 (tract also on one
+# thread, and as it ran before its chunks ran side by side); the wall time of
+# `infer -n 25` end to end (process start included); peak RSS of a 100000-image run;
+# a per-node profile of tract.
 # usage: bench/infer.sh [MODEL.onnx] [SECONDS_PER_CASE]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,3 +20,5 @@ echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -
     "$py" bench/infer_ort.py "$model" "$seconds"
 } > bench/out.infer.txt
 "$py" bench/infer_report.py "$model" bench/out.infer.txt target/release/infer
+# Where tract's time goes, per node, one thread against tract's multithreaded products.
+cargo bench --locked -q -p dcgan-infer --bench profile -- "$model" 300

@@ -11,7 +11,7 @@ import onnxruntime as ort
 model, seconds = sys.argv[1], float(sys.argv[2])
 session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
 rng = np.random.default_rng(1)
-for batch in (1, 25, 256):
+for batch in (1, 25, 64, 256):
     z = rng.uniform(-1, 1, size=(batch, 100)).astype(np.float32)
     for _ in range(3):
         session.run(["image"], {"z": z})

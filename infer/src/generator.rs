@@ -111,6 +111,18 @@ impl Generator {
         self
     }
 
+    /// tract: run at most `threads` chunks of rows at once (default: every core the
+    /// process may use; results are the same for any count). ONNX Runtime keeps its own
+    /// intra-op threads.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        #[cfg(feature = "tract")]
+        if let Engine::Tract(m) = self.engine {
+            self.engine = Engine::Tract(m.with_threads(threads));
+        }
+        let _ = threads;
+        self
+    }
+
     /// What the model says about itself.
     pub fn info(&self) -> &ModelInfo {
         &self.info

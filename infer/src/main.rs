@@ -81,6 +81,10 @@ struct Cli {
     /// Latent rows per model run, 1–65536.
     #[arg(long, value_name = "B", default_value_t = infer::DEFAULT_BATCH, value_parser = cli::between(1, 65536))]
     batch_size: usize,
+    /// tract: chunks of 16 rows run at once, 1–1024 [default: every core]; the images
+    /// are the same for any count.
+    #[arg(long, value_name = "N", value_parser = cli::between(1, 1024))]
+    threads: Option<usize>,
 }
 
 fn main() -> ExitCode {
@@ -140,6 +144,10 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
             e => anyhow::Error::from(e).context(format!("loading {}", cli.onnx.display())),
         })?
         .with_batch_size(cli.batch_size);
+    let g = match cli.threads {
+        Some(threads) => g.with_threads(threads),
+        None => g,
+    };
     if g.info().assumed_defaults {
         eprintln!(
             "note: {} has no latent metadata; assuming z ~ uniform(-1,1) and images in [-1,1]",

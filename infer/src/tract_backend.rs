@@ -1,9 +1,14 @@
 //! The pure-Rust backend: tract, on the CPU.
+//!
+//! tract's own multithreaded matrix products buy little on this small model (measured:
+//! two cores did what one does), so a request is split into row chunks instead and the
+//! chunks run side by side, one single-threaded plan run per core. The chunking does not
+//! depend on the thread count, so results are bit-identical whatever it is.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Once};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
-use tract_linalg::multithread::{Executor, set_default_executor};
 use tract_onnx::prelude::*;
 
 use crate::Error;
@@ -23,11 +28,12 @@ pub const CHUNK: usize = 16;
 pub struct TractModel {
     model: InferenceModel,
     plans: Mutex<HashMap<usize, Arc<TypedRunnableModel>>>,
+    threads: usize,
 }
 
 impl std::fmt::Debug for TractModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TractModel").finish_non_exhaustive()
+        f.debug_struct("TractModel").field("threads", &self.threads).finish_non_exhaustive()
     }
 }
 
@@ -35,22 +41,17 @@ fn runtime(e: impl std::fmt::Display) -> Error {
     Error::Runtime(format!("tract: {e}"))
 }
 
-/// tract's matrix products run single-threaded unless given a pool; use every core
-/// once per process (the setting is global to tract).
-fn use_all_cores() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let n = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if n > 1 {
-            set_default_executor(Executor::multithread(n));
-        }
-    });
+/// The cores this process may use (at least 1).
+pub fn available_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
+
+/// One chunk's output: values and shape.
+type Output = (Vec<f32>, Vec<usize>);
 
 impl TractModel {
     /// Parse ONNX bytes (plans are optimised on first use of each batch size).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        use_all_cores();
         let model = tract_onnx::onnx()
             .model_for_read(&mut &bytes[..])
             .map_err(|e| Error::NotOnnx(format!("tract cannot load it: {e:#}")))?;
@@ -63,7 +64,18 @@ impl TractModel {
                 node.name
             )));
         }
-        Ok(Self { model, plans: Mutex::new(HashMap::new()) })
+        Ok(Self { model, plans: Mutex::new(HashMap::new()), threads: available_threads() })
+    }
+
+    /// Run at most `threads` chunks at once (default: [`available_threads`]).
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// Chunks run at once.
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     /// The plan for inputs of exactly `shape` (and labels [shape[0]] when `labelled`).
@@ -87,27 +99,65 @@ impl TractModel {
     }
 
     /// Run on `input` of shape `shape` (batch first) and, for a conditional generator,
-    /// one label per row, in chunks of [`CHUNK`] rows; returns the output's values and
-    /// its shape with the batch summed over the chunks.
-    pub fn run(&self, input: &[f32], shape: &[usize], labels: Option<&[i64]>) -> Result<(Vec<f32>, Vec<usize>), Error> {
+    /// one label per row, in chunks of [`CHUNK`] rows, up to [`TractModel::threads`] of
+    /// them at once; returns the output's values and its shape with the batch summed over
+    /// the chunks.
+    pub fn run(&self, input: &[f32], shape: &[usize], labels: Option<&[i64]>) -> Result<Output, Error> {
         let per_row: usize = shape[1..].iter().product();
-        let (mut out, mut out_shape) = (Vec::new(), Vec::new());
-        for (i, chunk) in input.chunks(CHUNK * per_row).enumerate() {
+        let chunks: Vec<(usize, &[f32])> = input.chunks(CHUNK * per_row.max(1)).enumerate().collect();
+        let run_chunk = |(i, chunk): (usize, &[f32])| {
             let mut chunk_shape = shape.to_vec();
-            chunk_shape[0] = chunk.len() / per_row;
+            chunk_shape[0] = chunk.len() / per_row.max(1);
             let mut inputs = tvec!(Tensor::from_shape(&chunk_shape, chunk).map_err(runtime)?.into_tvalue());
             if let Some(labels) = labels {
-                let rows = &labels[i * CHUNK..i * CHUNK + chunk_shape[0]];
+                let rows =
+                    labels.get(i * CHUNK..i * CHUNK + chunk_shape[0]).ok_or_else(|| runtime("too few labels"))?;
                 inputs.push(Tensor::from_shape(&[rows.len()], rows).map_err(runtime)?.into_tvalue());
             }
             let result = self.plan(&chunk_shape, labels.is_some())?.run(inputs).map_err(runtime)?;
             let view = result[0].to_plain_array_view::<f32>().map_err(runtime)?;
+            Ok((view.iter().copied().collect(), view.shape().to_vec()))
+        };
+        let count = chunks.len();
+        let outputs: Vec<Result<Output, Error>> = match self.threads.min(count) {
+            0 | 1 => chunks.into_iter().map(run_chunk).collect(),
+            workers => in_parallel(chunks, workers, &run_chunk),
+        };
+        if outputs.len() != count {
+            return Err(runtime(format!("{} of {count} chunks came back", outputs.len())));
+        }
+        let (mut out, mut out_shape) = (Vec::with_capacity(input.len() / per_row.max(1) * 784), Vec::new());
+        for output in outputs {
+            let (values, shape) = output?;
             match out_shape.first_mut() {
-                None => out_shape = view.shape().to_vec(),
-                Some(n) => *n += view.shape().first().copied().unwrap_or(0),
+                None => out_shape = shape,
+                Some(n) => *n += shape.first().copied().unwrap_or(0),
             }
-            out.extend(view.iter().copied());
+            out.extend(values);
         }
         Ok((out, out_shape))
     }
+}
+
+/// `f` of every item on `workers` scoped threads, each taking the next item when done
+/// with one; results in the items' order.
+fn in_parallel<T: Send, R: Send>(items: Vec<T>, workers: usize, f: &(impl Fn(T) -> R + Sync)) -> Vec<R> {
+    let slots: Vec<Mutex<(Option<T>, Option<R>)>> = items.into_iter().map(|t| Mutex::new((Some(t), None))).collect();
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                while let Some(slot) = slots.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let item = slot.lock().ok().and_then(|mut s| s.0.take());
+                    if let Some(item) = item {
+                        let r = f(item);
+                        if let Ok(mut s) = slot.lock() {
+                            s.1 = Some(r);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    slots.into_iter().filter_map(|s| s.into_inner().ok().and_then(|s| s.1)).collect()
 }

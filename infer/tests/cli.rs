@@ -196,6 +196,7 @@ fn bad_input_is_refused_clearly() {
         (vec!["--onnx", g, "--scale", "65", "--out", o], &out, "--scale"),
         (vec!["--onnx", g, "--cols", "0", "--out", o], &out, "--cols"),
         (vec!["--onnx", g, "--batch-size", "0", "--out", o], &out, "--batch-size"),
+        (vec!["--onnx", g, "--threads", "0", "--out", o], &out, "--threads"),
         (vec!["--onnx", g, "--out", s(&nowhere)], &nowhere, "cannot write"),
         (vec!["--onnx", g, "-n", "1000", "--scale", "64", "--out", o], &out, "pixels"),
         (vec!["--onnx", g, "-n", "100000", "--scale", "64", "--out", o], &out, "pixels"),
@@ -404,4 +405,36 @@ fn images_give_a_picture_or_an_error() {
     let empty = none.grid(0, 1).unwrap();
     println!("no images in a grid: {:?} pixels of padding", empty.dimensions());
     assert!(media::grid::png_bytes(&empty).is_ok());
+}
+
+/// Chunks run side by side give the same bits as one after another, and as tract's own
+/// multithreaded matrix products gave before them: the chunking never depends on the
+/// thread count.
+#[test]
+fn images_are_identical_for_any_thread_count() {
+    use tract_linalg::multithread::{Executor, multithread_tract_scope};
+    let dir = tempfile::tempdir().unwrap();
+    for (arch, name) in [(&GENERATOR, "gen.onnx"), (&dcgan::CONDITIONAL_GENERATOR, "cond.onnx")] {
+        let bytes = std::fs::read(model(dir.path(), arch, name)).unwrap();
+        let rows = 70;
+        let z = infer::latents(5, rows);
+        let labels: Option<Vec<i64>> = arch.condition.map(|_| (0..rows as i64).map(|i| i % 10).collect());
+        let before = multithread_tract_scope(Executor::multithread(2), || {
+            infer::tract_backend::TractModel::from_bytes(&bytes).unwrap().with_threads(1).run(
+                &z,
+                &[rows, 100],
+                labels.as_deref(),
+            )
+        })
+        .unwrap()
+        .0;
+        for threads in [1, 2, 3, 8] {
+            let g = Generator::from_bytes(&bytes, Backend::Tract, Device::Cpu).unwrap().with_threads(threads);
+            let got = g.run(&z, labels.as_deref()).unwrap();
+            let same = got.iter().zip(&before).filter(|(a, b)| a.to_bits() == b.to_bits()).count();
+            println!("{name}, {threads} threads: {same} of {} values bit-identical", before.len());
+            assert_eq!(got.len(), before.len());
+            assert_eq!(same, before.len());
+        }
+    }
 }

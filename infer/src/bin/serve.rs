@@ -56,6 +56,9 @@ struct Cli {
     /// Largest request body in bytes [default: room for --max-rows rows of z as JSON].
     #[arg(long, value_parser = cli::between(1024, 1 << 30))]
     max_body_bytes: Option<usize>,
+    /// tract: chunks of 16 rows run at once, 1–1024 [default: every core].
+    #[arg(long, value_name = "N", value_parser = cli::between(1, 1024))]
+    threads: Option<usize>,
     /// The web page's folder [default: infer/web of this checkout].
     #[arg(long, value_name = "DIR")]
     web_dir: Option<PathBuf>,
@@ -90,6 +93,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let bytes = std::fs::read(&cli.onnx).map_err(|cause| infer::Error::Io { path: cli.onnx.clone(), cause })?;
     let generator = Generator::from_bytes(&bytes, cli.backend, device)
         .with_context(|| format!("loading {}", cli.onnx.display()))?;
+    let generator = match cli.threads {
+        Some(threads) => generator.with_threads(threads),
+        None => generator,
+    };
     let max_queue_rows = cli.max_queue_rows.unwrap_or(4 * cli.max_rows);
     if max_queue_rows < cli.max_rows {
         return Err(infer::Error::BadInput(format!(
