@@ -7,6 +7,7 @@
 //! refuses when the largest difference exceeds [`SELF_CHECK_TOLERANCE`].
 
 pub mod onnx;
+pub mod precision;
 pub mod triton;
 
 use std::path::{Path, PathBuf};
@@ -15,8 +16,10 @@ use std::time::Instant;
 
 use dcgan::{Arch, DISCRIMINATOR, GENERATOR, TensorMap, TrainConfig, run};
 pub use onnx::Bn;
+pub use precision::Precision;
 
-/// Largest |tract(exported) − probe| accepted (DESIGN.md §2).
+/// Largest |tract(exported) − probe| accepted for float32 weights (DESIGN.md §2);
+/// compact ones have their own ([`Precision::tolerance`]).
 pub const SELF_CHECK_TOLERANCE: f32 = 1e-5;
 
 /// Which network to export.
@@ -38,10 +41,12 @@ pub enum Error {
     #[error(transparent)]
     Weights(#[from] dcgan::tensors::Error),
     /// The exported model disagrees with the run's probe.
-    #[error("self-check failed: max |tract − probe| = {max_diff:e} > {SELF_CHECK_TOLERANCE:e}; nothing was written")]
+    #[error("self-check failed: max |tract − probe| = {max_diff:e} > {tolerance:e}; nothing was written")]
     SelfCheck {
         /// Measured difference.
         max_diff: f32,
+        /// The tolerance of the file's precision.
+        tolerance: f32,
     },
     /// tract could not run the written model.
     #[error("self-check failed: {0}")]
@@ -143,7 +148,20 @@ pub fn metadata(arch: &Arch, config: Option<&TrainConfig>, epochs: Option<usize>
 
 /// The ONNX bytes of `arch` with `params` (names and shapes must match the table).
 pub fn to_onnx(arch: &Arch, params: &TensorMap, bn: Bn, metadata: &[(String, String)]) -> Vec<u8> {
-    onnx::to_bytes(&onnx::model(onnx::graph(arch, params, bn), metadata))
+    to_onnx_as(arch, params, bn, metadata, Precision::Fp32)
+}
+
+/// [`to_onnx`] with the weights stored in `precision`.
+pub fn to_onnx_as(
+    arch: &Arch,
+    params: &TensorMap,
+    bn: Bn,
+    metadata: &[(String, String)],
+    precision: Precision,
+) -> Vec<u8> {
+    let mut graph = onnx::graph(arch, params, bn);
+    precision::compact(&mut graph, precision);
+    onnx::to_bytes(&onnx::model(graph, metadata))
 }
 
 pub use dcgan::tensors::max_abs_diff;
@@ -164,6 +182,11 @@ pub struct Built {
 /// Build `what` from the run folder `run_dir` as ONNX bytes, self-checked with tract
 /// against the run's probe (refused beyond [`SELF_CHECK_TOLERANCE`]).
 pub fn build(run_dir: &Path, what: What, bn: Bn) -> Result<Built, Error> {
+    build_as(run_dir, what, bn, Precision::Fp32)
+}
+
+/// [`build`] with the weights stored in `precision`, refused beyond its tolerance.
+pub fn build_as(run_dir: &Path, what: What, bn: Bn, precision: Precision) -> Result<Built, Error> {
     if !run_dir.is_dir() {
         return Err(Error::Run(format!("{}: no such run folder (train writes one with --out)", run_dir.display())));
     }
@@ -195,10 +218,14 @@ pub fn build(run_dir: &Path, what: What, bn: Bn) -> Result<Built, Error> {
         // generator.safetensors holds the EMA of G's weights when the run kept one.
         metadata.push(("weights".to_string(), format!("ema({decay})")));
     }
-    let bytes = to_onnx(arch, &params, bn, &metadata);
+    if precision != Precision::Fp32 {
+        metadata.push(("precision".to_string(), precision.name().to_string()));
+    }
+    let bytes = to_onnx_as(arch, &params, bn, &metadata, precision);
     let (max_diff, probe_rows) = probe_check(&bytes, arch, &run_dir.join(probe_file))?;
-    if max_diff > SELF_CHECK_TOLERANCE {
-        return Err(Error::SelfCheck { max_diff });
+    let tolerance = precision.tolerance();
+    if max_diff > tolerance {
+        return Err(Error::SelfCheck { max_diff, tolerance });
     }
     Ok(Built { arch, bytes, max_diff, probe_rows })
 }
@@ -241,8 +268,13 @@ pub fn probe_check(bytes: &[u8], arch: &Arch, probe_path: &Path) -> Result<(f32,
 
 /// Export `what` from the run folder `run_dir` to `out`, self-checked with tract.
 pub fn export(run_dir: &Path, out: &Path, what: What, bn: Bn) -> Result<Report, Error> {
+    export_as(run_dir, out, what, bn, Precision::Fp32)
+}
+
+/// [`export`] with the weights stored in `precision`.
+pub fn export_as(run_dir: &Path, out: &Path, what: What, bn: Bn, precision: Precision) -> Result<Report, Error> {
     let started = Instant::now();
-    let Built { bytes, max_diff, probe_rows, .. } = build(run_dir, what, bn)?;
+    let Built { bytes, max_diff, probe_rows, .. } = build_as(run_dir, what, bn, precision)?;
     dcgan::run::write_atomic(out, &bytes).map_err(|source| Error::Write { path: out.into(), source })?;
     Ok(Report { path: out.into(), bytes: bytes.len(), max_diff, probe_rows, seconds: started.elapsed().as_secs_f64() })
 }
@@ -263,11 +295,17 @@ pub struct Check {
 /// fresh export. Fails like [`build`] would, or with [`Error::SelfCheck`] when the file
 /// disagrees with the probe.
 pub fn check(run_dir: &Path, file: &Path, what: What, bn: Bn) -> Result<Check, Error> {
-    let built = build(run_dir, what, bn)?;
+    check_as(run_dir, file, what, bn, Precision::Fp32)
+}
+
+/// [`check`] for a file whose weights are stored in `precision`.
+pub fn check_as(run_dir: &Path, file: &Path, what: What, bn: Bn, precision: Precision) -> Result<Check, Error> {
+    let built = build_as(run_dir, what, bn, precision)?;
     let bytes = std::fs::read(file).map_err(|e| Error::Run(format!("{}: {e}", file.display())))?;
     let (max_diff, probe_rows) = probe_check(&bytes, built.arch, &run_dir.join(what.files().1))?;
-    if max_diff > SELF_CHECK_TOLERANCE {
-        return Err(Error::SelfCheck { max_diff });
+    let tolerance = precision.tolerance();
+    if max_diff > tolerance {
+        return Err(Error::SelfCheck { max_diff, tolerance });
     }
     Ok(Check { identical: bytes == built.bytes, max_diff, probe_rows })
 }

@@ -28,6 +28,10 @@ struct Cli {
     /// Keep BatchNormalization nodes instead of folding them into the ConvTranspose weights.
     #[arg(long)]
     keep_bn: bool,
+    /// How the weights are stored: fp32 (as trained), fp16 (half the size) or int8
+    /// (per-channel scales, a quarter); compute, inputs and outputs stay float32.
+    #[arg(long, value_enum, default_value = "fp32", conflicts_with_all = ["triton", "check"])]
+    precision: export::Precision,
     /// Check an existing ONNX file against the run instead of writing one: its output on
     /// the run's probe, and whether it is byte-identical to a fresh export.
     #[arg(long, value_name = "FILE.onnx", conflicts_with = "triton")]
@@ -89,14 +93,15 @@ fn main() -> ExitCode {
             What::Generator => "gen.onnx".into(),
             What::Discriminator => "disc.onnx".into(),
         });
-        export::export(&cli.run, &out, cli.what, bn).map(|r| {
+        export::export_as(&cli.run, &out, cli.what, bn, cli.precision).map(|r| {
             format!(
-                "wrote {} ({} bytes); self-check on {} probe rows: max |tract - trainer| = {:.2e} <= {:.0e}; {:.2} s",
+                "wrote {} ({} bytes, {} weights); self-check on {} probe rows: max |tract - trainer| = {:.2e} <= {:.1e}; {:.2} s",
                 r.path.display(),
                 r.bytes,
+                cli.precision.name(),
                 r.probe_rows,
                 r.max_diff,
-                export::SELF_CHECK_TOLERANCE,
+                cli.precision.tolerance(),
                 r.seconds
             )
         })

@@ -7,11 +7,13 @@
 mod common;
 
 use common::root;
-use export::{Bn, What};
+use export::{Bn, Precision, What};
 use infer::{Backend, Device, Generator};
 
-/// The run folder whose weights, probe and config each shipped ONNX file came from.
-fn shipped() -> Vec<(std::path::PathBuf, std::path::PathBuf)> {
+/// Each shipped ONNX file with the run folder whose weights, probe and config it came
+/// from and the precision of its weights: gen.onnx from models/, gen-NAME.onnx from
+/// models/NAME/, and gen[-NAME].PRECISION.onnx the same weights stored compactly.
+fn shipped() -> Vec<(std::path::PathBuf, std::path::PathBuf, Precision)> {
     let models = root().join("models");
     let mut files: Vec<_> = std::fs::read_dir(&models)
         .unwrap()
@@ -22,10 +24,13 @@ fn shipped() -> Vec<(std::path::PathBuf, std::path::PathBuf)> {
     files
         .into_iter()
         .map(|f| {
-            // gen.onnx comes from models/, gen-NAME.onnx from models/NAME/.
             let stem = f.file_stem().unwrap().to_string_lossy().into_owned();
+            let (stem, precision) = match stem.split_once('.') {
+                Some((stem, p)) => (stem.to_string(), Precision::from_name(p).unwrap()),
+                None => (stem, Precision::Fp32),
+            };
             let run = stem.strip_prefix("gen-").map_or(models.clone(), |name| models.join(name));
-            (f, run)
+            (f, run, precision)
         })
         .collect()
 }
@@ -33,8 +38,8 @@ fn shipped() -> Vec<(std::path::PathBuf, std::path::PathBuf)> {
 #[test]
 fn every_shipped_model_keeps_the_contract_and_reproduces_its_weights() {
     let files = shipped();
-    assert!(files.iter().any(|(f, _)| f.ends_with("gen.onnx")), "models/gen.onnx is shipped");
-    for (file, run) in files {
+    assert!(files.iter().any(|(f, ..)| f.ends_with("gen.onnx")), "models/gen.onnx is shipped");
+    for (file, run, precision) in files {
         let g = Generator::from_path(&file, Backend::Tract, Device::Cpu).unwrap();
         let m = &g.info().metadata;
         for (key, want) in [
@@ -55,12 +60,13 @@ fn every_shipped_model_keeps_the_contract_and_reproduces_its_weights() {
             "{}: the digest of its shipped config",
             file.display()
         );
-        let check = export::check(&run, &file, What::Generator, Bn::Folded).unwrap();
+        let check = export::check_as(&run, &file, What::Generator, Bn::Folded, precision).unwrap();
         println!(
-            "{}: probe max |Δ| = {:.2e} (tolerance {:.0e}); byte-identical to a fresh export: {}",
+            "{} ({} weights): probe max |Δ| = {:.2e} (tolerance {:.1e}); byte-identical to a fresh export: {}",
             file.display(),
+            precision.name(),
             check.max_diff,
-            export::SELF_CHECK_TOLERANCE,
+            precision.tolerance(),
             check.identical
         );
         assert!(check.identical, "{} is what `export --run {}` writes", file.display(), run.display());

@@ -1,6 +1,6 @@
-//! The exported generator against the real tools: the Python `onnx` package's full
-//! checker, and Python `onnxruntime` against the trainer's output (both installed by
-//! scripts/setup.sh from PyPI).
+//! The exported generator against the real tools, for each weight precision: the Python
+//! `onnx` package's full checker, and Python `onnxruntime`, tract and ONNX Runtime
+//! against the trainer's output (the Python packages installed by scripts/setup.sh).
 
 #![allow(clippy::unwrap_used)] // helpers of tests: a panic is the failure report
 
@@ -9,7 +9,8 @@ use std::process::Command;
 
 use dcgan::{Arch, CONDITIONAL_GENERATOR, GENERATOR, latent::latents};
 use dcgan_tests::{labels, random_net, tch_eval};
-use export::Bn;
+use export::{Bn, Precision};
+use infer::{Backend, Device, Generator};
 
 /// Python onnxruntime against the trainer (DESIGN.md §2); the script checks it.
 const AGREEMENT_TOLERANCE: f32 = 1e-5;
@@ -40,24 +41,37 @@ fn check_with_python(arch: &'static Arch) {
         std::fs::write(dir.path().join("labels.i64"), l.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>())
             .unwrap();
     }
-    for bn in [Bn::Folded, Bn::Kept] {
-        let model = dir.path().join(format!("gen-{bn:?}.onnx"));
+    for (bn, precision) in [Bn::Folded, Bn::Kept].into_iter().flat_map(|bn| Precision::ALL.map(|p| (bn, p))) {
+        let model = dir.path().join(format!("gen-{bn:?}-{}.onnx", precision.name()));
         let meta = export::metadata(arch, None, Some(1), bn);
-        std::fs::write(&model, export::to_onnx(arch, &host, bn, &meta)).unwrap();
+        let bytes = export::to_onnx_as(arch, &host, bn, &meta, precision);
+        std::fs::write(&model, &bytes).unwrap();
+        // fp32 is held to the runtimes' agreement; compact weights to their rounding.
+        let tolerance = if precision == Precision::Fp32 { AGREEMENT_TOLERANCE } else { precision.tolerance() };
+        for backend in [Backend::Tract, Backend::Ort] {
+            let got = Generator::from_bytes(&bytes, backend, Device::Cpu).unwrap().run(&z, l.as_deref()).unwrap();
+            let diff = dcgan::tensors::max_abs_diff(&got, &want);
+            println!(
+                "{} BN {bn:?}, {backend:?}: {} bytes, max |Δ| vs tch = {diff:.2e} (tolerance {tolerance:.1e})",
+                precision.name(),
+                bytes.len()
+            );
+            assert!(diff <= tolerance);
+        }
         let mut cmd = Command::new(python());
         cmd.arg(&script)
             .arg(&model)
             .arg(dir.path().join("z.f32"))
             .arg(dir.path().join("want.f32"))
             .arg(n.to_string())
-            .arg(AGREEMENT_TOLERANCE.to_string());
+            .arg(tolerance.to_string());
         if l.is_some() {
             cmd.arg(dir.path().join("labels.i64"));
         }
         let out = cmd.output().expect("running Python (scripts/setup.sh installs it)");
         print!("{}", String::from_utf8_lossy(&out.stdout));
         eprint!("{}", String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "conformance script failed for BN {bn:?}");
+        assert!(out.status.success(), "conformance script failed for BN {bn:?}, {}", precision.name());
     }
 }
 
