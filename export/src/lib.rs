@@ -222,12 +222,18 @@ pub fn build_as(run_dir: &Path, what: What, bn: Bn, precision: Precision) -> Res
         metadata.push(("precision".to_string(), precision.name().to_string()));
     }
     let bytes = to_onnx_as(arch, &params, bn, &metadata, precision);
-    let (max_diff, probe_rows) = probe_check(&bytes, arch, &run_dir.join(probe_file))?;
+    let (max_diff, probe_rows) = self_check(&bytes, arch, &run_dir.join(probe_file), precision)?;
+    Ok(Built { arch, bytes, max_diff, probe_rows })
+}
+
+/// [`probe_check`], refused beyond `precision`'s tolerance.
+fn self_check(bytes: &[u8], arch: &Arch, probe_path: &Path, precision: Precision) -> Result<(f32, usize), Error> {
+    let (max_diff, probe_rows) = probe_check(bytes, arch, probe_path)?;
     let tolerance = precision.tolerance();
     if max_diff > tolerance {
         return Err(Error::SelfCheck { max_diff, tolerance });
     }
-    Ok(Built { arch, bytes, max_diff, probe_rows })
+    Ok((max_diff, probe_rows))
 }
 
 /// Run the probe at `probe_path` through ONNX `bytes` with tract: (max |Δ|, rows).
@@ -302,11 +308,7 @@ pub fn check(run_dir: &Path, file: &Path, what: What, bn: Bn) -> Result<Check, E
 pub fn check_as(run_dir: &Path, file: &Path, what: What, bn: Bn, precision: Precision) -> Result<Check, Error> {
     let built = build_as(run_dir, what, bn, precision)?;
     let bytes = std::fs::read(file).map_err(|e| Error::Run(format!("{}: {e}", file.display())))?;
-    let (max_diff, probe_rows) = probe_check(&bytes, built.arch, &run_dir.join(what.files().1))?;
-    let tolerance = precision.tolerance();
-    if max_diff > tolerance {
-        return Err(Error::SelfCheck { max_diff, tolerance });
-    }
+    let (max_diff, probe_rows) = self_check(&bytes, built.arch, &run_dir.join(what.files().1), precision)?;
     Ok(Check { identical: bytes == built.bytes, max_diff, probe_rows })
 }
 

@@ -114,12 +114,12 @@ impl Generator {
     /// tract: run at most `threads` chunks of rows at once (default: every core the
     /// process may use; results are the same for any count). ONNX Runtime keeps its own
     /// intra-op threads.
+    #[cfg_attr(not(feature = "tract"), allow(unused_variables, unused_mut))]
     pub fn with_threads(mut self, threads: usize) -> Self {
         #[cfg(feature = "tract")]
         if let Engine::Tract(m) = self.engine {
             self.engine = Engine::Tract(m.with_threads(threads));
         }
-        let _ = threads;
         self
     }
 

@@ -105,7 +105,7 @@ impl TractModel {
     pub fn run(&self, input: &[f32], shape: &[usize], labels: Option<&[i64]>) -> Result<Output, Error> {
         let per_row: usize = shape[1..].iter().product();
         let chunks: Vec<(usize, &[f32])> = input.chunks(CHUNK * per_row.max(1)).enumerate().collect();
-        let run_chunk = |(i, chunk): (usize, &[f32])| {
+        let run_chunk = |&(i, chunk): &(usize, &[f32])| {
             let mut chunk_shape = shape.to_vec();
             chunk_shape[0] = chunk.len() / per_row.max(1);
             let mut inputs = tvec!(Tensor::from_shape(&chunk_shape, chunk).map_err(runtime)?.into_tvalue());
@@ -120,8 +120,8 @@ impl TractModel {
         };
         let count = chunks.len();
         let outputs: Vec<Result<Output, Error>> = match self.threads.min(count) {
-            0 | 1 => chunks.into_iter().map(run_chunk).collect(),
-            workers => in_parallel(chunks, workers, &run_chunk),
+            0 | 1 => chunks.iter().map(run_chunk).collect(),
+            workers => in_parallel(&chunks, workers, &run_chunk),
         };
         if outputs.len() != count {
             return Err(runtime(format!("{} of {count} chunks came back", outputs.len())));
@@ -140,24 +140,25 @@ impl TractModel {
 }
 
 /// `f` of every item on `workers` scoped threads, each taking the next item when done
-/// with one; results in the items' order.
-fn in_parallel<T: Send, R: Send>(items: Vec<T>, workers: usize, f: &(impl Fn(T) -> R + Sync)) -> Vec<R> {
-    let slots: Vec<Mutex<(Option<T>, Option<R>)>> = items.into_iter().map(|t| Mutex::new((Some(t), None))).collect();
+/// with one; results in the items' order. A worker that panics loses its results, which
+/// the caller sees as fewer results than items.
+fn in_parallel<T: Sync, R: Send>(items: &[T], workers: usize, f: &(impl Fn(&T) -> R + Sync)) -> Vec<R> {
     let next = AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                while let Some(slot) = slots.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let item = slot.lock().ok().and_then(|mut s| s.0.take());
-                    if let Some(item) = item {
-                        let r = f(item);
-                        if let Ok(mut s) = slot.lock() {
-                            s.1 = Some(r);
-                        }
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break out };
+                        out.push((i, f(item)));
                     }
-                }
-            });
-        }
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
     });
-    slots.into_iter().filter_map(|s| s.into_inner().ok().and_then(|s| s.1)).collect()
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
