@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Inference benchmark, all in one run on one machine: images/s of ort-CPU, tract and
-# Python onnxruntime on the same ONNX file at batch 1, 25, 64, 256 (tract also on one
-# thread, and as it ran before its chunks ran side by side); the wall time of
+# Python onnxruntime on the same ONNX file at batch 1, 25, 64, 256 (each also on one
+# thread; ort also as single-threaded sessions side by side, tract as it ran before its
+# chunks ran side by side); the wall time of
 # `infer -n 25` end to end (process start included); peak RSS of a 100000-image run;
 # a per-node profile of tract.
 # usage: bench/infer.sh [MODEL.onnx] [SECONDS_PER_CASE]

@@ -16,13 +16,16 @@ for line in open(results):
     name, batch, value = line.split()
     rate[(name, int(batch))] = float(value)
 
-print("\n| batch | ort-CPU img/s | tract img/s | tract, 1 thread | tract before (one chunk at a time, 2-thread products) "
-      "| Python onnxruntime img/s | ort / Python | tract / ort | tract before / ort |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("\n| batch | ort-CPU img/s | ort, 1 thread | ort, 1-thread sessions side by side | tract img/s | tract, 1 thread "
+      "| tract before (one chunk at a time, 2-thread products) | Python onnxruntime img/s | ort / Python "
+      "| sessions / ort | tract / ort | tract before / ort |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for batch in (1, 25, 64, 256):
     o, t, p = rate[("ort-cpu", batch)], rate[("tract", batch)], rate[("python-ort", batch)]
+    o1, os_ = rate[("ort-1thread", batch)], rate[("ort-sessions", batch)]
     t1, mm = rate[("tract-1thread", batch)], rate[("tract-mm", batch)]
-    print(f"| {batch} | {o:,.0f} | {t:,.0f} | {t1:,.0f} | {mm:,.0f} | {p:,.0f} | {o / p:.2f} | {t / o:.2f} | {mm / o:.2f} |")
+    print(f"| {batch} | {o:,.0f} | {o1:,.0f} | {os_:,.0f} | {t:,.0f} | {t1:,.0f} | {mm:,.0f} | {p:,.0f} "
+          f"| {o / p:.2f} | {os_ / o:.2f} | {t / o:.2f} | {mm / o:.2f} |")
 
 with tempfile.TemporaryDirectory() as tmp:
     print("\n| `infer -n 25` end to end (process start included) | median of 20 | min |")

@@ -18,7 +18,8 @@
 # server logs and RSS samples go to bench/out.serve/ (git-ignored).
 #
 # usage: bench/serve.sh [--duration SECONDS] [--model MODEL.onnx] [--no-build]
-#   env: DURATION (20), WRK_THREADS (1), MAX_REQUESTS (2000000 per case), CONCURRENCY ("1 16 64 256")
+#   env: DURATION (20), WRK_THREADS (1), MAX_REQUESTS (2000000 per case), CONCURRENCY ("1 16 64 256"),
+#        SERVE_ARGS (more flags for the main server, e.g. "--backend ort" or "--runs-in-flight 1")
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -108,7 +109,8 @@ done
 rm -f "$out/reference.npy"
 
 # --- the main server, defaults (max batch 256, max delay 2 ms, queue 4 x 4096 rows)
-start_server main
+# shellcheck disable=SC2086 # SERVE_ARGS is a list of flags
+start_server main ${SERVE_ARGS:-}
 main_pid=$pid main_port=$port
 curl -sSf -o /dev/null -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$main_port/v2/models/dcgan/infer" \
     -d '{"parameters":{"seed":1,"count":1}}' || { echo "the server does not answer an infer request; its log:" >&2; cat "$out/main.stderr" >&2; exit 1; }
@@ -157,7 +159,7 @@ verdict() { if [[ $1 == 1 ]]; then echo "met"; else echo "MISSED"; fi; }
 c64=${ips[64]:-0}
 ratio=$(awk -v a="$c64" -v r="$ref_best" 'BEGIN { printf "%.2f", a / r }')
 tee "$out/report.md" <<EOF
-## serve under load ($(nproc) cores, ${duration} s per case, wrk -t$threads, $(date -u +%F))
+## serve under load ($(nproc) cores, ${duration} s per case, wrk -t$threads, $(date -u +%F)${SERVE_ARGS:+, serve $SERVE_ARGS})
 
 In-process reference, tract at batch 64 (\`infer -n $ref_n --batch-size 64 --raw\`, best of 3,
 process start and model load included): **$(printf %.0f "$ref_best") images/s**.

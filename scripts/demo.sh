@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# The main job: 25 digits from the shipped generator (models/gen.onnx) with tract,
-# pure Rust, no native library and no setup. The grid goes to samples.png in the folder
-# you run this from, and the line printed at the end gives its full path. Extra arguments
+# The main job: 25 digits from the shipped generator (models/gen.onnx, compiled into
+# `infer`) with tract, pure Rust, no native library and no setup. The grid goes to
+# samples.png in the folder you run this from, and the line printed at the end gives its
+# full path. Seed 0 unless you give one, so the picture is the README's. Extra arguments
 # go to `infer` (try --seed 7, or -n 64 --scale 2; paths in them are relative to the
 # repository root).
 set -euo pipefail
 out="$(pwd)/samples.png"
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-exec cargo run --release --locked --quiet -p dcgan-infer --bin infer -- --onnx models/gen.onnx -n 25 --out "$out" "$@"
+seed=(--seed 0)
+for arg in "$@"; do
+    [[ $arg == --seed || $arg == --seed=* ]] && seed=()
+done
+if [[ ! -x target/release/infer ]]; then
+    echo "demo: the first build compiles tract, the pure-Rust ONNX runtime (about 4 minutes on 2 cores); later runs start at once" >&2
+fi
+exec cargo run --release --locked -p dcgan-infer --bin infer -- -n 25 "${seed[@]}" --out "$out" "$@"

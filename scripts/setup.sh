@@ -8,6 +8,8 @@
 #                  Triton's model-config schema)
 #   playwright, pillow (1.65.2, 12.1.1: the browser test drives Debian's chromium;
 #                  scripts/setup-web.sh installs chromium and the page's npm packages)
+#   tensorboard   (2.21.0: its own event reader checks the event files `train` writes)
+#   prometheus_client (0.26.0: its parser reads `serve`'s /metrics in the tests)
 #
 # They go into a virtual environment in a per-user cache keyed by the versions, so
 # fresh clones and CI runs on the same machine share it; `.native/` in the repo then
@@ -26,6 +28,8 @@ ONNX_VERSION=1.19.1
 TRITONCLIENT_VERSION=2.73.0
 PLAYWRIGHT_VERSION=1.65.2
 PILLOW_VERSION=12.1.1
+# Added to an existing environment without reinstalling the rest (their own stamp).
+EXTRAS="tensorboard==2.21.0 prometheus_client==0.26.0"
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache_base=${DCGAN_NATIVE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dcgan-native}
@@ -43,6 +47,13 @@ if [ ! -f "$stamp" ]; then
         "torch==$TORCH_VERSION" "onnxruntime==$ORT_VERSION" "onnx==$ONNX_VERSION" numpy \
         "tritonclient[http,grpc]==$TRITONCLIENT_VERSION" "playwright==$PLAYWRIGHT_VERSION" "pillow==$PILLOW_VERSION"
     touch "$stamp"
+fi
+extras_stamp="$cache/.extras-$(echo "$EXTRAS" | tr ' =' '_-')"
+if [ ! -f "$extras_stamp" ]; then
+    echo "setup: installing $EXTRAS into $venv" >&2
+    # shellcheck disable=SC2086 # EXTRAS is a list of requirements
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input $EXTRAS
+    touch "$extras_stamp"
 fi
 
 site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')

@@ -44,7 +44,7 @@ fn main() -> TractResult<()> {
         .with_input_fact(0, f32::fact([ROWS, 100]).into())?
         .into_optimized()?
         .into_runnable()?;
-    let cores = infer::tract_backend::available_threads();
+    let cores = infer::available_threads();
     let single = profile(&plan, runs)?;
     let multi = multithread_tract_scope(Executor::multithread(cores), || profile(&plan, runs))?;
     println!("\n| node (op), {ROWS} rows | 1 thread µs | share | tract's {cores}-thread products µs | speed-up |");

@@ -1,42 +1,67 @@
-//! Images/s of the generator on ONNX Runtime (CPU) and tract at several batch sizes;
-//! tract with its chunks side by side on every core, on one thread, and as it ran
-//! before (one chunk at a time, tract's own multithreaded matrix products).
+//! Images/s of the generator on ONNX Runtime (CPU) and tract at several batch sizes,
+//! each as the library runs it beside the alternatives it was measured against: one
+//! thread; for ONNX Runtime (intra-op threads) single-threaded sessions side by side on
+//! row chunks; for tract (row chunks side by side) its multithreaded matrix products,
+//! one chunk at a time.
 //!
 //! `cargo bench -p dcgan-infer --bench throughput -- [MODEL.onnx] [SECONDS]` prints one
-//! `backend batch images_per_s` line per case; `bench/infer.sh` runs it beside Python
+//! `case batch images_per_s` line per case; `bench/infer.sh` runs it beside Python
 //! onnxruntime on the same file.
 
 use std::time::{Duration, Instant};
 
-use infer::{Backend, Device, Generator};
+use infer::chunks::run_in_chunks;
+use infer::ort_backend::OrtModel;
+use infer::{Backend, Device, Error, Generator};
 use tract_linalg::multithread::{Executor, multithread_tract_scope};
 
 const BATCHES: [usize; 4] = [1, 25, 64, 256];
+
+/// One way of running a batch of latents.
+type Runner = Box<dyn Fn(&[f32]) -> Result<Vec<f32>, Error>>;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     let model = args.next().unwrap_or_else(|| "models/gen.onnx".into());
     let seconds: f64 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(2.0);
-    let cores = infer::tract_backend::available_threads();
-    // (name, backend, chunks at once, tract's own multithreaded products): the last case
-    // is tract as it ran before chunks ran side by side.
-    let cases = [
-        ("ort-cpu".to_string(), Backend::Ort, cores, false),
-        ("tract".to_string(), Backend::Tract, cores, false),
-        ("tract-1thread".to_string(), Backend::Tract, 1, false),
-        ("tract-mm".to_string(), Backend::Tract, 1, true),
+    let cores = infer::available_threads();
+    let bytes = std::fs::read(&model)?;
+    let generator = |backend, threads| -> Result<Runner, Error> {
+        let g = Generator::from_bytes(&bytes, backend, Device::Cpu)?.with_threads(threads)?;
+        Ok(Box::new(move |z| g.run(z, None)))
+    };
+    // The alternative measured for ONNX Runtime: one single-threaded session per core,
+    // running 16-row chunks side by side as the tract backend does.
+    let ort_sessions = || -> Result<Runner, Error> {
+        let one = || OrtModel::from_bytes(&bytes, Device::Cpu, "z", "image")?.with_intra_op_threads(1);
+        let sessions = (0..cores).map(|_| one()).collect::<Result<Vec<_>, _>>()?;
+        Ok(Box::new(move |z| {
+            let shape = [z.len() / 100, 100];
+            run_in_chunks(z, &shape, None, 16, cores, |worker, chunk, shape, _| {
+                sessions[worker].run(chunk, shape, None)
+            })
+            .map(|(values, _)| values)
+        }))
+    };
+    // (name, runner, under tract's multithreaded executor)
+    let cases: [(&str, Runner, bool); 6] = [
+        ("ort-cpu", generator(Backend::Ort, cores)?, false),
+        ("ort-1thread", generator(Backend::Ort, 1)?, false),
+        ("ort-sessions", ort_sessions()?, false),
+        ("tract", generator(Backend::Tract, cores)?, false),
+        ("tract-1thread", generator(Backend::Tract, 1)?, false),
+        ("tract-mm", generator(Backend::Tract, 1)?, true),
     ];
-    for (name, backend, threads, mm) in cases {
-        let g = Generator::from_path(model.as_ref(), backend, Device::Cpu)?.with_threads(threads);
+    for (name, run, mm) in cases {
         for batch in BATCHES {
             let z = infer::latents(1, batch);
-            let measure = || -> Result<f64, infer::Error> {
+            let measure = || -> Result<f64, Error> {
                 for _ in 0..3 {
-                    g.run(&z, None)?; // warm-up: first runs allocate and pick kernels
+                    run(&z)?; // warm-up: first runs allocate and pick kernels
                 }
                 let (started, mut images) = (Instant::now(), 0usize);
                 while started.elapsed() < Duration::from_secs_f64(seconds) {
-                    std::hint::black_box(g.run(&z, None)?);
+                    std::hint::black_box(run(&z)?);
                     images += batch;
                 }
                 Ok(images as f64 / started.elapsed().as_secs_f64())

@@ -111,16 +111,20 @@ impl Generator {
         self
     }
 
-    /// tract: run at most `threads` chunks of rows at once (default: every core the
-    /// process may use; results are the same for any count). ONNX Runtime keeps its own
-    /// intra-op threads.
-    #[cfg_attr(not(feature = "tract"), allow(unused_variables, unused_mut))]
-    pub fn with_threads(mut self, threads: usize) -> Self {
-        #[cfg(feature = "tract")]
-        if let Engine::Tract(m) = self.engine {
-            self.engine = Engine::Tract(m.with_threads(threads));
-        }
-        self
+    /// Use `threads` cores on the CPU (default: every core the process may use). tract
+    /// runs at most `threads` row chunks at once (results do not depend on the count);
+    /// ONNX Runtime runs with `threads` intra-op threads (its session is rebuilt, hence
+    /// the `Result`). No effect on CUDA.
+    pub fn with_threads(mut self, threads: usize) -> Result<Self, Error> {
+        self.engine = match self.engine {
+            #[cfg(feature = "tract")]
+            Engine::Tract(m) => Engine::Tract(m.with_threads(threads)),
+            #[cfg(feature = "ort")]
+            Engine::Ort(m) => Engine::Ort(m.with_intra_op_threads(threads)?),
+            #[cfg(not(any(feature = "tract", feature = "ort")))]
+            Engine::None(never) => match never {},
+        };
+        Ok(self)
     }
 
     /// What the model says about itself.

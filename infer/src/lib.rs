@@ -20,9 +20,15 @@
 //! time (ONNX Runtime already uses several cores inside a run), so threads sharing one
 //! generator take turns; give each thread its own generator to overlap runs.
 //!
+//! **Shipped models.** [`Generator::shipped`] loads the generators of `models/` from
+//! bytes compiled into the library (feature `shipped`): digits with no file at all.
+//!
 //! **Features.** `tract` and `ort` (both default) select the backends; an embedder can
 //! take `default-features = false, features = ["tract"]` to need no native library.
+//! `shipped` (default) compiles in the shipped models (about 9 MB).
 
+#[cfg(any(feature = "tract", feature = "ort"))]
+pub mod chunks;
 pub mod contract;
 mod generator;
 pub mod npy;
@@ -32,14 +38,20 @@ pub mod pb;
 pub mod request;
 #[cfg(feature = "serve")]
 pub mod serve;
+#[cfg(feature = "shipped")]
+pub mod shipped;
 mod stranger;
 #[cfg(feature = "tract")]
 pub mod tract_backend;
 
+#[cfg(any(feature = "tract", feature = "ort"))]
+pub use chunks::available_threads;
 pub use contract::ModelInfo;
 pub use dcgan::latent::{SplitMix64, latents};
 pub use generator::{DEFAULT_BATCH, Generator, Images};
 pub use request::{Digits, Plan};
+#[cfg(feature = "shipped")]
+pub use shipped::{ModelSource, Shipped};
 
 /// Which runtime executes the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -51,6 +63,19 @@ pub enum Backend {
 }
 
 pub use dcgan::Device;
+
+impl Backend {
+    /// The backend for `device` when `asked` may be unset: CUDA means ONNX Runtime (tract
+    /// is CPU-only), anything else tract. What was asked is kept (tract on CUDA is then
+    /// refused on load, in one line). `infer` and `serve` both choose this way.
+    pub fn choose(asked: Option<Backend>, device: Device) -> Backend {
+        match (asked, device) {
+            (Some(backend), _) => backend,
+            (None, Device::Cuda(_)) => Backend::Ort,
+            (None, Device::Cpu) => Backend::Tract,
+        }
+    }
+}
 
 /// What can go wrong loading or running a generator.
 #[derive(Debug, thiserror::Error)]

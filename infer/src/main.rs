@@ -10,7 +10,7 @@ use clap::Parser;
 use cli::progress::Progress;
 use dcgan::contract::{IMAGE_LEN, LATENT_DIM};
 use infer::npy::RawWriter;
-use infer::{Backend, Device, Digits, Generator, Plan};
+use infer::{Backend, Device, Digits, Generator, ModelSource, Plan};
 use media::grid;
 
 /// Generate MNIST digits with the exported ONNX generator, on tract (pure Rust, CPU) or
@@ -25,15 +25,16 @@ use media::grid;
 #[derive(Debug, Parser)]
 #[command(version, max_term_width = 100, allow_negative_numbers = true)]
 struct Cli {
-    /// The generator ONNX file.
-    #[arg(long, value_name = "FILE", default_value = "models/gen.onnx")]
-    onnx: PathBuf,
+    /// The generator ONNX file [default: the built-in models/gen.onnx; with --digit or
+    /// --digits, the built-in models/gen-cond.onnx].
+    #[arg(long, value_name = "FILE")]
+    onnx: Option<PathBuf>,
     /// Number of images (with --digits all: per row).
     #[arg(short = 'n', long = "count", default_value_t = 25, value_parser = cli::at_least_one)]
     n: usize,
-    /// Runtime: tract (pure Rust) or ort (ONNX Runtime).
-    #[arg(long, value_enum, default_value = "tract")]
-    backend: Backend,
+    /// Runtime: tract (pure Rust) or ort (ONNX Runtime) [default: tract; ort with --device cuda].
+    #[arg(long, value_enum)]
+    backend: Option<Backend>,
     /// cpu, cuda or cuda:N (CUDA runs ONNX Runtime with onnxruntime-gpu; it never falls back to the CPU).
     #[arg(long, default_value = "cpu")]
     device: Device,
@@ -81,8 +82,8 @@ struct Cli {
     /// Latent rows per model run, 1–65536.
     #[arg(long, value_name = "B", default_value_t = infer::DEFAULT_BATCH, value_parser = cli::between(1, 65536))]
     batch_size: usize,
-    /// tract: chunks of 16 rows run at once, 1–1024 [default: every core]; the images
-    /// are the same for any count.
+    /// Cores to use, 1–1024: tract runs this many 16-row chunks at once (the images are
+    /// the same for any count), ort this many intra-op threads [default: every core].
     #[arg(long, value_name = "N", value_parser = cli::between(1, 1024))]
     threads: Option<usize>,
 }
@@ -116,12 +117,7 @@ fn bad(text: String) -> anyhow::Error {
 fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
     let started = Instant::now();
     let device = cli.device;
-    // --device cuda means ONNX Runtime's CUDA provider; tract is CPU-only.
-    let backend = if device != Device::Cpu && cli.backend == Backend::Tract && !backend_given() {
-        Backend::Ort
-    } else {
-        cli.backend
-    };
+    let backend = Backend::choose(cli.backend, device);
     let digits = cli.digit.map(Digits::One).or_else(|| cli.digits.clone());
     let z = cli.z.as_deref().map(|p| infer::npy::read_latents(p, LATENT_DIM)).transpose()?;
     let n = z.as_ref().map_or(cli.n, |z| z.len() / LATENT_DIM);
@@ -137,30 +133,30 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
         check_writable(path)?;
     }
 
-    let g = Generator::from_path_with(&cli.onnx, backend, device, infer::CudaOptions { tf32: cli.tf32 })
+    let source = ModelSource::choose(cli.onnx.as_deref(), digits.is_some());
+    let g = source
+        .bytes()
+        .and_then(|bytes| Generator::from_bytes_with(&bytes, backend, device, infer::CudaOptions { tf32: cli.tf32 }))
         .map_err(|e| match e {
             // An I/O error already names the file.
             infer::Error::Io { .. } => anyhow::Error::from(e),
-            e => anyhow::Error::from(e).context(format!("loading {}", cli.onnx.display())),
+            e => anyhow::Error::from(e).context(format!("loading {source}")),
         })?
         .with_batch_size(cli.batch_size);
     let g = match cli.threads {
-        Some(threads) => g.with_threads(threads),
+        Some(threads) => g.with_threads(threads)?,
         None => g,
     };
     if g.info().assumed_defaults {
-        eprintln!(
-            "note: {} has no latent metadata; assuming z ~ uniform(-1,1) and images in [-1,1]",
-            cli.onnx.display()
-        );
+        eprintln!("note: {source} has no latent metadata; assuming z ~ uniform(-1,1) and images in [-1,1]");
     }
     if let Some(labels) = &plan.labels {
-        g.check_labels(labels).with_context(|| format!("--digit/--digits with {}", cli.onnx.display()))?;
+        g.check_labels(labels).with_context(|| format!("--digit/--digits with {source}"))?;
     }
     let seed = cli.seed.unwrap_or_else(clock_seed);
     if let (Some(ab), Some(gif)) = (&cli.interpolate, &cli.gif) {
         let [a, b] = ab[..] else { return Err(bad("--interpolate takes two seeds: A,B".into())) };
-        return walk(&g, &plan, (a, b), cli.frames, gif, stop, started);
+        return walk(&g, &source, &plan, (a, b), cli.frames, gif, stop, started);
     }
     if let Some(dir) = &cli.each {
         std::fs::create_dir_all(dir).map_err(|e| bad(format!("creating --each folder {}: {e}", dir.display())))?;
@@ -226,18 +222,20 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
     if let Some(p) = &cli.raw {
         wrote.push(p.display().to_string());
     }
-    let source = match &cli.z {
+    let latents = match &cli.z {
         Some(p) => format!("latents from {}", p.display()),
         None => format!("seed {seed}"),
     };
-    report(&g, &wrote.join(", "), plan.count, &source, started);
+    report(&g, &source, &wrote.join(", "), plan.count, &latents, started);
     Ok(())
 }
 
 /// `--interpolate A,B --frames K --gif FILE`: K grids on the arc from seed A's latents to
 /// seed B's, as a looping GIF. All frames together stay under the grid's pixel limit.
+#[allow(clippy::too_many_arguments)] // one call site, each argument a different thing
 fn walk(
     g: &Generator,
+    source: &ModelSource,
     plan: &Plan,
     (a, b): (u64, u64),
     frames: usize,
@@ -272,22 +270,24 @@ fn walk(
     }
     let bytes = media::gif::encode(images, 1000 / 12).map_err(|e| anyhow::anyhow!("encoding the GIF: {e}"))?;
     dcgan::run::write_atomic(gif, &bytes).with_context(|| format!("writing {}", gif.display()))?;
-    report(g, &format!("{} ({frames} frames)", gif.display()), plan.count, &format!("seeds {a} → {b}"), started);
+    report(
+        g,
+        source,
+        &format!("{} ({frames} frames)", gif.display()),
+        plan.count,
+        &format!("seeds {a} → {b}"),
+        started,
+    );
     Ok(())
 }
 
-fn report(g: &Generator, wrote: &str, n: usize, source: &str, started: Instant) {
+fn report(g: &Generator, model: &ModelSource, wrote: &str, n: usize, latents: &str, started: Instant) {
     let device = g.device();
     println!(
-        "wrote {wrote} — {n} images, {:?} on {device}, {source}, {:.0} ms",
+        "wrote {wrote} — {n} images of {model}, {:?} on {device}, {latents}, {:.0} ms",
         g.backend(),
         started.elapsed().as_secs_f64() * 1e3
     );
-}
-
-/// Whether --backend was typed (so that `--device cuda` alone can pick ort).
-fn backend_given() -> bool {
-    std::env::args().any(|a| a == "--backend" || a.starts_with("--backend="))
 }
 
 /// Fail before any work if `path`'s folder does not exist or cannot be written.

@@ -1,12 +1,13 @@
 //! The ONNX Runtime backend (CPU or CUDA), through ort with `load-dynamic`.
 
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use ort::environment::Environment;
 use ort::session::Session;
 use ort::value::Tensor;
 
+use crate::chunks::Output;
 use crate::{CudaOptions, Device, Error};
 
 /// The library the setup script installed (`.cargo/config.toml` points here at build time).
@@ -42,24 +43,45 @@ fn environment() -> Result<&'static Environment, Error> {
 /// An ONNX Runtime session. `Session::run` needs `&mut`, so it sits behind a mutex: share
 /// one between threads (runs serialise; ONNX Runtime parallelises inside each run) or
 /// give each thread its own.
+///
+/// On the CPU, ONNX Runtime's intra-op threads are kept rather than tract's way of
+/// single-threaded sessions running row chunks side by side: measured on 2 cores, the
+/// intra-op threads are 1.2–1.7× faster at 1 and 25 rows and the side-by-side sessions
+/// only 1.05–1.1× faster at 64–256 (`benches/throughput.rs`, case `ort-sessions`).
 #[derive(Debug)]
 pub struct OrtModel {
     session: Mutex<Session>,
+    /// Intra-op threads on the CPU (`None`: ONNX Runtime's default, one per core).
+    intra: Option<usize>,
+    bytes: Arc<[u8]>,
+    device: Device,
+    cuda: CudaOptions,
     input: String,
     output: String,
 }
 
-/// What to do for CUDA: install onnxruntime-gpu (`scripts/setup.sh --gpu`), and make
-/// the CUDA and cuDNN libraries of its nvidia-* wheels (`site-packages/nvidia/*/lib`,
-/// beside `onnxruntime/`) visible to the dynamic loader, which reads LD_LIBRARY_PATH
-/// only when a process starts: the exact value is given when those folders exist.
+/// What to do for CUDA. A CPU-only ONNX Runtime (no `libonnxruntime_providers_cuda.so`
+/// beside its library, as `scripts/setup.sh` installs) needs onnxruntime-gpu:
+/// `scripts/setup.sh --gpu` installs it and prints the `ORT_DYLIB_PATH` to use. With
+/// the GPU build, the CUDA and cuDNN libraries of its nvidia-* wheels
+/// (`site-packages/nvidia/*/lib`, beside `onnxruntime/`) must be visible to the dynamic
+/// loader, which reads LD_LIBRARY_PATH only when a process starts: the exact value is
+/// given.
 pub fn cuda_hint() -> String {
-    let site = dylib_path().ok().and_then(|p| p.canonicalize().ok()).and_then(|p| {
-        // …/site-packages/onnxruntime/capi/libonnxruntime.so → …/site-packages
-        p.ancestors().nth(3).map(std::path::Path::to_path_buf)
-    });
-    let libs: Vec<String> = site
-        .and_then(|s| std::fs::read_dir(s.join("nvidia")).ok())
+    let install = "this ONNX Runtime is the CPU-only build: run scripts/setup.sh --gpu (it installs \
+                   onnxruntime-gpu==1.31.1) and set the ORT_DYLIB_PATH it prints";
+    let Some(lib) = dylib_path().ok().and_then(|p| p.canonicalize().ok()) else {
+        return install.into();
+    };
+    let has_cuda = lib.parent().is_some_and(|dir| dir.join("libonnxruntime_providers_cuda.so").exists());
+    if !has_cuda {
+        return format!("{install} (now: {})", lib.display());
+    }
+    // …/site-packages/onnxruntime/capi/libonnxruntime.so → …/site-packages
+    let libs: Vec<String> = lib
+        .ancestors()
+        .nth(3)
+        .and_then(|site| std::fs::read_dir(site.join("nvidia")).ok())
         .map(|entries| {
             let mut dirs: Vec<String> = entries
                 .filter_map(|e| e.ok().map(|e| e.path().join("lib")))
@@ -71,8 +93,10 @@ pub fn cuda_hint() -> String {
         })
         .unwrap_or_default();
     if libs.is_empty() {
-        "install onnxruntime-gpu==1.31.1 (scripts/setup.sh --gpu) and point ORT_DYLIB_PATH at its libonnxruntime.so"
-            .into()
+        format!(
+            "{} has the CUDA provider but no nvidia-* wheels beside it: use the onnxruntime-gpu that scripts/setup.sh --gpu installs",
+            lib.display()
+        )
     } else {
         format!(
             "run with LD_LIBRARY_PATH={} (the CUDA and cuDNN libraries of the nvidia-* wheels beside ONNX Runtime)",
@@ -96,15 +120,41 @@ impl OrtModel {
     pub fn with_cuda_options(
         bytes: &[u8],
         device: Device,
-        options: CudaOptions,
+        cuda: CudaOptions,
         input: &str,
         output: &str,
     ) -> Result<Self, Error> {
+        let session = Self::session(bytes, device, cuda, None)?;
+        Ok(Self {
+            session: Mutex::new(session),
+            intra: None,
+            bytes: bytes.into(),
+            device,
+            cuda,
+            input: input.into(),
+            output: output.into(),
+        })
+    }
+
+    /// Run each model run on `threads` intra-op threads (CPU; the session is rebuilt).
+    pub fn with_intra_op_threads(mut self, threads: usize) -> Result<Self, Error> {
+        let threads = Some(threads.max(1));
+        if self.device == Device::Cpu && self.intra != threads {
+            self.session = Mutex::new(Self::session(&self.bytes, self.device, self.cuda, threads)?);
+            self.intra = threads;
+        }
+        Ok(self)
+    }
+
+    fn session(bytes: &[u8], device: Device, cuda: CudaOptions, intra: Option<usize>) -> Result<Session, Error> {
         let env = environment()?;
         let mut builder = Session::builder(env).map_err(runtime)?;
+        if let Some(threads) = intra {
+            builder = builder.with_intra_threads(threads).map_err(runtime)?;
+        }
         if let Device::Cuda(id) = device {
             let cuda =
-                ort::ep::CUDA::default().with_device_id(id as i32).with_tf32(options.tf32).build().error_on_failure();
+                ort::ep::CUDA::default().with_device_id(id as i32).with_tf32(cuda.tf32).build().error_on_failure();
             builder = builder.with_execution_providers([cuda]).map_err(|e| {
                 Error::Cuda(format!(
                     "ONNX Runtime's CUDA provider is not available ({e}); {}, or use --device cpu",
@@ -112,15 +162,12 @@ impl OrtModel {
                 ))
             })?;
         }
-        let session = builder
-            .commit_from_memory(bytes)
-            .map_err(|e| Error::NotOnnx(format!("ONNX Runtime cannot load it: {e}")))?;
-        Ok(Self { session: Mutex::new(session), input: input.into(), output: output.into() })
+        builder.commit_from_memory(bytes).map_err(|e| Error::NotOnnx(format!("ONNX Runtime cannot load it: {e}")))
     }
 
     /// Run on `input` of shape `shape` (batch first) and, for a conditional generator,
     /// one label per row; returns the output's values and shape.
-    pub fn run(&self, input: &[f32], shape: &[usize], labels: Option<&[i64]>) -> Result<(Vec<f32>, Vec<usize>), Error> {
+    pub fn run(&self, input: &[f32], shape: &[usize], labels: Option<&[i64]>) -> Result<Output, Error> {
         let x = Tensor::from_array((shape.to_vec(), input.to_vec())).map_err(runtime)?;
         let mut session = self.session.lock().map_err(|_| runtime("a thread panicked while running this session"))?;
         let outputs = match labels {

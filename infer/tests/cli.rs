@@ -429,7 +429,7 @@ fn images_are_identical_for_any_thread_count() {
         .unwrap()
         .0;
         for threads in [1, 2, 3, 8] {
-            let g = Generator::from_bytes(&bytes, Backend::Tract, Device::Cpu).unwrap().with_threads(threads);
+            let g = Generator::from_bytes(&bytes, Backend::Tract, Device::Cpu).unwrap().with_threads(threads).unwrap();
             let got = g.run(&z, labels.as_deref()).unwrap();
             let same = got.iter().zip(&before).filter(|(a, b)| a.to_bits() == b.to_bits()).count();
             println!("{name}, {threads} threads: {same} of {} values bit-identical", before.len());

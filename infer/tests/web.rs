@@ -1,5 +1,5 @@
 //! The page (infer/web/) in a real browser: Debian's Chromium, driven by Playwright,
-//! loads it from `serve`, runs models/gen.onnx with onnxruntime-web and must draw what
+//! loads it from `serve`, runs models/gen.onnx (and the int8 file) with onnxruntime-web and must draw what
 //! `infer` draws (tests/python/web_test.py); and the page's JavaScript SplitMix64 against
 //! the README's test vector (Node's test runner).
 
@@ -9,21 +9,12 @@ mod common;
 
 use std::process::Command;
 
-use common::{Server, infer, python, root, s};
+use common::{Server, infer, root, s};
 
-fn ready() -> bool {
-    let web = root().join("infer/web/node_modules/onnxruntime-web/dist");
-    let chromium = std::path::Path::new("/usr/bin/chromium").exists();
-    cli::ci::require(
-        "Chromium, onnxruntime-web and Playwright (scripts/setup-web.sh)",
-        chromium && web.is_dir() && python().is_some(),
-    )
-}
-
-/// tests/python/web_test.py against the page served with `model` (a conditional one with
-/// its digit buttons asked for `digit`); the screenshot goes to target/tmp/web-NAME/.
+/// The page served with `model` (a conditional one with its digit buttons asked for
+/// `digit`) must draw what `infer` draws.
 fn check_in_chromium(model: &str, digit: Option<u8>) {
-    if !ready() {
+    if !common::browser_ready() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -38,24 +29,21 @@ fn check_in_chromium(model: &str, digit: Option<u8>) {
     infer(&args);
     let server = Server::start(&["--onnx", s(&onnx)]);
     let name = std::path::Path::new(model).file_stem().unwrap().to_string_lossy().into_owned();
-    let out = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("web-{name}"));
-    let mut cmd = Command::new(python().unwrap());
-    cmd.arg(root().join("tests/python/web_test.py"))
-        .args(["--url", &format!("http://{}/", server.addr), "--raw", s(&raw), "--png", s(&png)])
-        .args(["--seed", "42", "--n", "16", "--scale", "2", "--out", s(&out)]);
-    if let Some(d) = &digit_text {
-        cmd.args(["--conditional-digit", d]);
-    }
-    let o = cmd.output().unwrap();
-    print!("{}", String::from_utf8_lossy(&o.stdout));
-    eprint!("{}", String::from_utf8_lossy(&o.stderr));
-    println!("screenshot: {}", out.join("page.png").display());
-    assert!(o.status.success(), "the browser test failed for {model}");
+    // A compact file names its storage in its metadata (gen.int8.onnx: `int8`).
+    let precision = name.rsplit_once('.').map(|(_, p)| p);
+    common::page_draws(&server.addr, &raw, &png, &name, digit, precision);
 }
 
 #[test]
 fn the_page_draws_what_infer_draws() {
     check_in_chromium("models/gen.onnx", None);
+}
+
+/// The shipped compact file (int8 weights, DequantizeLinear): onnxruntime-web runs it as
+/// tract does, to the same tolerance.
+#[test]
+fn the_page_runs_the_int8_file() {
+    check_in_chromium("models/gen.int8.onnx", None);
 }
 
 #[test]

@@ -338,5 +338,7 @@ export async function loadModel(modelUrl, ortUrl) {
   const bytes = new Uint8Array(await response.arrayBuffer());
   const meta = onnxMetadata(bytes);
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-  return new Model(ort, session, meta);
+  const model = new Model(ort, session, meta);
+  model.fileBytes = bytes.length;
+  return model;
 }

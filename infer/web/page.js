@@ -42,6 +42,7 @@ function startPage() {
     model = m;
     api.model = m;
     api.metadata = m.meta;
+    api.fileBytes = m.fileBytes;
     api.conditional = m.conditional;
     api.modelReadyMs = performance.now();
     return m;
@@ -277,6 +278,7 @@ function startPage() {
       ['model', m.conditional ? `conditional (label input), ${p.num_classes ?? NUM_CLASSES} classes` : 'unconditional'],
       ['dataset', p.dataset],
       ['epochs', p.epochs],
+      ['weights', `${p.precision ?? '?'}, ${(m.fileBytes / 1e6).toFixed(2)} MB`],
       ['producer', p.producer ?? [m.meta.producerName, m.meta.producerVersion].filter(Boolean).join(' ')],
       ['batchnorm', p.batchnorm],
       ['config', p.config_digest],

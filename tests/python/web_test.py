@@ -105,6 +105,7 @@ def main():
     p.add_argument("--n", type=int, default=16)
     p.add_argument("--scale", type=int, default=1)
     p.add_argument("--out", required=True, type=pathlib.Path, help="folder for page.png")
+    p.add_argument("--precision", default=None, help="the weight storage the served file's metadata must name")
     p.add_argument("--conditional-digit", type=int, default=None, metavar="D",
                    help="the model is conditional and EXPECTED was made with --digit D")
     a = p.parse_args()
@@ -152,10 +153,14 @@ def main():
             first_ms = open_page(url1)
             result["first_grid_ms"] = round(first_ms, 1)
             info = page.evaluate("() => ({ conditional: window.dcgan.conditional, props: window.dcgan.metadata.props,"
-                                 " ready: window.dcgan.modelReadyMs, hidden: document.getElementById('digit-box').hidden })")
+                                 " ready: window.dcgan.modelReadyMs, bytes: window.dcgan.fileBytes, hidden: document.getElementById('digit-box').hidden })")
             result["model_ready_ms"] = round(info["ready"], 1)
             log(f"{url1}: model ready {info['ready']:.0f} ms, first grid {first_ms:.0f} ms after navigation "
-                f"({'conditional' if info['conditional'] else 'unconditional'} model, epochs {info['props'].get('epochs')})")
+                f"({'conditional' if info['conditional'] else 'unconditional'} model, epochs {info['props'].get('epochs')}, "
+                f"weights {info['props'].get('precision')}, {info['bytes']} bytes)")
+            if a.precision is not None:
+                check(info["props"].get("precision") == a.precision,
+                      f"the served file's weights are {info['props'].get('precision')}, not {a.precision}")
             if a.conditional_digit is not None:
                 check(info["conditional"], "--conditional-digit given but the served model has no 'label' input")
             check(info["hidden"] == (not info["conditional"]),

@@ -53,9 +53,14 @@ pub fn write_samples(dir: &Path, g: &Net, noise: &SampleNoise, epoch: usize) -> 
     let png = grid::grid(&images.data, n, IMAGE_SIDE, noise.cols, 1);
     let folder = dir.join(run::SAMPLES);
     std::fs::create_dir_all(&folder).map_err(io_err(&folder))?;
-    let path = folder.join(format!("epoch_{epoch:03}.png"));
+    let path = samples_png(dir, epoch);
     grid::save_png(&path, &png).map_err(io_err(&path))?;
     write_progress_gif(&folder)
+}
+
+/// `samples/epoch_NNN.png` of run folder `dir`.
+pub fn samples_png(dir: &Path, epoch: usize) -> std::path::PathBuf {
+    dir.join(run::SAMPLES).join(format!("epoch_{epoch:03}.png"))
 }
 
 /// `samples/progress.gif`: every `epoch_NNN.png` in the folder, in order, looping.

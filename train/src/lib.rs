@@ -27,6 +27,7 @@ pub mod model;
 pub mod options;
 pub mod plot;
 pub mod step;
+pub mod tensorboard;
 pub mod trace;
 pub mod trainer;
 

@@ -33,9 +33,10 @@ struct Cli {
     /// Base URL of the MNIST mirror used by --download.
     #[arg(long, value_name = "URL", default_value = train::download::DEFAULT_MIRROR)]
     mirror: String,
-    /// Total number of epochs (may be raised on --resume).
-    #[arg(long, default_value_t = 50, value_parser = cli::at_least_one)]
-    epochs: usize,
+    /// Total number of epochs [default: 50; on --resume, the run's own, which this
+    /// raises or lowers explicitly].
+    #[arg(long, value_parser = cli::at_least_one)]
+    epochs: Option<usize>,
     /// A named set of the flags below (your own flags override it): tutorial (the
     /// defaults) or improved; --list-recipes shows what each stands for.
     #[arg(long, value_name = "NAME", default_value = "tutorial")]

@@ -18,8 +18,8 @@ pub struct Options {
     pub download: bool,
     /// Base URL of the MNIST mirror.
     pub mirror: String,
-    /// Total epochs.
-    pub epochs: usize,
+    /// Total epochs (`None`: [`DEFAULT_EPOCHS`] for a new run, the run's own on resume).
+    pub epochs: Option<usize>,
     /// Batch size, learning rate, betas, weight decay, seed.
     pub hyper: Hyper,
     /// libtorch intra-op threads (None: libtorch's default).
@@ -80,6 +80,9 @@ pub fn preset(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.name == name)
 }
 
+/// Epochs of a new run when `--epochs` is not given.
+pub const DEFAULT_EPOCHS: usize = 50;
+
 impl Options {
     /// The configuration these options describe, for data with digest `dataset_sha256`.
     pub fn to_config(&self, dataset_sha256: String) -> TrainConfig {
@@ -87,7 +90,7 @@ impl Options {
             dataset: self.dataset.name().into(),
             dataset_sha256,
             limit: self.limit,
-            epochs: self.epochs,
+            epochs: self.epochs.unwrap_or(DEFAULT_EPOCHS),
             hyper: self.hyper.clone(),
             latent_dim: LATENT_DIM,
             generator_arch: if self.conditional.is_some() {
@@ -198,6 +201,9 @@ pub fn apply_saved(opts: &mut Options, saved: &TrainConfig) -> Result<(), Error>
             });
         }
     }
+    // The planned epochs are the run's unless --epochs says otherwise (which the trainer
+    // says once the checkpoint has loaded).
+    opts.epochs.get_or_insert(saved.epochs);
     opts.dataset = Dataset::from_name(&saved.dataset)
         .ok_or_else(|| Error::BadInput(format!("{}: unknown dataset `{}`", opts.out.display(), saved.dataset)))?;
     opts.limit = saved.limit;

@@ -19,6 +19,7 @@ use crate::model::Net;
 use crate::options::{self, Options};
 use crate::plot::{self, LossRow};
 use crate::step::EpochLoop;
+use crate::tensorboard;
 use crate::{Error, download, interrupted, io_err};
 
 /// What a finished run reports.
@@ -143,9 +144,13 @@ pub fn run(opts: &Options, stop: &AtomicUsize) -> Result<Summary, Error> {
         check_stop(epoch)?;
         plot::write_losses(out, &rows, &title)?;
         artifacts::write_probes(out, (state.g.arch, &host.sampled), (state.d.arch, &host.d), &scaled)?;
-        if epoch % config.sample_every == 0 || epoch == config.epochs {
+        let sampled = epoch % config.sample_every == 0 || epoch == config.epochs;
+        if sampled {
             artifacts::write_samples(out, state.sampled(), &noise, epoch)?;
         }
+        let grid = artifacts::samples_png(out, epoch);
+        let events = tensorboard::path(out, epoch);
+        tensorboard::write_epoch(out, epoch, &rows, sampled.then_some(grid.as_path())).map_err(io_err(&events))?;
         check_stop(epoch)?;
         checkpoint::save(out, &state, &host, &config_digest)?;
         report_epoch(&rows, epoch, config.epochs, epoch_loop.started);
@@ -261,6 +266,9 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
     };
     if saved.is_some() && checkpoint::exists(&out) {
         checkpoint::load(&out, &mut state, &config_digest, device)?;
+    }
+    if let Some(saved) = saved.as_ref().filter(|s| s.epochs != config.epochs) {
+        eprintln!("{}: planned epochs changed from {} to {} (--epochs)", out.display(), saved.epochs, config.epochs);
     }
     eprintln!(
         "training on {} ({why}): {} images of {}, batch {}, {}{}{}",

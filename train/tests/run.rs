@@ -111,6 +111,26 @@ fn the_same_seed_gives_the_same_losses_and_resume_is_exact() {
     assert_eq!(loss_columns(&straight), loss_columns(&split));
 }
 
+/// `--resume` without `--epochs` keeps the run's planned epochs (a finished run stays
+/// finished, config.json unchanged); `--epochs` changes them, and says so.
+#[test]
+fn resume_keeps_the_planned_epochs_unless_told() {
+    need_mnist!();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    ok(train(&out, &["--epochs", "1"]));
+    let config = std::fs::read(out.join(run::CONFIG)).unwrap();
+    let o = ok(train(&out, &["--resume"]));
+    let said = String::from_utf8_lossy(&o.stderr);
+    println!("resume without --epochs: {}", said.trim());
+    assert!(said.contains("already trained for 1 epoch (--epochs 1)"), "{said}");
+    assert_eq!(std::fs::read(out.join(run::CONFIG)).unwrap(), config, "config.json is unchanged");
+    let o = ok(train(&out, &["--resume", "--epochs", "2"]));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains("planned epochs changed from 1 to 2 (--epochs)"), "{said}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("trained 1 epoch"));
+}
+
 #[test]
 fn resume_refuses_a_change_that_alters_the_optimisation() {
     need_mnist!();

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use infer::serve::{Config, Limits, Server};
-use infer::{Backend, Device, Generator};
+use infer::{Backend, Device, Generator, ModelSource};
 
 /// Serve the exported ONNX generator over HTTP: the Open Inference Protocol v2 (the REST
 /// protocol of KServe and Triton, so `tritonclient` works unchanged; JSON and binary
@@ -22,12 +22,12 @@ use infer::{Backend, Device, Generator};
 #[derive(Debug, Parser)]
 #[command(version, max_term_width = 100, allow_negative_numbers = true)]
 struct Cli {
-    /// The generator ONNX file.
-    #[arg(long, value_name = "FILE", default_value = "models/gen.onnx")]
-    onnx: PathBuf,
-    /// Runtime: tract (pure Rust) or ort (ONNX Runtime).
-    #[arg(long, value_enum, default_value = "tract")]
-    backend: Backend,
+    /// The generator ONNX file [default: the built-in models/gen.onnx].
+    #[arg(long, value_name = "FILE")]
+    onnx: Option<PathBuf>,
+    /// Runtime: tract (pure Rust) or ort (ONNX Runtime) [default: tract; ort with --device cuda].
+    #[arg(long, value_enum)]
+    backend: Option<Backend>,
     /// cpu, cuda or cuda:N (ort only; never falls back to the CPU).
     #[arg(long, default_value = "cpu")]
     device: Device,
@@ -56,10 +56,16 @@ struct Cli {
     /// Largest request body in bytes [default: room for --max-rows rows of z as JSON].
     #[arg(long, value_parser = cli::between(1024, 1 << 30))]
     max_body_bytes: Option<usize>,
-    /// tract: chunks of 16 rows run at once, 1–1024 [default: every core].
+    /// Cores per model run, 1–1024: tract runs this many 16-row chunks at once, ort this
+    /// many intra-op threads [default: every core].
     #[arg(long, value_name = "N", value_parser = cli::between(1, 1024))]
     threads: Option<usize>,
-    /// The web page's folder [default: infer/web of this checkout].
+    /// Model runs at once when rows wait, 1–64 (a small run of tract uses one core).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = cli::between(1, 64))]
+    runs_in_flight: usize,
+    /// Serve the web page from this folder (index.html, page.js, dcgan.js, style.css and
+    /// node_modules/onnxruntime-web, as in infer/web) instead of the copy built in, for
+    /// editing the page without rebuilding.
     #[arg(long, value_name = "DIR")]
     web_dir: Option<PathBuf>,
 }
@@ -90,11 +96,12 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let device = cli.device;
-    let bytes = std::fs::read(&cli.onnx).map_err(|cause| infer::Error::Io { path: cli.onnx.clone(), cause })?;
-    let generator = Generator::from_bytes(&bytes, cli.backend, device)
-        .with_context(|| format!("loading {}", cli.onnx.display()))?;
+    let backend = Backend::choose(cli.backend, device);
+    let source = ModelSource::choose(cli.onnx.as_deref(), false);
+    let bytes = source.bytes()?;
+    let generator = Generator::from_bytes(&bytes, backend, device).with_context(|| format!("loading {source}"))?;
     let generator = match cli.threads {
-        Some(threads) => generator.with_threads(threads),
+        Some(threads) => generator.with_threads(threads)?,
         None => generator,
     };
     let max_queue_rows = cli.max_queue_rows.unwrap_or(4 * cli.max_rows);
@@ -111,11 +118,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             max_batch: cli.max_batch,
             max_delay: Duration::from_micros(cli.max_delay_us as u64),
             max_queue_rows,
+            runs_in_flight: cli.runs_in_flight,
         },
         max_rows: cli.max_rows,
         // JSON numbers of z take up to ~25 bytes each.
         max_body_bytes: cli.max_body_bytes.unwrap_or(cli.max_rows * generator.info().latent_dim * 25 + 65536),
-        web_dir: cli.web_dir.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web")),
+        web_dir: cli.web_dir,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
@@ -126,7 +134,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         println!("listening on http://{bound}");
         use std::io::Write as _;
         std::io::stdout().flush()?;
-        tracing::info!(model = %cli.onnx.display(), backend = ?cli.backend, "serving");
+        tracing::info!(model = %source, ?backend, "serving");
         server.run(shutdown_signal()).await?;
         Ok(())
     })

@@ -1,6 +1,10 @@
-//! Dynamic batching: requests wait in a bounded queue and one worker thread runs them
+//! Dynamic batching: requests wait in a bounded queue and worker threads run them
 //! together, up to `max_batch` rows per model run, after waiting at most `max_delay` for
 //! company. Each caller gets exactly its own rows back.
+//!
+//! One worker at a time gathers a batch; once it is sealed, the next worker gathers the
+//! following one while the first runs, so up to `runs_in_flight` model runs overlap when
+//! rows wait (a 1-row run of tract uses one core; two of them use two).
 //!
 //! The queue is bounded in rows: a request that would push it past `max_queue_rows` is
 //! refused at once ([`Full`]), so memory never grows with load.
@@ -40,15 +44,32 @@ pub struct Limits {
     pub max_delay: Duration,
     /// Most rows waiting or running at once.
     pub max_queue_rows: usize,
+    /// Most model runs at once (worker threads).
+    pub runs_in_flight: usize,
 }
 
 struct Shared {
     queue: Mutex<VecDeque<Job>>,
+    /// Held by the worker gathering a batch: one gathers, the others run or wait.
+    gather: Mutex<()>,
     ready: Condvar,
     queued_rows: AtomicUsize,
     closed: AtomicBool,
     runs: AtomicU64,
     rows_run: AtomicU64,
+    in_flight: AtomicUsize,
+    peak_in_flight: AtomicUsize,
+}
+
+/// What the batcher has done so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    /// Model runs.
+    pub runs: u64,
+    /// Rows those runs held.
+    pub rows: u64,
+    /// Most model runs that were going at once.
+    pub peak_in_flight: usize,
 }
 
 /// Handle to the queue and its worker.
@@ -57,27 +78,34 @@ pub struct Batcher {
     shared: Arc<Shared>,
     latent: usize,
     limits: Limits,
-    worker: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
+    workers: Arc<Mutex<Vec<std::thread::JoinHandle<()>>>>,
 }
 
 impl Batcher {
-    /// Start the worker thread that runs `g`.
+    /// Start the worker threads that run `g`.
     pub fn start(g: Arc<Generator>, limits: Limits) -> Self {
         let shared = Arc::new(Shared {
             queue: Mutex::new(VecDeque::new()),
+            gather: Mutex::new(()),
             ready: Condvar::new(),
             queued_rows: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
             runs: AtomicU64::new(0),
             rows_run: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+            peak_in_flight: AtomicUsize::new(0),
         });
         let latent = g.info().latent_dim;
-        let state = Arc::clone(&shared);
-        let worker = std::thread::Builder::new()
-            .name("dcgan-batcher".into())
-            .spawn(move || work(&state, &g, limits))
-            .expect("spawning the batching thread");
-        Self { shared, latent, limits, worker: Arc::new(Mutex::new(Some(worker))) }
+        let workers = (0..limits.runs_in_flight.max(1))
+            .map(|i| {
+                let (state, g) = (Arc::clone(&shared), Arc::clone(&g));
+                std::thread::Builder::new()
+                    .name(format!("dcgan-batcher-{i}"))
+                    .spawn(move || work(&state, &g, limits))
+                    .expect("spawning a batching thread")
+            })
+            .collect();
+        Self { shared, latent, limits, workers: Arc::new(Mutex::new(workers)) }
     }
 
     /// Queue `z` (rows of `latent` values) with optional labels; the images come back
@@ -101,33 +129,39 @@ impl Batcher {
         Ok(receiver)
     }
 
-    /// Model runs so far and the rows they held.
-    pub fn stats(&self) -> (u64, u64) {
-        (self.shared.runs.load(Ordering::Relaxed), self.shared.rows_run.load(Ordering::Relaxed))
+    /// What the batcher has done so far.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            runs: self.shared.runs.load(Ordering::Relaxed),
+            rows: self.shared.rows_run.load(Ordering::Relaxed),
+            peak_in_flight: self.shared.peak_in_flight.load(Ordering::Relaxed),
+        }
     }
 
-    /// Let the worker finish what is queued, then wait for it to stop.
+    /// Let the workers finish what is queued, then wait for them to stop.
     pub fn close(&self) {
         {
-            // Under the queue's lock, so the worker cannot miss the wake-up between its
+            // Under the queue's lock, so a worker cannot miss the wake-up between its
             // check of `closed` and its wait.
             let _queue = self.shared.queue.lock().unwrap_or_else(|p| p.into_inner());
             self.shared.closed.store(true, Ordering::SeqCst);
             self.shared.ready.notify_all();
         }
-        let handle = self.worker.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(handle) = handle {
+        let handles = std::mem::take(&mut *self.workers.lock().unwrap_or_else(|p| p.into_inner()));
+        for handle in handles {
             let _ = handle.join();
         }
     }
 }
 
-/// The worker: take the first job, wait up to `max_delay` for more while the batch has
-/// room, run them in one model run (a job larger than `max_batch` runs alone, in
-/// batches), and hand each job its rows.
+/// A worker: when it is its turn to gather, take the first job, wait up to `max_delay`
+/// for more while the batch has room, then let the next worker gather while this one
+/// runs them in one model run (a job larger than `max_batch` runs alone, in batches)
+/// and hands each job its rows.
 fn work(shared: &Shared, g: &Generator, limits: Limits) {
     let latent = g.info().latent_dim;
     loop {
+        let turn = shared.gather.lock().unwrap_or_else(|p| p.into_inner());
         let mut queue = shared.queue.lock().unwrap_or_else(|p| p.into_inner());
         while queue.is_empty() {
             if shared.closed.load(Ordering::SeqCst) {
@@ -156,10 +190,14 @@ fn work(shared: &Shared, g: &Generator, limits: Limits) {
             }
         }
         drop(queue);
+        drop(turn);
+        let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.peak_in_flight.fetch_max(now, Ordering::SeqCst);
         // A panic inside a runtime must not take the service down: the jobs' reply
         // channels are dropped with them, so their callers get an error (500), and the
         // worker goes on with the next batch.
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(g, jobs, rows, latent)));
+        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
         shared.runs.fetch_add(1, Ordering::Relaxed);
         shared.rows_run.fetch_add(rows as u64, Ordering::Relaxed);
         shared.queued_rows.fetch_sub(rows, Ordering::SeqCst);
@@ -193,5 +231,46 @@ fn run(g: &Generator, jobs: Vec<Job>, rows: usize, latent: usize) {
         offset += n;
         // A caller that went away no longer wants its rows.
         let _ = job.reply.send(answer);
+    }
+}
+
+#[cfg(all(test, feature = "tract"))]
+mod tests {
+    use super::*;
+    use crate::{Backend, Device};
+
+    /// Rows batched with others against the same rows run alone (DESIGN.md §2: batch
+    /// independence).
+    const BATCH_INDEPENDENCE: f32 = 1e-6;
+
+    #[test]
+    fn each_caller_gets_its_rows_and_runs_overlap_when_rows_wait() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/gen.onnx");
+        let g = Arc::new(Generator::from_path(&path, Backend::Tract, Device::Cpu).unwrap().with_threads(1).unwrap());
+        for runs_in_flight in [1, 2, 3] {
+            let limits =
+                Limits { max_batch: 4, max_delay: Duration::from_millis(1), max_queue_rows: 1000, runs_in_flight };
+            let batcher = Batcher::start(Arc::clone(&g), limits);
+            let rows: Vec<Vec<f32>> = (0..48).map(|seed| crate::latents(seed, 1)).collect();
+            // All queued before the first run ends, so a second worker always finds rows.
+            let answers: Vec<_> = rows.iter().map(|z| batcher.submit(z.clone(), None).unwrap()).collect();
+            let mut worst = 0f32;
+            for (z, answer) in rows.iter().zip(answers) {
+                let got = answer.blocking_recv().unwrap().unwrap();
+                worst = worst.max(dcgan::tensors::max_abs_diff(&got, &g.run(z, None).unwrap()));
+            }
+            batcher.close();
+            let stats = batcher.stats();
+            println!(
+                "{runs_in_flight} runs in flight: {} runs of {} rows, at most {} at once; \
+                 max |Δ| vs alone {worst:.1e} (tolerance {BATCH_INDEPENDENCE:.0e})",
+                stats.runs, stats.rows, stats.peak_in_flight
+            );
+            assert!(worst <= BATCH_INDEPENDENCE);
+            assert_eq!(stats.rows, 48);
+            assert!(stats.runs >= 12, "at most 4 rows per run");
+            assert!(stats.peak_in_flight <= runs_in_flight);
+            assert!(stats.peak_in_flight >= runs_in_flight.min(2), "a second run starts while the first is going");
+        }
     }
 }

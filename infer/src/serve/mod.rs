@@ -8,6 +8,7 @@
 
 mod batcher;
 mod routes;
+mod tensors;
 pub mod v2;
 mod web;
 
@@ -16,7 +17,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use batcher::{Batcher, Full, Limits};
+pub use batcher::{Batcher, Full, Limits, Stats};
 
 use crate::Generator;
 
@@ -31,9 +32,10 @@ pub struct Config {
     pub max_rows: usize,
     /// Largest request body in bytes.
     pub max_body_bytes: usize,
-    /// The folder of the web page (`index.html`, `page.js`, `dcgan.js`, `style.css`, and
-    /// `node_modules/onnxruntime-web/dist/` for `/ort/`).
-    pub web_dir: PathBuf,
+    /// Serve the web page from this folder (`index.html`, `page.js`, `dcgan.js`,
+    /// `style.css`, and `node_modules/onnxruntime-web/dist/` for `/ort/`) instead of the
+    /// copy compiled in.
+    pub web_dir: Option<PathBuf>,
 }
 
 /// What every handler shares.
@@ -71,21 +73,29 @@ pub struct Server {
 
 impl Server {
     /// Bind `addr` (port 0 picks one) and start the batcher on `generator`, whose model
-    /// bytes `model_bytes` are served at `/model.onnx`.
+    /// bytes `model_bytes` are served at `/model.onnx`. Says (a warning) when the page
+    /// cannot run because onnxruntime-web is missing.
     pub async fn bind(
         addr: SocketAddr,
         generator: Generator,
-        model_bytes: Vec<u8>,
+        model_bytes: std::borrow::Cow<'static, [u8]>,
         config: Config,
     ) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
+        if let Some(why) = web::runtime_missing(config.web_dir.as_deref()) {
+            tracing::warn!("{why}");
+        }
+        let model_bytes = match model_bytes {
+            std::borrow::Cow::Borrowed(bytes) => axum::body::Bytes::from_static(bytes),
+            std::borrow::Cow::Owned(bytes) => axum::body::Bytes::from(bytes),
+        };
         let generator = Arc::new(generator.with_batch_size(config.limits.max_batch));
         let batcher = Batcher::start(Arc::clone(&generator), config.limits);
         let state = Arc::new(State {
             config,
             generator,
             batcher,
-            model_bytes: model_bytes.into(),
+            model_bytes,
             started: std::time::Instant::now(),
             requests: Default::default(),
             errors: Default::default(),
@@ -120,13 +130,14 @@ impl Server {
         }
         let batcher = state.batcher.clone();
         tokio::task::spawn_blocking(move || batcher.close()).await.ok();
-        let (runs, rows) = state.batcher.stats();
+        let stats = state.batcher.stats();
         tracing::info!(
             requests = state.requests.load(std::sync::atomic::Ordering::Relaxed),
             errors = state.errors.load(std::sync::atomic::Ordering::Relaxed),
             overloads = state.overloads.load(std::sync::atomic::Ordering::Relaxed),
-            model_runs = runs,
-            rows,
+            model_runs = stats.runs,
+            rows = stats.rows,
+            peak_runs_in_flight = stats.peak_in_flight,
             uptime_s = state.started.elapsed().as_secs_f64(),
             "stopped"
         );

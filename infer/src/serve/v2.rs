@@ -7,18 +7,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use dcgan::contract::{INPUT, INPUT_DTYPE, LABEL, LABEL_DTYPE, OUTPUT, OUTPUT_DTYPE};
+use dcgan::contract::{INPUT, LABEL, OUTPUT, OUTPUT_DTYPE};
+
+use super::tensors::{self, Header, Values, bad};
+pub use super::tensors::{Bad, Inputs, Model};
 
 /// Header giving the length of the JSON part of a binary-extension body.
 pub const HEADER_LENGTH: &str = "inference-header-content-length";
-
-/// A request that is the caller's fault: the 4xx status and the message.
-#[derive(Debug)]
-pub struct Bad(pub u16, pub String);
-
-fn bad(text: impl Into<String>) -> Bad {
-    Bad(400, text.into())
-}
 
 #[derive(Debug, Deserialize)]
 struct Request {
@@ -51,27 +46,6 @@ struct RequestedOutput {
     parameters: Map<String, Value>,
 }
 
-/// What the model is asked to run.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Inputs {
-    /// Caller-given latents (and labels).
-    Tensors {
-        /// z, row-major [n, latent].
-        z: Vec<f32>,
-        /// One label per row (conditional models).
-        labels: Option<Vec<i64>>,
-    },
-    /// No inputs: draw `count` latents from SplitMix64(`seed`) as `infer --seed` does.
-    Seeded {
-        /// The seed.
-        seed: u64,
-        /// Rows.
-        count: usize,
-        /// `digit` (every row) or `digits` (one per row), for conditional models.
-        labels: Option<Vec<i64>>,
-    },
-}
-
 /// A parsed infer request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Infer {
@@ -81,17 +55,6 @@ pub struct Infer {
     pub inputs: Inputs,
     /// Answer with the image as binary data after the JSON.
     pub binary_output: bool,
-}
-
-/// The model's shape facts the parser checks against.
-#[derive(Debug, Clone, Copy)]
-pub struct Model {
-    /// Length of z.
-    pub latent: usize,
-    /// Classes of a model that takes `label`; `None` when it takes none.
-    pub classes: Option<usize>,
-    /// Most rows per request.
-    pub max_rows: usize,
 }
 
 /// Parse an infer request body; `json_length` is the binary extension's header value.
@@ -111,46 +74,24 @@ pub fn parse(body: &[u8], json_length: Option<usize>, model: Model) -> Result<In
         return Err(bad(format!("unknown output `{}`; the model has `{OUTPUT}`", o.name)));
     }
     let inputs = if request.inputs.is_empty() {
-        seeded(&request.parameters, model)?
+        tensors::seeded(&request.parameters, model)?
     } else {
         let (mut z, mut labels) = (None, None);
         for t in &request.inputs {
+            let header = Header { name: &t.name, datatype: &t.datatype, shape: &t.shape };
+            let values = |expected| tensor_values(t, &mut binary, expected);
             match t.name.as_str() {
-                INPUT => z = Some(latents(t, &mut binary, model)?),
-                LABEL if model.classes.is_some() => labels = Some(label_values(t, &mut binary, model)?),
-                LABEL => return Err(bad("this model is unconditional: it has no `label` input")),
-                other => {
-                    return Err(bad(format!(
-                        "unknown input `{other}`; the model has `{INPUT}`{}",
-                        if model.classes.is_some() { " and `label`" } else { "" }
-                    )));
-                }
+                INPUT => z = Some(tensors::latents(&header, values, model)?),
+                LABEL if model.classes.is_some() => labels = Some(tensors::labels(&header, values, model)?),
+                other => return Err(tensors::unknown_input(other, model)),
             }
         }
         if !binary.is_empty() {
             return Err(bad(format!("{} bytes of binary data are not claimed by any input", binary.len())));
         }
-        let z = z.ok_or_else(|| bad(format!("input `{INPUT}` is missing")))?;
-        let rows = z.len() / model.latent;
-        match &labels {
-            Some(l) if l.len() != rows => {
-                return Err(bad(format!("`label` has {} values for {rows} rows of `z`", l.len())));
-            }
-            None if model.classes.is_some() => {
-                return Err(bad("this conditional model needs input `label` (INT64 [N])"));
-            }
-            _ => {}
-        }
-        Inputs::Tensors { z, labels }
+        tensors::tensors(z, labels, model)?
     };
     Ok(Infer { id: request.id, inputs, binary_output })
-}
-
-/// Values of a tensor: numbers from `data` (flat or nested), or `binary_data_size` bytes
-/// taken from the front of `binary`.
-enum Values<'a> {
-    Json(Vec<f64>),
-    Binary(&'a [u8]),
 }
 
 /// The values of `t`, of which the shape allows `expected`: more are refused while they
@@ -170,9 +111,9 @@ fn tensor_values<'a>(t: &Tensor, binary: &mut &'a [u8], expected: usize) -> Resu
             }
             let (head, tail) = binary.split_at(size);
             *binary = tail;
-            Ok(Values::Binary(head))
+            Ok(Values::Raw(head))
         }
-        (None, Some(data)) => numbers(data, expected, &t.name).map(Values::Json),
+        (None, Some(data)) => numbers(data, expected, &t.name).map(Values::Numbers),
         (Some(_), Some(_)) => Err(bad(format!("`{}` has both `data` and binary_data_size", t.name))),
         (None, None) => Err(bad(format!("`{}` has no `data`", t.name))),
     }
@@ -230,111 +171,6 @@ impl<'de> Visitor<'de> for Flat<'_> {
         while seq.next_element_seed(Flat { out: &mut *out, cap })?.is_some() {}
         Ok(())
     }
-}
-
-fn rows_of(t: &Tensor, per_row: i64, max_rows: usize) -> Result<usize, Bad> {
-    match t.shape.as_slice() {
-        [n, d] if *d == per_row && *n >= 1 => {}
-        [n] if per_row == 1 && *n >= 1 => {}
-        _ => {
-            let want = if per_row == 1 { "[N]".to_string() } else { format!("[N, {per_row}]") };
-            return Err(bad(format!("`{}` has shape {:?}, expected {want} with N ≥ 1", t.name, t.shape)));
-        }
-    }
-    let n = t.shape[0] as usize;
-    if n > max_rows {
-        return Err(bad(format!(
-            "`{}` has {n} rows; this server takes at most {max_rows} per request (--max-rows)",
-            t.name
-        )));
-    }
-    Ok(n)
-}
-
-fn latents(t: &Tensor, binary: &mut &[u8], model: Model) -> Result<Vec<f32>, Bad> {
-    if t.datatype != INPUT_DTYPE.oip() {
-        return Err(bad(format!("`{INPUT}` is {}, expected {}", t.datatype, INPUT_DTYPE.oip())));
-    }
-    let n = rows_of(t, model.latent as i64, model.max_rows)?;
-    let want = n * model.latent;
-    let z: Vec<f32> = match tensor_values(t, binary, want)? {
-        Values::Json(v) => v.into_iter().map(|x| x as f32).collect(),
-        Values::Binary(b) if b.len() == want * 4 => {
-            b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
-        }
-        Values::Binary(b) => {
-            return Err(bad(format!("`{INPUT}`: {} bytes of binary data for {want} FP32 values", b.len())));
-        }
-    };
-    if z.len() != want {
-        return Err(bad(format!("`{INPUT}` has {} values for shape {:?} ({want})", z.len(), t.shape)));
-    }
-    if let Some(v) = z.iter().find(|v| !v.is_finite()) {
-        return Err(bad(format!("`{INPUT}` holds a non-finite value ({v})")));
-    }
-    Ok(z)
-}
-
-fn label_values(t: &Tensor, binary: &mut &[u8], model: Model) -> Result<Vec<i64>, Bad> {
-    if t.datatype != LABEL_DTYPE.oip() {
-        return Err(bad(format!("`{LABEL}` is {}, expected {}", t.datatype, LABEL_DTYPE.oip())));
-    }
-    // [N] or, as Triton declares a batched scalar, [N, 1].
-    let n = rows_of(t, 1, model.max_rows)?;
-    let labels: Vec<i64> = match tensor_values(t, binary, n)? {
-        Values::Json(v) if v.iter().all(|x| x.fract() == 0.0) => v.into_iter().map(|x| x as i64).collect(),
-        Values::Json(_) => return Err(bad(format!("`{LABEL}` holds a non-integer value"))),
-        Values::Binary(b) if b.len() == n * 8 => {
-            b.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect()
-        }
-        Values::Binary(b) => {
-            return Err(bad(format!("`{LABEL}`: {} bytes of binary data for {n} INT64 values", b.len())));
-        }
-    };
-    if labels.len() != n {
-        return Err(bad(format!("`{LABEL}` has {} values for shape {:?}", labels.len(), t.shape)));
-    }
-    Ok(labels)
-}
-
-/// No inputs: `parameters` `seed` and `count` (and `digit` or `digits`).
-fn seeded(p: &Map<String, Value>, model: Model) -> Result<Inputs, Bad> {
-    let int = |k: &str| -> Result<Option<u64>, Bad> {
-        p.get(k)
-            .map(|v| v.as_u64().ok_or_else(|| bad(format!("parameter `{k}` is {v}, expected an integer ≥ 0"))))
-            .transpose()
-    };
-    let seed =
-        int("seed")?.ok_or_else(|| bad("no inputs: give `z` (and `label`), or parameters `seed` and `count`"))?;
-    let count = int("count")?.unwrap_or(1) as usize;
-    if count == 0 || count > model.max_rows {
-        return Err(bad(format!("parameter `count` {count} is outside 1–{}", model.max_rows)));
-    }
-    let labels = match (p.get("digit"), p.get("digits")) {
-        (Some(_), Some(_)) => return Err(bad("give `digit` or `digits`, not both")),
-        (Some(d), None) => {
-            let d = d.as_i64().ok_or_else(|| bad(format!("parameter `digit` is {d}, expected an integer")))?;
-            Some(vec![d; count])
-        }
-        (None, Some(Value::Array(list))) => {
-            let l: Option<Vec<i64>> = list.iter().map(Value::as_i64).collect();
-            let l = l.ok_or_else(|| bad("parameter `digits` must be a list of integers"))?;
-            if l.len() != count {
-                return Err(bad(format!("parameter `digits` has {} entries for count {count}", l.len())));
-            }
-            Some(l)
-        }
-        (None, Some(other)) => return Err(bad(format!("parameter `digits` is {other}, expected a list"))),
-        (None, None) => None,
-    };
-    if labels.is_some() && model.classes.is_none() {
-        return Err(bad("this model is unconditional: parameters `digit`/`digits` need a conditional model"));
-    }
-    let classes = model.classes.unwrap_or(0) as i64;
-    if let Some(bad_label) = labels.iter().flatten().find(|&&l| !(0..classes).contains(&l)) {
-        return Err(bad(format!("label {bad_label} is outside 0–{}", classes - 1)));
-    }
-    Ok(Inputs::Seeded { seed, count, labels })
 }
 
 /// The response's JSON, serialised from borrowed data (no value per float).

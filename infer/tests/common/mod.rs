@@ -34,7 +34,13 @@ impl Server {
     /// Start `serve` with `args` (plus `--host 127.0.0.1 --port 0`) and wait for its
     /// `listening on` line.
     pub fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_serve"))
+        Self::start_with(Command::new(env!("CARGO_BIN_EXE_serve")), args)
+    }
+
+    /// [`Server::start`] with `serve` as `cmd` says (another binary, folder or
+    /// environment).
+    pub fn start_with(mut cmd: Command, args: &[&str]) -> Self {
+        let mut child = cmd
             .args(["--host", "127.0.0.1", "--port", "0"])
             .args(args)
             .stdout(Stdio::piped())
@@ -67,4 +73,37 @@ impl Drop for Server {
 
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
+}
+
+/// The page served at `addr` in Chromium (tests/python/web_test.py) must draw what
+/// `infer --seed 42 -n 16 --scale 2` wrote to `raw` and `png` (with `--digit D` for a
+/// conditional model's `digit`; `precision`: what the file's metadata must name). The
+/// screenshot goes to target/tmp/web-NAME/.
+pub fn page_draws(addr: &str, raw: &Path, png: &Path, name: &str, digit: Option<u8>, precision: Option<&str>) {
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("web-{name}"));
+    let mut cmd = Command::new(python().unwrap());
+    cmd.arg(root().join("tests/python/web_test.py"))
+        .args(["--url", &format!("http://{addr}/"), "--raw", s(raw), "--png", s(png)])
+        .args(["--seed", "42", "--n", "16", "--scale", "2", "--out", s(&out)]);
+    if let Some(d) = digit {
+        cmd.args(["--conditional-digit", &d.to_string()]);
+    }
+    if let Some(p) = precision {
+        cmd.args(["--precision", p]);
+    }
+    let o = cmd.output().unwrap();
+    print!("{}", String::from_utf8_lossy(&o.stdout));
+    eprint!("{}", String::from_utf8_lossy(&o.stderr));
+    println!("screenshot: {}", out.join("page.png").display());
+    assert!(o.status.success(), "the browser test failed for {name}");
+}
+
+/// Whether the browser test can run: Chromium, onnxruntime-web and Playwright.
+pub fn browser_ready() -> bool {
+    let web = root().join("infer/web/node_modules/onnxruntime-web/dist");
+    let chromium = Path::new("/usr/bin/chromium").exists();
+    cli::ci::require(
+        "Chromium, onnxruntime-web and Playwright (scripts/setup-web.sh)",
+        chromium && web.is_dir() && python().is_some(),
+    )
 }
