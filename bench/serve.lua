@@ -1,5 +1,6 @@
--- wrk script for bench/serve.sh: POST one fixed 1-row JSON infer request (z: 100 floats)
--- to the URL given to wrk (…/v2/models/NAME/infer), count the answers by status in each
+-- wrk script for bench/serve.sh: POST one fixed 1-row infer request (z: 100 floats) as
+-- JSON, or with binary tensor data when SERVE_BODY names a prepared body file, to the URL
+-- given to wrk (…/v2/models/NAME/infer), count the answers by status in each
 -- thread, stop a thread after its share of `wrk … -- MAX_REQUESTS_PER_THREAD` answers,
 -- and print one machine-readable `wrk-result key=value …` line in done().
 
@@ -9,8 +10,18 @@ for i = 0, 99 do
    z[#z + 1] = string.format("%.6f", ((i * 37) % 200) / 100 - 1)
 end
 wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"inputs":[{"name":"z","shape":[1,100],"datatype":"FP32","data":[' .. table.concat(z, ",") .. ']}]}'
+local body_file = os.getenv("SERVE_BODY")
+if body_file then
+   -- Binary tensor data: a prepared body (JSON head, then the floats) and its head's length.
+   local f = assert(io.open(body_file, "rb"))
+   wrk.body = f:read("*a")
+   f:close()
+   wrk.headers["Content-Type"] = "application/octet-stream"
+   wrk.headers["Inference-Header-Content-Length"] = assert(os.getenv("SERVE_JSON_LENGTH"))
+else
+   wrk.headers["Content-Type"] = "application/json"
+   wrk.body = '{"inputs":[{"name":"z","shape":[1,100],"datatype":"FP32","data":[' .. table.concat(z, ",") .. ']}]}'
+end
 
 -- Every thread's Lua state, to read its counts in done() (the usual setup() trick).
 local threads = {}

@@ -1,7 +1,11 @@
-//! Finds onnxruntime-web's runtime files in `web/node_modules` (what
-//! `scripts/setup-web.sh` installs) so that `serve` can compile them in. Writes
-//! `$OUT_DIR/ort_web.rs` with `ORT_WEB`, the (name, bytes) of each file found — empty,
-//! not an error, when they are absent: then `serve` says what to install.
+//! Two jobs for `serve`:
+//! - finds onnxruntime-web's runtime files in `web/node_modules` (what
+//!   `scripts/setup-web.sh` installs) so that `serve` can compile them in: writes
+//!   `$OUT_DIR/ort_web.rs` with `ORT_WEB`, the (name, bytes) of each file found — empty,
+//!   not an error, when they are absent: then `serve` says what to install;
+//! - with the `serve` feature, compiles `proto/grpc_predict_v2.proto` (the Open Inference
+//!   Protocol's gRPC API) into Rust with protox, a protobuf compiler in Rust (no protoc),
+//!   and tonic's code generator.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +14,20 @@ use std::path::{Path, PathBuf};
 const FILES: [&str; 3] = ["ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm"];
 
 fn main() {
+    ort_web();
+    #[cfg(feature = "serve")]
+    grpc();
+}
+
+#[cfg(feature = "serve")]
+fn grpc() {
+    const PROTO: &str = "proto/grpc_predict_v2.proto";
+    println!("cargo:rerun-if-changed={PROTO}");
+    let descriptors = protox::compile([PROTO], ["proto"]).expect("compiling the gRPC definition");
+    tonic_prost_build::configure().build_client(false).compile_fds(descriptors).expect("generating the gRPC service");
+}
+
+fn ort_web() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let dist = manifest.join("web/node_modules/onnxruntime-web/dist");
     let found: Vec<PathBuf> = FILES.iter().map(|f| dist.join(f)).filter(|p| p.is_file()).collect();

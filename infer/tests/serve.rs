@@ -1,5 +1,6 @@
-//! `serve` against real clients: the official `tritonclient` (metadata, infer with binary
-//! and JSON tensors, seeded requests, every bad request, garbage on a raw socket), the
+//! `serve` against real clients: the official `tritonclient`, over HTTP and gRPC
+//! (metadata, infer with binary, JSON, raw and typed tensors, seeded requests, every bad
+//! request, garbage on a raw socket), the
 //! PNG endpoint byte for byte, a graceful shutdown, and the Triton repository `export`
 //! writes, parsed with Triton's own schema.
 
@@ -46,7 +47,7 @@ fn check_with_tritonclient(model: &str, digit: Option<u8>) {
     let query =
         format!("seed=3&n=10&cols=4&scale=2{}", digit_text.as_deref().map_or(String::new(), |d| format!("&digit={d}")));
 
-    let mut server = Server::start(&["--onnx", s(&onnx), "--max-rows", MAX_ROWS]);
+    let mut server = Server::start(&["--onnx", s(&onnx), "--max-rows", MAX_ROWS, "--grpc-port", "0"]);
     let mut cmd = Command::new(&python);
     cmd.arg(root().join("tests/python/serve_client.py"))
         .args(["--url", &server.addr, "--model", "dcgan", "--max-rows", MAX_ROWS])
@@ -70,6 +71,21 @@ fn check_with_tritonclient(model: &str, digit: Option<u8>) {
     print!("{}", String::from_utf8_lossy(&o.stdout));
     eprint!("{}", String::from_utf8_lossy(&o.stderr));
     assert!(o.status.success(), "serve_client.py found a problem with {model}");
+
+    // The same over gRPC, with tritonclient.grpc.
+    let grpc = server.grpc.clone().unwrap();
+    let mut cmd = Command::new(&python);
+    cmd.arg(root().join("tests/python/serve_grpc.py"))
+        .args(["check", "--url", &grpc, "--model", "dcgan", "--max-rows", MAX_ROWS])
+        .args(["--z", s(&z), "--want", s(&p("want.npy")), "--seed", "7", "--count", "6"])
+        .args(["--seed-want", s(&p("seed.npy"))]);
+    if let Some(d) = &digit_text {
+        cmd.args(["--conditional", "--digit", d]);
+    }
+    let o = cmd.output().unwrap();
+    print!("{}", String::from_utf8_lossy(&o.stdout));
+    eprint!("{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "serve_grpc.py found a problem with {model}");
     assert_eq!(server.stop(), Some(0), "SIGTERM ends serve with status 0");
 }
 

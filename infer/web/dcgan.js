@@ -326,11 +326,20 @@ export class Model {
   }
 }
 
+/**
+ * WASM threads for onnxruntime-web: every core the browser offers when the page is
+ * cross-origin isolated (serve sends COOP and COEP), which threads need; else one.
+ */
+export function wasmThreads() {
+  const isolated = globalThis.crossOriginIsolated === true;
+  return isolated ? Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1) : 1;
+}
+
 /** Load gen.onnx from `modelUrl` with the onnxruntime-web module at `ortUrl`. */
 export async function loadModel(modelUrl, ortUrl) {
   const ort = await import(ortUrl);
   ort.env.wasm.wasmPaths = new URL('./', new URL(ortUrl, location.href)).href;
-  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.numThreads = wasmThreads();
   ort.env.wasm.proxy = false;
   ort.env.logLevel = 'error';
   const response = await fetch(modelUrl);
@@ -340,5 +349,6 @@ export async function loadModel(modelUrl, ortUrl) {
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   const model = new Model(ort, session, meta);
   model.fileBytes = bytes.length;
+  model.threads = ort.env.wasm.numThreads;
   return model;
 }

@@ -43,6 +43,7 @@ function startPage() {
     api.model = m;
     api.metadata = m.meta;
     api.fileBytes = m.fileBytes;
+    api.threads = m.threads;
     api.conditional = m.conditional;
     api.modelReadyMs = performance.now();
     return m;
@@ -284,6 +285,7 @@ function startPage() {
       ['config', p.config_digest],
       ['latent', p.latent_dim && `${p.latent_dim} × ${p.latent_distribution ?? '?'}`],
       ['loaded', `${(api.modelReadyMs / 1000).toFixed(2)} s after navigation (onnxruntime-web ${m.ort.env.versions?.web ?? ''}, WASM)`],
+      ['threads', `${m.threads} WASM thread${m.threads === 1 ? '' : 's'} (${navigator.hardwareConcurrency ?? '?'} cores offered, ${crossOriginIsolated ? '' : 'not '}cross-origin isolated)`],
     ];
     if ('conditional' in p && !m.conditional) rowsOf.push(['conditional', p.conditional]);
     ui.meta.replaceChildren();

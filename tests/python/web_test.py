@@ -7,6 +7,8 @@ EXPECTED.npy and EXPECTED.png are what `infer --seed 42 -n 16 --raw X.npy --out 
 --scale S [--digit D]` writes for the model the server at --url serves. Checks:
 
 - the page loads and runs with no console error and no uncaught page error;
+- it is cross-origin isolated and runs onnxruntime-web on as many WASM threads as the
+  browser offers cores;
 - `window.dcgan.generate(seed, n[, D])` is within 1e-5 of EXPECTED.npy (prints max |d|);
 - the canvas `#grid` has EXPECTED.png's size and pixels within 1 grey level;
 - navigating to another seed and back reproduces the grid exactly (the URL is the state);
@@ -158,6 +160,14 @@ def main():
             log(f"{url1}: model ready {info['ready']:.0f} ms, first grid {first_ms:.0f} ms after navigation "
                 f"({'conditional' if info['conditional'] else 'unconditional'} model, epochs {info['props'].get('epochs')}, "
                 f"weights {info['props'].get('precision')}, {info['bytes']} bytes)")
+            # Cross-origin isolation (serve's COOP and COEP) lets onnxruntime-web use every
+            # core the browser offers.
+            t = page.evaluate("() => ({ threads: window.dcgan.threads, isolated: crossOriginIsolated,"
+                              " cores: navigator.hardwareConcurrency })")
+            result["threads"] = t["threads"]
+            log(f"WASM threads {t['threads']} of {t['cores']} cores offered, cross-origin isolated: {t['isolated']}")
+            check(t["isolated"], "the page is not cross-origin isolated (COOP/COEP headers missing)")
+            check(t["threads"] == t["cores"], f"{t['threads']} WASM threads for {t['cores']} cores offered")
             if a.precision is not None:
                 check(info["props"].get("precision") == a.precision,
                       f"the served file's weights are {info['props'].get('precision')}, not {a.precision}")

@@ -63,6 +63,21 @@ struct Cli {
     /// Model runs at once when rows wait, 1–64 (a small run of tract uses one core).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = cli::between(1, 64))]
     runs_in_flight: usize,
+    /// Also serve the Open Inference Protocol over gRPC on this port (0 picks a free one)
+    /// [default: off].
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16))]
+    grpc_port: Option<u16>,
+    /// Let pages of this origin (scheme://host[:port]) call the API from the browser
+    /// (CORS); repeat for more [default: none].
+    #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = origin)]
+    cors_origins: Vec<String>,
+    /// Most connections open at once, REST and gRPC together; more wait until one closes
+    /// [default: the open-file limit less 2048, or half of it].
+    #[arg(long, value_name = "N", value_parser = cli::between(1, 1 << 20))]
+    max_connections: Option<usize>,
+    /// Close a connection that moves no byte for this many seconds, 1–3600.
+    #[arg(long, value_name = "S", default_value_t = 60, value_parser = cli::between(1, 3600))]
+    idle_timeout_s: usize,
     /// Serve the web page from this folder (index.html, page.js, dcgan.js, style.css and
     /// node_modules/onnxruntime-web, as in infer/web) instead of the copy built in, for
     /// editing the page without rebuilding.
@@ -124,6 +139,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         // JSON numbers of z take up to ~25 bytes each.
         max_body_bytes: cli.max_body_bytes.unwrap_or(cli.max_rows * generator.info().latent_dim * 25 + 65536),
         web_dir: cli.web_dir,
+        grpc: cli.grpc_port.map(|port| SocketAddr::new(cli.host, port)),
+        cors_origins: cli.cors_origins,
+        max_connections: cli.max_connections.unwrap_or_else(infer::serve::default_max_connections),
+        idle_timeout: Duration::from_secs(cli.idle_timeout_s as u64),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
@@ -132,6 +151,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Server::bind(addr, generator, bytes, config).await.with_context(|| format!("listening on {addr}"))?;
         let bound = server.local_addr()?;
         println!("listening on http://{bound}");
+        if let Some(grpc) = server.grpc_addr() {
+            println!("listening on grpc://{}", grpc?);
+        }
         use std::io::Write as _;
         std::io::stdout().flush()?;
         tracing::info!(model = %source, ?backend, "serving");
@@ -156,4 +178,11 @@ async fn shutdown_signal() {
             _ = int.recv() => std::process::exit(130),
         }
     });
+}
+
+/// An origin as browsers send it: `http://` or `https://`, a host, an optional port, no path.
+fn origin(text: &str) -> Result<String, String> {
+    let rest = text.strip_prefix("http://").or_else(|| text.strip_prefix("https://"));
+    let ok = rest.is_some_and(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c)));
+    if ok { Ok(text.to_string()) } else { Err(format!("`{text}` is not an origin such as http://localhost:8080")) }
 }

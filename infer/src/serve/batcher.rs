@@ -7,7 +7,10 @@
 //! rows wait (a 1-row run of tract uses one core; two of them use two).
 //!
 //! The queue is bounded in rows: a request that would push it past `max_queue_rows` is
-//! refused at once ([`Full`]), so memory never grows with load.
+//! refused at once ([`Refused::Full`]), so memory never grows with load.
+//!
+//! It also keeps what `/metrics` reports of it: runs, rows, the time requests waited and
+//! were computed, and a histogram of rows per run.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -23,6 +26,7 @@ struct Job {
     z: Vec<f32>,
     labels: Option<Vec<i64>>,
     reply: oneshot::Sender<Result<Vec<f32>, Error>>,
+    queued: Instant,
 }
 
 impl Job {
@@ -31,9 +35,17 @@ impl Job {
     }
 }
 
-/// The queue was full; try again later.
-#[derive(Debug)]
-pub struct Full;
+/// Why rows were not queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// The queue holds too many rows; try again later.
+    Full,
+    /// The batcher is closing.
+    Closing,
+}
+
+/// Upper bounds of the rows-per-run histogram's buckets (then +Inf).
+pub const BATCH_BUCKETS: [u64; 9] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
 /// Limits of the batcher.
 #[derive(Debug, Clone, Copy)]
@@ -59,6 +71,12 @@ struct Shared {
     rows_run: AtomicU64,
     in_flight: AtomicUsize,
     peak_in_flight: AtomicUsize,
+    /// Summed over requests: microseconds from queued to their run's start, and of
+    /// their run.
+    queue_us: AtomicU64,
+    compute_us: AtomicU64,
+    /// Runs with at most `BATCH_BUCKETS[i]` rows (the last entry: all runs).
+    batch_buckets: [AtomicU64; BATCH_BUCKETS.len() + 1],
 }
 
 /// What the batcher has done so far.
@@ -70,6 +88,15 @@ pub struct Stats {
     pub rows: u64,
     /// Most model runs that were going at once.
     pub peak_in_flight: usize,
+    /// Rows waiting or running now.
+    pub queued_rows: usize,
+    /// Summed over requests: microseconds waiting in the queue.
+    pub queue_us: u64,
+    /// Summed over requests: microseconds of the model run that answered them.
+    pub compute_us: u64,
+    /// Cumulative histogram of rows per run: runs with at most `BATCH_BUCKETS[i]` rows,
+    /// then every run.
+    pub batch_buckets: [u64; BATCH_BUCKETS.len() + 1],
 }
 
 /// Handle to the queue and its worker.
@@ -94,6 +121,9 @@ impl Batcher {
             rows_run: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
             peak_in_flight: AtomicUsize::new(0),
+            queue_us: AtomicU64::new(0),
+            compute_us: AtomicU64::new(0),
+            batch_buckets: Default::default(),
         });
         let latent = g.info().latent_dim;
         let workers = (0..limits.runs_in_flight.max(1))
@@ -109,21 +139,28 @@ impl Batcher {
     }
 
     /// Queue `z` (rows of `latent` values) with optional labels; the images come back
-    /// through the receiver. Refused with [`Full`] when the queue holds too many rows.
+    /// through the receiver. Refused when the queue holds too many rows or the batcher
+    /// is closing.
     pub fn submit(
         &self,
         z: Vec<f32>,
         labels: Option<Vec<i64>>,
-    ) -> Result<oneshot::Receiver<Result<Vec<f32>, Error>>, Full> {
+    ) -> Result<oneshot::Receiver<Result<Vec<f32>, Error>>, Refused> {
         let rows = z.len() / self.latent;
         let before = self.shared.queued_rows.fetch_add(rows, Ordering::SeqCst);
         if before + rows > self.limits.max_queue_rows {
             self.shared.queued_rows.fetch_sub(rows, Ordering::SeqCst);
-            return Err(Full);
+            return Err(Refused::Full);
         }
         let (reply, receiver) = oneshot::channel();
         let mut queue = self.shared.queue.lock().unwrap_or_else(|p| p.into_inner());
-        queue.push_back(Job { z, labels, reply });
+        // Checked under the queue's lock, which `close` takes to set it: a job queued
+        // here is still seen by a worker.
+        if self.shared.closed.load(Ordering::SeqCst) {
+            self.shared.queued_rows.fetch_sub(rows, Ordering::SeqCst);
+            return Err(Refused::Closing);
+        }
+        queue.push_back(Job { z, labels, reply, queued: Instant::now() });
         drop(queue);
         self.shared.ready.notify_one();
         Ok(receiver)
@@ -135,6 +172,10 @@ impl Batcher {
             runs: self.shared.runs.load(Ordering::Relaxed),
             rows: self.shared.rows_run.load(Ordering::Relaxed),
             peak_in_flight: self.shared.peak_in_flight.load(Ordering::Relaxed),
+            queued_rows: self.shared.queued_rows.load(Ordering::Relaxed),
+            queue_us: self.shared.queue_us.load(Ordering::Relaxed),
+            compute_us: self.shared.compute_us.load(Ordering::Relaxed),
+            batch_buckets: std::array::from_fn(|i| self.shared.batch_buckets[i].load(Ordering::Relaxed)),
         }
     }
 
@@ -193,11 +234,20 @@ fn work(shared: &Shared, g: &Generator, limits: Limits) {
         drop(turn);
         let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         shared.peak_in_flight.fetch_max(now, Ordering::SeqCst);
+        let (started, requests) = (Instant::now(), jobs.len() as u64);
+        let waited: u128 = jobs.iter().map(|j| started.duration_since(j.queued).as_micros()).sum();
+        shared.queue_us.fetch_add(waited as u64, Ordering::Relaxed);
         // A panic inside a runtime must not take the service down: the jobs' reply
         // channels are dropped with them, so their callers get an error (500), and the
         // worker goes on with the next batch.
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(g, jobs, rows, latent)));
         shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+        shared.compute_us.fetch_add(started.elapsed().as_micros() as u64 * requests, Ordering::Relaxed);
+        for (bucket, &bound) in shared.batch_buckets.iter().zip(BATCH_BUCKETS.iter().chain([&u64::MAX])) {
+            if rows as u64 <= bound {
+                bucket.fetch_add(1, Ordering::Relaxed);
+            }
+        }
         shared.runs.fetch_add(1, Ordering::Relaxed);
         shared.rows_run.fetch_add(rows as u64, Ordering::Relaxed);
         shared.queued_rows.fetch_sub(rows, Ordering::SeqCst);

@@ -6,7 +6,12 @@
 //! Behind the `serve` cargo feature, so an app that embeds the library compiles no HTTP
 //! stack. The `serve` binary is a thin wrapper around [`Server::run`].
 
+mod accept;
+mod answer;
 mod batcher;
+mod grpc;
+mod listen;
+mod metrics;
 mod routes;
 mod tensors;
 pub mod v2;
@@ -17,7 +22,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use batcher::{Batcher, Full, Limits, Stats};
+pub use batcher::{BATCH_BUCKETS, Batcher, Limits, Refused, Stats};
+pub use listen::default_max_connections;
 
 use crate::Generator;
 
@@ -30,13 +36,25 @@ pub struct Config {
     pub limits: Limits,
     /// Most rows in one request (infer or PNG).
     pub max_rows: usize,
-    /// Largest request body in bytes.
+    /// Largest request body (REST) or message (gRPC) in bytes.
     pub max_body_bytes: usize,
     /// Serve the web page from this folder (`index.html`, `page.js`, `dcgan.js`,
     /// `style.css`, and `node_modules/onnxruntime-web/dist/` for `/ort/`) instead of the
     /// copy compiled in.
     pub web_dir: Option<PathBuf>,
+    /// Also serve gRPC on this address (port 0 picks one).
+    pub grpc: Option<SocketAddr>,
+    /// Origins whose pages may call the API (CORS); none by default.
+    pub cors_origins: Vec<String>,
+    /// Most connections open at once, REST and gRPC together.
+    pub max_connections: usize,
+    /// A connection that moves no byte for this long is closed.
+    pub idle_timeout: Duration,
 }
+
+/// The server's name, version and protocol extensions, as both metadata calls say them.
+pub(crate) const SERVER: (&str, &str, [&str; 2]) =
+    ("dcgan-serve", env!("CARGO_PKG_VERSION"), ["binary_tensor_data", "parameters"]);
 
 /// What every handler shares.
 pub(crate) struct State {
@@ -49,6 +67,8 @@ pub(crate) struct State {
     pub(crate) requests: std::sync::atomic::AtomicU64,
     pub(crate) errors: std::sync::atomic::AtomicU64,
     pub(crate) overloads: std::sync::atomic::AtomicU64,
+    /// Inference requests (REST and gRPC), for `/metrics`.
+    pub(crate) inference: metrics::Requests,
     /// PNG grids drawn at once (each holds its grid in memory).
     pub(crate) renders: tokio::sync::Semaphore,
     /// Request bodies read and parsed at once.
@@ -62,19 +82,24 @@ pub(crate) const BODIES: usize = 16;
 /// client that never finishes sending must not keep it alive).
 pub const DRAIN_DEADLINE: Duration = Duration::from_secs(30);
 
+/// The longest a client may take to send a request's headers.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// PNG grids drawn at once.
 const RENDERS: usize = 2;
 
 /// A bound, ready service.
 pub struct Server {
     listener: tokio::net::TcpListener,
+    grpc: Option<tokio::net::TcpListener>,
     state: Arc<State>,
 }
 
 impl Server {
-    /// Bind `addr` (port 0 picks one) and start the batcher on `generator`, whose model
-    /// bytes `model_bytes` are served at `/model.onnx`. Says (a warning) when the page
-    /// cannot run because onnxruntime-web is missing.
+    /// Bind `addr` (port 0 picks one), and `config.grpc` when given, and start the
+    /// batcher on `generator`, whose model bytes `model_bytes` are served at
+    /// `/model.onnx`. Says (a warning) when the page cannot run because onnxruntime-web
+    /// is missing.
     pub async fn bind(
         addr: SocketAddr,
         generator: Generator,
@@ -82,6 +107,10 @@ impl Server {
         config: Config,
     ) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
+        let grpc = match config.grpc {
+            Some(addr) => Some(tokio::net::TcpListener::bind(addr).await?),
+            None => None,
+        };
         if let Some(why) = web::runtime_missing(config.web_dir.as_deref()) {
             tracing::warn!("{why}");
         }
@@ -100,10 +129,11 @@ impl Server {
             requests: Default::default(),
             errors: Default::default(),
             overloads: Default::default(),
+            inference: Default::default(),
             renders: tokio::sync::Semaphore::new(RENDERS),
             bodies: tokio::sync::Semaphore::new(BODIES),
         });
-        Ok(Self { listener, state })
+        Ok(Self { listener, grpc, state })
     }
 
     /// The address actually bound.
@@ -111,22 +141,30 @@ impl Server {
         self.listener.local_addr()
     }
 
+    /// The gRPC address actually bound, when gRPC is served.
+    pub fn grpc_addr(&self) -> Option<std::io::Result<SocketAddr>> {
+        self.grpc.as_ref().map(tokio::net::TcpListener::local_addr)
+    }
+
     /// Serve until `shutdown` resolves; then stop accepting, finish the requests in
     /// flight (for at most [`DRAIN_DEADLINE`]), drain the batcher and return.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let state = Arc::clone(&self.state);
-        let app = routes::router(Arc::clone(&state));
-        let signalled = Arc::new(tokio::sync::Notify::new());
-        let notify = Arc::clone(&signalled);
-        let graceful = axum::serve(self.listener, app).with_graceful_shutdown(async move {
+        let Server { listener, grpc, state } = self;
+        let gate = listen::Gate::new(state.config.max_connections, state.config.idle_timeout);
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
             shutdown.await;
-            notify.notify_one();
+            let _ = stop.send(true);
         });
-        tokio::select! {
-            served = graceful => served?,
-            () = async { signalled.notified().await; tokio::time::sleep(DRAIN_DEADLINE).await } => {
-                tracing::warn!("connections still open {} s after the signal were dropped", DRAIN_DEADLINE.as_secs());
+        let rest = accept::rest(listener, gate.clone(), routes::router(Arc::clone(&state)), stopped.clone());
+        match grpc {
+            Some(grpc) => {
+                let grpc = accept::grpc(grpc, gate, grpc::service(Arc::clone(&state)), stopped);
+                let (rest, grpc) = tokio::join!(rest, grpc);
+                rest?;
+                grpc?;
             }
+            None => rest.await?,
         }
         let batcher = state.batcher.clone();
         tokio::task::spawn_blocking(move || batcher.close()).await.ok();

@@ -16,10 +16,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
-use super::v2::{self, Inputs};
-use super::{State, web};
+use super::answer::Refusal;
+use super::v2;
+use super::{State, metrics, web};
 use crate::request::GridQuery;
-use dcgan::contract::{INPUT, INPUT_DTYPE, LABEL, LABEL_DTYPE, OUTPUT, OUTPUT_DTYPE};
 use media::grid;
 
 /// An error answer.
@@ -41,10 +41,22 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        let status = match r {
+            Refusal::Invalid(_) => StatusCode::BAD_REQUEST,
+            Refusal::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Refusal::NotFound(_) => StatusCode::NOT_FOUND,
+            Refusal::Full | Refusal::Closing => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::Ours(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        Self(status, r.message())
+    }
+}
+
 impl From<crate::Error> for ApiError {
     fn from(e: crate::Error) -> Self {
-        let status = if e.is_bad_input() { StatusCode::BAD_REQUEST } else { StatusCode::INTERNAL_SERVER_ERROR };
-        Self(status, e.to_string())
+        Refusal::from(e).into()
     }
 }
 
@@ -57,7 +69,7 @@ type AppState = Shared<Arc<State>>;
 
 pub(crate) fn router(state: Arc<State>) -> Router {
     let limit = state.config.max_body_bytes;
-    Router::new()
+    let app = Router::new()
         .route("/v2/health/live", get(|| async { Json(json!({ "live": true })) }))
         .route("/v2/health/ready", get(|| async { Json(json!({ "ready": true })) }))
         .route("/v2", get(server_metadata))
@@ -69,6 +81,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/v2/models/{name}/versions/{version}/infer", post(infer_version))
         .route("/v1/samples.png", get(samples_png))
         .route("/model.onnx", get(model_bytes))
+        .route("/metrics", get(metrics_text))
         .merge(web::routes())
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route; see DESIGN.md §8".into()) })
         .method_not_allowed_fallback(|request: Request| async move {
@@ -78,8 +91,26 @@ pub(crate) fn router(state: Arc<State>) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(limit))
-        .layer(middleware::from_fn_with_state(Arc::clone(&state), log))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), log));
+    let app = match state.config.cors_origins.as_slice() {
+        [] => app,
+        origins => app.layer(cors(origins)),
+    };
+    app.with_state(state)
+}
+
+/// CORS for pages of `origins`: preflights answered, the binary extension's header
+/// allowed in and exposed out. Without `--cors-origin` there is no CORS layer at all.
+fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let length = axum::http::HeaderName::from_static(v2::HEADER_LENGTH);
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([header::CONTENT_TYPE, length.clone()])
+        .expose_headers([length])
+        .max_age(std::time::Duration::from_secs(600))
 }
 
 /// One debug line per request; counts for the summary at shutdown.
@@ -98,26 +129,12 @@ async fn log(Shared(state): AppState, request: Request, next: Next) -> Response 
 }
 
 async fn server_metadata() -> Json<serde_json::Value> {
-    Json(json!({
-        "name": "dcgan-serve",
-        "version": env!("CARGO_PKG_VERSION"),
-        "extensions": ["binary_tensor_data", "parameters"],
-    }))
+    let (name, version, extensions) = super::SERVER;
+    Json(json!({ "name": name, "version": version, "extensions": extensions }))
 }
 
 fn check_model(state: &State, name: &str, version: Option<&str>) -> Result<()> {
-    if name != state.config.model_name {
-        return Err(ApiError(
-            StatusCode::NOT_FOUND,
-            format!("unknown model `{name}`; this server has `{}`", state.config.model_name),
-        ));
-    }
-    match version {
-        Some(v) if v != "1" => {
-            Err(ApiError(StatusCode::NOT_FOUND, format!("unknown version `{v}` of `{name}`; it has version 1")))
-        }
-        _ => Ok(()),
-    }
+    Ok(state.check_model(name, version)?)
 }
 
 async fn model_metadata(Shared(state): AppState, Path(name): Path<String>) -> Result<Json<serde_json::Value>> {
@@ -133,17 +150,16 @@ async fn model_metadata_version(
 
 fn metadata(state: &State, name: &str, version: Option<&str>) -> Result<Json<serde_json::Value>> {
     check_model(state, name, version)?;
-    let info = state.generator.info();
-    let mut inputs = vec![json!({ "name": INPUT, "datatype": INPUT_DTYPE.oip(), "shape": [-1, info.latent_dim] })];
-    if info.conditional() {
-        inputs.push(json!({ "name": LABEL, "datatype": LABEL_DTYPE.oip(), "shape": [-1] }));
-    }
+    let (inputs, outputs) = state.tensor_specs();
+    let described = |specs: Vec<super::answer::TensorSpec>| -> Vec<serde_json::Value> {
+        specs.into_iter().map(|t| json!({ "name": t.name, "datatype": t.datatype, "shape": t.shape })).collect()
+    };
     Ok(Json(json!({
         "name": name,
         "versions": ["1"],
         "platform": "onnx",
-        "inputs": inputs,
-        "outputs": [{ "name": OUTPUT, "datatype": OUTPUT_DTYPE.oip(), "shape": dcgan::contract::output_shape(-1) }],
+        "inputs": described(inputs),
+        "outputs": described(outputs),
     })))
 }
 
@@ -159,7 +175,7 @@ async fn model_ready_version(
 }
 
 async fn infer(s: AppState, Path(name): Path<String>, headers: HeaderMap, body: Body) -> Result<Response> {
-    run_infer(s, name, None, headers, body).await
+    counted(s, name, None, headers, body).await
 }
 
 async fn infer_version(
@@ -168,7 +184,26 @@ async fn infer_version(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response> {
-    run_infer(s, name, Some(v), headers, body).await
+    counted(s, name, Some(v), headers, body).await
+}
+
+/// An inference request, counted for `/metrics`.
+async fn counted(
+    s: AppState,
+    name: String,
+    version: Option<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let (state, started) = (Arc::clone(&s.0), Instant::now());
+    let answer = run_infer(s, name, version, headers, body).await;
+    let failure = answer.as_ref().err().map(|ApiError(status, _)| match *status {
+        StatusCode::SERVICE_UNAVAILABLE => metrics::Failure::Rejected,
+        s if s.is_server_error() => metrics::Failure::Backend,
+        _ => metrics::Failure::Other,
+    });
+    state.inference.record(started, failure);
+    answer
 }
 
 /// The longest a client may take to send a request body.
@@ -224,20 +259,9 @@ async fn run_infer(
                 .ok_or_else(|| ApiError::bad("Inference-Header-Content-Length is not a byte count"))?,
         ),
     };
-    let info = state.generator.info();
-    let model = v2::Model { latent: info.latent_dim, classes: info.num_classes, max_rows: state.config.max_rows };
-    let request = v2::parse(&body, json_length, model).map_err(|v2::Bad(status, text)| {
-        ApiError(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), text)
-    })?;
+    let request = v2::parse(&body, json_length, state.model_facts()).map_err(Refusal::from)?;
     drop((body, permit));
-    let (z, labels) = match request.inputs {
-        Inputs::Tensors { z, labels } => (z, labels),
-        Inputs::Seeded { seed, count, labels } => {
-            (crate::SplitMix64::new(seed).latents(count, info.latent_dim), labels)
-        }
-    };
-    let rows = z.len() / info.latent_dim;
-    let images = generate(&state, z, labels).await?;
+    let (rows, images) = state.infer(request.inputs).await?;
     let (bytes, binary_length) = v2::response(&name, request.id.as_deref(), rows, &images, request.binary_output);
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
@@ -251,21 +275,6 @@ async fn run_infer(
         }
     }
     Ok(response)
-}
-
-/// Run rows through the batcher: labels are checked first (a bad one must not fail the
-/// other requests of its batch), a full queue is a 503.
-async fn generate(state: &State, z: Vec<f32>, labels: Option<Vec<i64>>) -> Result<Vec<f32>> {
-    if let Some(l) = &labels {
-        state.generator.check_labels(l)?;
-    }
-    let receiver = state
-        .batcher
-        .submit(z, labels)
-        .map_err(|_| ApiError(StatusCode::SERVICE_UNAVAILABLE, "the queue is full; retry after a second".into()))?;
-    let images =
-        receiver.await.map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "the batcher stopped".into()))??;
-    Ok(images)
 }
 
 /// `GET /v1/samples.png?seed=&n=&cols=&scale=&digit=&digits=`: the PNG `infer` writes
@@ -287,7 +296,7 @@ async fn samples_png(
         ApiError(StatusCode::SERVICE_UNAVAILABLE, "too many PNGs are being drawn; retry after a second".into())
     })?;
     let z = crate::SplitMix64::new(seed).latents(plan.count, state.generator.info().latent_dim);
-    let images = crate::Images::new(generate(&state, z, plan.labels.clone()).await?);
+    let images = crate::Images::new(state.generate(z, plan.labels.clone()).await?);
     let draw = move || images.grid(plan.cols, plan.scale).map_err(|e| e.to_string()).map(|g| grid::png_bytes(&g));
     let png = tokio::task::spawn_blocking(draw)
         .await
@@ -299,4 +308,10 @@ async fn samples_png(
 
 async fn model_bytes(Shared(state): AppState) -> Response {
     ([(header::CONTENT_TYPE, "application/octet-stream")], state.model_bytes.clone()).into_response()
+}
+
+/// `GET /metrics`: Prometheus text format (see `metrics.rs`).
+async fn metrics_text(Shared(state): AppState) -> Response {
+    let text = metrics::render(&state.config.model_name, &state.inference, &state.batcher.stats());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
 }

@@ -54,6 +54,10 @@ pub(crate) enum Values<'a> {
     Numbers(Vec<f64>),
     /// Little-endian bytes (REST binary data, gRPC `raw_input_contents`).
     Raw(&'a [u8]),
+    /// gRPC `contents.fp32_contents`.
+    F32(Vec<f32>),
+    /// gRPC `contents.int64_contents`.
+    I64(Vec<i64>),
 }
 
 /// An input tensor's name, datatype and shape.
@@ -106,6 +110,8 @@ pub(crate) fn latents<'a>(
     let want = rows_of(h, model.latent as i64, model.max_rows)? * model.latent;
     let z: Vec<f32> = match values(want)? {
         Values::Numbers(v) => v.into_iter().map(|x| x as f32).collect(),
+        Values::F32(v) => v,
+        Values::I64(_) => return Err(bad(format!("`{INPUT}` is FP32: its values go in fp32_contents"))),
         Values::Raw(b) if b.len() == want * 4 => {
             b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
         }
@@ -135,6 +141,8 @@ pub(crate) fn labels<'a>(
     let labels: Vec<i64> = match values(n)? {
         Values::Numbers(v) if v.iter().all(|x| x.fract() == 0.0) => v.into_iter().map(|x| x as i64).collect(),
         Values::Numbers(_) => return Err(bad(format!("`{LABEL}` holds a non-integer value"))),
+        Values::I64(v) => v,
+        Values::F32(_) => return Err(bad(format!("`{LABEL}` is INT64: its values go in int64_contents"))),
         Values::Raw(b) if b.len() == n * 8 => {
             b.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect()
         }

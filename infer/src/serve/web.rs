@@ -85,8 +85,16 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
+/// A page file. Cross-origin isolation (COOP and COEP) lets onnxruntime-web run more
+/// than one WASM thread.
 fn found(name: &str, bytes: impl Into<axum::body::Body>) -> Response {
-    ([(header::CONTENT_TYPE, content_type(name)), (header::CACHE_CONTROL, "no-cache")], bytes.into()).into_response()
+    let headers = [
+        (header::CONTENT_TYPE, content_type(name)),
+        (header::CACHE_CONTROL, "no-cache"),
+        (header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (header::HeaderName::from_static("cross-origin-embedder-policy"), "require-corp"),
+    ];
+    (headers, bytes.into()).into_response()
 }
 
 async fn page_file(Shared(state): Shared<Arc<State>>, name: &'static str) -> Response {

@@ -28,6 +28,8 @@ pub struct Server {
     pub child: Option<Child>,
     /// `127.0.0.1:PORT`.
     pub addr: String,
+    /// `127.0.0.1:PORT` of gRPC, when started with `--grpc-port`.
+    pub grpc: Option<String>,
 }
 
 impl Server {
@@ -47,14 +49,21 @@ impl Server {
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("first line: {line:?}"))
-            .to_string();
-        Self { child: Some(child), addr }
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut listening = |scheme: &str| {
+            let mut line = String::new();
+            stdout.read_line(&mut line).unwrap();
+            let prefix = format!("listening on {scheme}://");
+            line.trim().strip_prefix(&prefix).unwrap_or_else(|| panic!("expected {prefix}…, got {line:?}")).to_string()
+        };
+        let addr = listening("http");
+        let grpc = args.contains(&"--grpc-port").then(|| listening("grpc"));
+        Self { child: Some(child), addr, grpc }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
     }
 
     /// SIGTERM, then the exit status.

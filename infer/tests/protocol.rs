@@ -1,0 +1,165 @@
+//! The rest of `serve`'s protocol surface (DESIGN.md §11): gRPC under overload and at
+//! shutdown, `/metrics` after known traffic (prometheus_client's parser), cross-origin
+//! calls from a page in Chromium, the page's isolation headers, and bounded connections.
+
+#![allow(clippy::unwrap_used)] // a panic is the failure report
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{Server, infer, python, root, s};
+
+fn need_python() -> bool {
+    cli::ci::require("Python with tritonclient and prometheus_client (scripts/setup.sh)", python().is_some())
+}
+
+/// Run tests/python/SCRIPT with `args`, printing what it says; it must exit 0.
+fn run_python(script: &str, args: &[&str]) {
+    let o = Command::new(python().unwrap()).arg(root().join("tests/python").join(script)).args(args).output().unwrap();
+    print!("{}", String::from_utf8_lossy(&o.stdout));
+    eprint!("{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{script} found a problem");
+}
+
+/// A full queue is RESOURCE_EXHAUSTED; SIGTERM lets the request in flight finish, later
+/// calls are UNAVAILABLE, and serve exits 0.
+#[test]
+fn grpc_refuses_work_it_cannot_queue_and_finishes_work_in_flight() {
+    if !need_python() {
+        return;
+    }
+    // A first request of 40 rows waits up to 1 s for company, holding 40 of the 64 rows
+    // the queue may hold: a second one of 40 does not fit.
+    let args = ["--grpc-port", "0", "--max-rows", "64", "--max-queue-rows", "64", "--max-delay-us", "1000000"];
+    let mut server = Server::start(&args);
+    let (grpc, pid) = (server.grpc.clone().unwrap(), server.pid().to_string());
+    run_python("serve_grpc.py", &["limits", "--url", &grpc, "--pid", &pid, "--rows", "40"]);
+    let status = server.child.take().unwrap().wait().unwrap();
+    assert_eq!(status.code(), Some(0), "serve exits 0 after SIGTERM");
+}
+
+#[test]
+fn metrics_count_rest_and_grpc_traffic() {
+    if !need_python() {
+        return;
+    }
+    let server = Server::start(&["--grpc-port", "0"]);
+    run_python("serve_metrics.py", &["--http", &server.addr, "--grpc", server.grpc.as_ref().unwrap()]);
+}
+
+/// One HTTP/1.1 exchange on a fresh connection: the status line and the headers, lowercased.
+fn exchange(addr: &str, request: &str) -> (String, Vec<String>) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    let head = answer.split("\r\n\r\n").next().unwrap_or("").to_string();
+    let mut lines = head.lines().map(str::to_string);
+    let status = lines.next().unwrap_or_default();
+    (status, lines.map(|l| l.to_ascii_lowercase()).collect())
+}
+
+fn preflight(addr: &str, origin: &str) -> (String, Vec<String>) {
+    exchange(
+        addr,
+        &format!(
+            "OPTIONS /v2/models/dcgan/infer HTTP/1.1\r\nHost: x\r\nOrigin: {origin}\r\n\
+             Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type\r\n\
+             Connection: close\r\n\r\n"
+        ),
+    )
+}
+
+/// A free port on 127.0.0.1 (bound and released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[test]
+fn pages_of_allowed_origins_may_call_the_api_and_the_page_is_isolated() {
+    let (allowed, other) = (free_port(), free_port());
+    let origin = format!("http://127.0.0.1:{allowed}");
+    let server = Server::start(&["--cors-origin", &origin]);
+    let (status, headers) = preflight(&server.addr, &origin);
+    println!("preflight from {origin}: {status} {headers:?}");
+    assert!(status.contains(" 200"), "{status}");
+    assert!(headers.contains(&format!("access-control-allow-origin: {origin}")), "{headers:?}");
+    let (_, headers) = preflight(&server.addr, &format!("http://127.0.0.1:{other}"));
+    assert!(!headers.iter().any(|h| h.starts_with("access-control-allow-origin")), "{headers:?}");
+
+    // Without --cors-origin: no CORS at all; the page's own files are cross-origin isolated.
+    let plain = Server::start(&[]);
+    let (status, headers) = preflight(&plain.addr, &origin);
+    println!("preflight without --cors-origin: {status}");
+    assert!(!headers.iter().any(|h| h.starts_with("access-control-")), "{headers:?}");
+    for path in ["/", "/page.js", "/dcgan.js"] {
+        let (status, headers) =
+            exchange(&plain.addr, &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+        assert!(status.contains(" 200"), "{path}: {status}");
+        for h in ["cross-origin-opener-policy: same-origin", "cross-origin-embedder-policy: require-corp"] {
+            assert!(headers.iter().any(|l| l == h), "{path}: no `{h}` in {headers:?}");
+        }
+    }
+
+    if !common::browser_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("want.npy");
+    infer(&["--seed", "42", "-n", "2", "--raw", s(&raw)]);
+    let api = format!("http://{}", server.addr);
+    let (a, b) = (allowed.to_string(), other.to_string());
+    run_python("cors_test.py", &["--api", &api, "--allowed-port", &a, "--other-port", &b, "--raw", s(&raw)]);
+}
+
+/// Resident memory of a process, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Idle sockets, 25 times more than --max-connections: the ones accepted are closed once
+/// idle, the rest wait in the kernel's backlog, and a well-formed request still gets its
+/// answer while memory stays flat.
+#[test]
+fn idle_sockets_beyond_the_limit_do_not_starve_a_request() {
+    const LIMIT: usize = 8;
+    const IDLE_SOCKETS: usize = 200;
+    const ANSWER_WITHIN: Duration = Duration::from_secs(10);
+    const RSS_GROWTH_KIB: u64 = 16 * 1024;
+    let server = Server::start(&["--max-connections", &LIMIT.to_string(), "--idle-timeout-s", "1"]);
+    let before = rss_kib(server.pid());
+    let idle: Vec<TcpStream> = (0..IDLE_SOCKETS).map(|_| TcpStream::connect(&server.addr).unwrap()).collect();
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    stream.set_read_timeout(Some(ANSWER_WITHIN)).unwrap();
+    write!(stream, "GET /v2/health/ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let took = started.elapsed();
+    let after = rss_kib(server.pid());
+    println!(
+        "{IDLE_SOCKETS} idle sockets, --max-connections {LIMIT}, --idle-timeout-s 1: answered in {:.2} s \
+         (limit {} s); RSS {before} -> {after} KiB (growth limit {RSS_GROWTH_KIB} KiB)",
+        took.as_secs_f64(),
+        ANSWER_WITHIN.as_secs()
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(after.saturating_sub(before) <= RSS_GROWTH_KIB);
+    // An accepted idle socket was closed by the server: reading it ends.
+    let mut first = &idle[0];
+    first.set_read_timeout(Some(ANSWER_WITHIN)).unwrap();
+    let mut byte = [0u8; 1];
+    let closed = first.read(&mut byte);
+    assert!(
+        matches!(&closed, Ok(0)) || matches!(&closed, Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset),
+        "an accepted idle socket stays open: {closed:?}"
+    );
+    drop(idle);
+}
