@@ -25,8 +25,8 @@ target/release/export --run models --precision fp16 --out "$tmp/gen.fp16.onnx" >
 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%F); $(/usr/bin/chromium --version)"
 echo
-echo "| file | bytes | browser img/s at 64 | native tract img/s at 64 | browser / tract | first grid ms |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| file | bytes | WASM threads | browser img/s at 64 | native tract img/s at 64 | browser / tract | first grid ms | max abs diff vs infer |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for file in models/gen.onnx "$tmp/gen.fp16.onnx" models/gen.int8.onnx; do
     file=$(realpath "$file")
     target/release/infer --onnx "$file" --seed 42 -n 16 --scale 2 --raw "$tmp/x.npy" --out "$tmp/x.png" > /dev/null
@@ -37,9 +37,9 @@ for file in models/gen.onnx "$tmp/gen.fp16.onnx" models/gen.int8.onnx; do
     result=$("$py" tests/python/web_test.py --url "http://$addr/" --raw "$tmp/x.npy" --png "$tmp/x.png" \
         --seed 42 --n 16 --scale 2 --out "$tmp/page" 2> "$tmp/web.log" | tail -n1)
     kill -TERM "$server"; wait "$server" || true; server=
-    browser=$("$py" -c 'import json, sys; r = json.loads(sys.argv[1]); print(r["images_per_s_64"], r["first_grid_ms"])' "$result")
-    native=$(cargo bench --locked -q -p dcgan-infer --bench throughput -- "$file" "$seconds" | awk '$1 == "tract" && $2 == 64 { print $3 }')
-    read -r b first <<< "$browser"
-    awk -v name="$(basename "$file")" -v bytes="$(stat -c %s "$file")" -v b="$b" -v t="$native" -v f="$first" \
-        'BEGIN { printf "| %s | %d | %.0f | %.0f | %.2f | %.0f |\n", name, bytes, b, t, b / t, f }'
+    browser=$("$py" -c 'import json, sys; r = json.loads(sys.argv[1]); print(r["images_per_s_64"], r["first_grid_ms"], r["threads"], r["max_abs_diff"])' "$result")
+    native=$(cargo bench --locked -q -p dcgan-infer --bench throughput -- "$file" "$seconds" 2>/dev/null | awk '$1 == "tract" && $2 == 64 { print $3 }')
+    read -r b first threads diff <<< "$browser"
+    awk -v name="$(basename "$file")" -v bytes="$(stat -c %s "$file")" -v b="$b" -v t="$native" -v f="$first" -v th="$threads" -v d="$diff" \
+        'BEGIN { printf "| %s | %d | %d | %.0f | %.0f | %.2f | %.0f | %.1e |\n", name, bytes, th, b, t, b / t, f, d }'
 done

@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let sessions = (0..cores).map(|_| one()).collect::<Result<Vec<_>, _>>()?;
         Ok(Box::new(move |z| {
             let shape = [z.len() / 100, 100];
-            run_in_chunks(z, &shape, None, 16, cores, |worker, chunk, shape, _| {
+            run_in_chunks(z, &shape, None, &infer::chunks::uniform(shape[0], 16), cores, |worker, chunk, shape, _| {
                 sessions[worker].run(chunk, shape, None)
             })
             .map(|(values, _)| values)

@@ -18,15 +18,15 @@ pub fn available_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// `input` of shape `shape` (batch first) and its labels as chunks of `rows` rows, up to
-/// `workers` of them at once: `run(worker, chunk, chunk_shape, chunk_labels)` runs one
-/// chunk, `worker` being in `0..workers`. The outputs are concatenated in row order,
-/// their shape's batch summed over the chunks.
+/// `input` of shape `shape` (batch first) and its labels as consecutive chunks of
+/// `sizes[i]` rows, up to `workers` of them at once: `run(worker, chunk, chunk_shape,
+/// chunk_labels)` runs one chunk, `worker` being in `0..workers`. The outputs are
+/// concatenated in row order, their shape's batch summed over the chunks.
 pub fn run_in_chunks<F>(
     input: &[f32],
     shape: &[usize],
     labels: Option<&[i64]>,
-    rows: usize,
+    sizes: &[usize],
     workers: usize,
     run: F,
 ) -> Result<Output, Error>
@@ -34,16 +34,26 @@ where
     F: Fn(usize, &[f32], &[usize], Option<&[i64]>) -> Result<Output, Error> + Sync,
 {
     let per_row = shape[1..].iter().product::<usize>().max(1);
-    let rows = rows.max(1);
-    let chunks: Vec<(usize, &[f32])> = input.chunks(rows.saturating_mul(per_row)).enumerate().collect();
-    let run_chunk = |worker: usize, &(i, chunk): &(usize, &[f32])| {
+    let rows = input.len() / per_row;
+    if sizes.iter().sum::<usize>() != rows || sizes.contains(&0) {
+        return Err(runtime(format!("chunks of {sizes:?} rows for {rows} rows")));
+    }
+    // (first row, rows) of each chunk.
+    let chunks: Vec<(usize, usize)> = sizes
+        .iter()
+        .scan(0, |start, &n| {
+            *start += n;
+            Some((*start - n, n))
+        })
+        .collect();
+    let run_chunk = |worker: usize, &(start, n): &(usize, usize)| {
         let mut chunk_shape = shape.to_vec();
-        chunk_shape[0] = chunk.len() / per_row;
+        chunk_shape[0] = n;
         let chunk_labels = match labels {
             None => None,
-            Some(l) => Some(l.get(i * rows..i * rows + chunk_shape[0]).ok_or_else(|| runtime("too few labels"))?),
+            Some(l) => Some(l.get(start..start + n).ok_or_else(|| runtime("too few labels"))?),
         };
-        run(worker, chunk, &chunk_shape, chunk_labels)
+        run(worker, &input[start * per_row..(start + n) * per_row], &chunk_shape, chunk_labels)
     };
     let count = chunks.len();
     let outputs: Vec<Result<Output, Error>> = match workers.min(count) {
@@ -53,7 +63,7 @@ where
     if outputs.len() != count {
         return Err(runtime(format!("{} of {count} chunks came back", outputs.len())));
     }
-    let (mut out, mut out_shape) = (Vec::with_capacity(input.len() / per_row * dcgan::contract::IMAGE_LEN), Vec::new());
+    let (mut out, mut out_shape) = (Vec::with_capacity(rows * dcgan::contract::IMAGE_LEN), Vec::new());
     for output in outputs {
         let (values, shape) = output?;
         match out_shape.first_mut() {
@@ -63,6 +73,13 @@ where
         out.extend(values);
     }
     Ok((out, out_shape))
+}
+
+/// `rows` rows as chunks of at most `max` rows each, `max` the same for all: what ONNX
+/// Runtime's side-by-side sessions are measured with.
+pub fn uniform(rows: usize, max: usize) -> Vec<usize> {
+    let max = max.max(1);
+    (0..rows.div_ceil(max)).map(|i| max.min(rows - i * max)).collect()
 }
 
 fn runtime(why: impl std::fmt::Display) -> Error {

@@ -97,7 +97,7 @@ impl TractModel {
             input,
             shape,
             labels,
-            balanced_chunk(shape[0], self.threads),
+            &chunk_sizes(shape[0], self.threads),
             self.threads,
             |_, chunk, chunk_shape, chunk_labels| {
                 let mut inputs = tvec!(Tensor::from_shape(chunk_shape, chunk).map_err(runtime)?.into_tvalue());
@@ -112,12 +112,42 @@ impl TractModel {
     }
 }
 
-/// Rows per chunk for `rows` rows on `threads` threads: at most [`CHUNK`], in a number of
-/// chunks that is a multiple of `threads`, so no core idles at the end (25 rows on two
-/// cores: 13 + 12, not 16 + 9). tract computes each row the same whatever the chunk's
-/// size (checked bit for bit across thread counts in `infer/tests/cli.rs`).
-fn balanced_chunk(rows: usize, threads: usize) -> usize {
-    let threads = threads.max(1);
-    let chunks = rows.div_ceil(CHUNK).next_multiple_of(threads).max(1);
-    rows.div_ceil(chunks).max(1)
+/// The chunk sizes of `rows` rows on `threads` threads: the rows shared evenly between
+/// the threads (25 rows on two: 13 + 12, so no core idles at the end), each share cut
+/// into powers of two of at most [`CHUNK`] rows (13 = 8 + 4 + 1). tract optimises a plan
+/// per chunk size, and each plan holds its own packed weights: five sizes at most keep
+/// the memory and the first-use optimisations of a server small. tract computes each row
+/// the same whatever its chunk (checked bit for bit across thread counts in
+/// `infer/tests/cli.rs`).
+fn chunk_sizes(rows: usize, threads: usize) -> Vec<usize> {
+    let threads = threads.clamp(1, rows.max(1));
+    let mut sizes = Vec::new();
+    for t in 0..threads {
+        let mut share = rows / threads + usize::from(t < rows % threads);
+        while share > 0 {
+            let piece = CHUNK.min(1 << share.ilog2());
+            sizes.push(piece);
+            share -= piece;
+        }
+    }
+    sizes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_are_balanced_powers_of_two() {
+        assert_eq!(chunk_sizes(25, 2), [8, 4, 1, 8, 4]);
+        assert_eq!(chunk_sizes(64, 2), [16, 16, 16, 16]);
+        assert_eq!(chunk_sizes(1, 8), [1]);
+        for rows in 1..300 {
+            for threads in 1..5 {
+                let sizes = chunk_sizes(rows, threads);
+                assert_eq!(sizes.iter().sum::<usize>(), rows);
+                assert!(sizes.iter().all(|s| s.is_power_of_two() && *s <= CHUNK), "{rows} on {threads}: {sizes:?}");
+            }
+        }
+    }
 }

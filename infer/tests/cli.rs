@@ -214,11 +214,17 @@ fn bad_input_is_refused_clearly() {
     for (args, out, needle) in &cases {
         refused(args, out, needle);
     }
-    // This machine's ONNX Runtime is the CPU build: CUDA must fail, not fall back. On a
+    // This machine's ONNX Runtime is the CPU build: CUDA must fail, not fall back, and say
+    // what installs the GPU build; `--device cuda` alone means ONNX Runtime as well. On a
     // machine whose ONNX Runtime has CUDA the run succeeds, which is right too.
-    let cuda = ["--onnx", g, "--backend", "ort", "--device", "cuda", "--out", o];
-    if !infer(&cuda).status.success() {
-        refused(&cuda, &out, "CUDA");
+    for cuda in
+        [&["--onnx", g, "--backend", "ort", "--device", "cuda", "--out", o][..], &["--device", "cuda", "--out", o]]
+    {
+        if !infer(cuda).status.success() {
+            for needle in ["CUDA", "scripts/setup.sh --gpu", "ORT_DYLIB_PATH"] {
+                refused(cuda, &out, needle);
+            }
+        }
     }
 }
 

@@ -60,8 +60,9 @@ struct Cli {
     /// many intra-op threads [default: every core].
     #[arg(long, value_name = "N", value_parser = cli::between(1, 1024))]
     threads: Option<usize>,
-    /// Model runs at once when rows wait, 1–64 (a small run of tract uses one core).
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = cli::between(1, 64))]
+    /// Model runs at once when rows wait, 1–64: while one runs, the next batch gathers
+    /// (and a small run of tract uses one core).
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = cli::between(1, 64))]
     runs_in_flight: usize,
     /// Also serve the Open Inference Protocol over gRPC on this port (0 picks a free one)
     /// [default: off].

@@ -133,3 +133,22 @@ async fn from_disk(path: PathBuf, name: &str, hint: &str) -> Response {
         Err(_) => ApiError(StatusCode::NOT_FOUND, format!("{} is missing ({hint})", path.display())).into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A page folder without onnxruntime-web: `/` and the start-up warning say what to run.
+    #[test]
+    fn a_missing_runtime_says_what_to_install() {
+        let dir = std::env::temp_dir().join(format!("dcgan-web-{}", std::process::id()));
+        let why = runtime_missing(Some(&dir)).unwrap_or_default();
+        assert!(why.contains("npm ci") && why.contains("setup-web.sh"), "{why}");
+        if ORT_WEB.is_empty() {
+            let why = runtime_missing(None).unwrap_or_default();
+            assert!(why.contains("scripts/setup-web.sh"), "{why}");
+        } else {
+            assert_eq!(runtime_missing(None), None, "compiled in");
+        }
+    }
+}
