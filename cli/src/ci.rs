@@ -18,3 +18,17 @@ pub fn mnist() -> Option<std::path::PathBuf> {
     let dir = std::path::PathBuf::from(std::env::var_os("MNIST_DIR")?);
     dir.join("train-images-idx3-ubyte.gz").exists().then_some(dir)
 }
+
+/// The project's Python (scripts/setup.sh's virtual environment, which .cargo/config.toml
+/// names as `DCGAN_PYTHON` at build time), when it is there.
+pub fn python() -> Option<std::path::PathBuf> {
+    let p = std::path::PathBuf::from(option_env!("DCGAN_PYTHON")?);
+    p.exists().then_some(p)
+}
+
+/// [`python`] for a test that needs `what` from it; `None` once [`require`] has said that
+/// it is missing (with `CI` set, it fails instead).
+pub fn need_python(what: &str) -> Option<std::path::PathBuf> {
+    let p = python();
+    if require(what, p.is_some()) { p } else { None }
+}

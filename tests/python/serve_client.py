@@ -24,36 +24,19 @@ import argparse
 import http.client
 import json
 import socket
-import sys
 
 import numpy as np
 import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
 
-# Same backend (tract) in the server and in `infer`: bit-identical in practice.
-AGREEMENT_TOLERANCE = 1e-6
+from checks import compare, finish, report
+
 # The server's default --max-body-bytes: room for --max-rows rows of z as JSON (bin/serve.rs).
 JSON_BYTES_PER_VALUE = 25
 BODY_SLACK_BYTES = 65536
 LATENT = 100
 TIMEOUT_S = 60
 GARBAGE_READ_TIMEOUT_S = 5
-
-failures = []
-
-
-def report(name, ok, detail=""):
-    print(f"{'ok  ' if ok else 'FAIL'} {name}{': ' + detail if detail else ''}")
-    if not ok:
-        failures.append(name)
-    return ok
-
-
-def compare(name, got, want):
-    if got.shape != want.shape:
-        return report(name, False, f"shape {list(got.shape)}, expected {list(want.shape)}")
-    diff = float(np.abs(got.astype(np.float64) - want).max())
-    return report(name, diff <= AGREEMENT_TOLERANCE, f"max |d| = {diff:.3e} (tolerance {AGREEMENT_TOLERANCE:.0e})")
 
 
 def tensors(args, z, binary):
@@ -273,8 +256,7 @@ def main():
         except (InferenceServerException, OSError, http.client.HTTPException, KeyError, ValueError) as e:
             report(f"{check.__name__} raised", False, f"{type(e).__name__}: {e}")
     client.close()
-    print(f"{'all checks passed' if not failures else f'{len(failures)} failed: ' + '; '.join(failures)}")
-    sys.exit(1 if failures else 0)
+    finish()
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ import argparse
 import os
 import queue
 import signal
-import sys
 import time
 
 import grpc
@@ -28,26 +27,10 @@ import tritonclient.grpc as grpcclient
 from tritonclient.grpc import service_pb2, service_pb2_grpc
 from tritonclient.utils import InferenceServerException
 
-# Same backend (tract) in the server and in `infer`: bit-identical in practice.
-AGREEMENT_TOLERANCE = 1e-6
+from checks import compare, finish, report
+
 LATENT = 100
 TIMEOUT_S = 60
-
-failures = []
-
-
-def report(name, ok, detail=""):
-    print(f"{'ok  ' if ok else 'FAIL'} {name}{': ' + detail if detail else ''}")
-    if not ok:
-        failures.append(name)
-    return ok
-
-
-def compare(name, got, want):
-    if got.shape != want.shape:
-        return report(name, False, f"shape {list(got.shape)}, expected {list(want.shape)}")
-    diff = float(np.abs(got.astype(np.float64) - want).max())
-    return report(name, diff <= AGREEMENT_TOLERANCE, f"max |d| = {diff:.3e} (tolerance {AGREEMENT_TOLERANCE:.0e})")
 
 
 def inputs(args, z):
@@ -235,8 +218,7 @@ def main():
         check_infer(client, stub, args, z, want)
         check_seeded(client, args, seed_want)
         check_errors(client, stub, args)
-    print(f"{len(failures)} failed" if failures else "all passed")
-    sys.exit(1 if failures else 0)
+    finish()
 
 
 if __name__ == "__main__":

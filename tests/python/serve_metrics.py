@@ -9,7 +9,6 @@ batch-size histogram's count, whose sum is the rows), durations that grew, an em
 Exits 0 when all pass, 1 otherwise.
 """
 import argparse
-import sys
 import urllib.request
 
 import numpy as np
@@ -18,14 +17,9 @@ import tritonclient.http as httpclient
 from prometheus_client.parser import text_string_to_metric_families
 from tritonclient.utils import InferenceServerException
 
+from checks import finish, report
+
 LATENT = 100
-failures = []
-
-
-def report(name, ok, detail=""):
-    print(f"{'ok  ' if ok else 'FAIL'} {name}{': ' + detail if detail else ''}")
-    if not ok:
-        failures.append(name)
 
 
 def traffic(args):
@@ -96,8 +90,7 @@ def main():
     for name in ("nv_inference_request_duration_us", "nv_inference_queue_duration_us",
                  "nv_inference_compute_infer_duration_us"):
         report(f"{name} > 0", samples.get(name, 0) > 0, f"got {samples.get(name)}")
-    print(f"{len(failures)} failed" if failures else "all passed")
-    sys.exit(1 if failures else 0)
+    finish()
 
 
 if __name__ == "__main__":

@@ -15,18 +15,12 @@ use infer::{Backend, Device, Generator};
 /// Python onnxruntime against the trainer (DESIGN.md §2); the script checks it.
 const AGREEMENT_TOLERANCE: f32 = 1e-5;
 
-fn python() -> PathBuf {
-    PathBuf::from(option_env!("DCGAN_PYTHON").unwrap_or("python3"))
-}
-
 fn f32_file(path: &std::path::Path, values: &[f32]) {
     std::fs::write(path, values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()).unwrap();
 }
 
 fn check_with_python(arch: &'static Arch) {
-    if !cli::ci::require("Python with onnx and onnxruntime (scripts/setup.sh)", python().exists()) {
-        return;
-    }
+    let Some(python) = cli::ci::need_python("Python with onnx and onnxruntime (scripts/setup.sh)") else { return };
     let dir = tempfile::tempdir().unwrap();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/conformance.py");
     let g = random_net(arch, 21);
@@ -58,7 +52,7 @@ fn check_with_python(arch: &'static Arch) {
             );
             assert!(diff <= tolerance);
         }
-        let mut cmd = Command::new(python());
+        let mut cmd = Command::new(&python);
         cmd.arg(&script)
             .arg(&model)
             .arg(dir.path().join("z.f32"))

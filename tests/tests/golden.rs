@@ -9,10 +9,7 @@ use std::process::Command;
 
 #[test]
 fn the_readme_python_reproduces_the_golden_vectors() {
-    let python = PathBuf::from(option_env!("DCGAN_PYTHON").unwrap_or("python3"));
-    if !cli::ci::require("Python (scripts/setup.sh)", python.exists()) {
-        return;
-    }
+    let Some(python) = cli::ci::need_python("Python (scripts/setup.sh)") else { return };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let out = Command::new(&python)
         .arg(root.join("tests/python/contract_check.py"))

@@ -20,10 +20,7 @@ fn replay(flags: &[&str], mistakes: &str) {
     if !cli::ci::require("MNIST (MNIST_DIR)", mnist.is_some()) {
         return;
     }
-    let python = PathBuf::from(option_env!("DCGAN_PYTHON").unwrap_or("python3"));
-    if !cli::ci::require("PyTorch's Python (scripts/setup.sh)", python.exists()) {
-        return;
-    }
+    let Some(python) = cli::ci::need_python("PyTorch's Python (scripts/setup.sh)") else { return };
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("trace.safetensors");
     let o = Command::new(env!("CARGO_BIN_EXE_train"))

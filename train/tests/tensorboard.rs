@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // a panic is the failure report
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use sha2::{Digest, Sha256};
@@ -36,10 +36,7 @@ fn tensorboard_reads_every_logged_value_and_grid() {
     if !cli::ci::require("MNIST (MNIST_DIR)", mnist.is_some()) {
         return;
     }
-    let python = PathBuf::from(option_env!("DCGAN_PYTHON").unwrap_or("python3"));
-    if !cli::ci::require("TensorBoard's Python package (scripts/setup.sh)", python.exists()) {
-        return;
-    }
+    let Some(python) = cli::ci::need_python("TensorBoard's Python package (scripts/setup.sh)") else { return };
     let (mnist, dir) = (mnist.unwrap(), tempfile::tempdir().unwrap());
     let out = dir.path().join("r");
     // 1 epoch, then a resume to 2 (with a quality measurement each epoch): the resumed

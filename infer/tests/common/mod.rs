@@ -11,11 +11,7 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The Python of scripts/setup.sh, when it is there.
-pub fn python() -> Option<PathBuf> {
-    let p = PathBuf::from(option_env!("DCGAN_PYTHON")?);
-    p.exists().then_some(p)
-}
+pub use cli::ci::python;
 
 /// Run `infer` with `args`, asserting success.
 pub fn infer(args: &[&str]) {
