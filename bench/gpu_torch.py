@@ -1,12 +1,11 @@
 """The generator of a run on a device, in PyTorch, for scripts/gpu-check.sh.
 
-usage: gpu_torch.py RUN_DIR DEVICE [ONNX]
-Prints `key value` lines:
-- torch_max_abs_diff: G on DEVICE (TF32 off, eval mode) against the run's CPU float32
-  probe (what the exporter self-checks against);
-- torch_images_per_s_B for B in 256 and 4096 (G eval on DEVICE, TF32 off);
-- ort_cuda_*: the same with ONNX Runtime's CUDA provider on ONNX when this Python's
-  onnxruntime has one, else `ort_cuda unavailable`.
+usage: gpu_torch.py RUN_DIR DEVICE
+Prints `key<TAB>value` lines:
+- max |Δ| of G on DEVICE (TF32 off, eval mode) against the run's CPU float32 probe
+  (what the exporter self-checks against);
+- images/s at batch 256 and 4096 (G eval on DEVICE, TF32 off).
+ONNX Runtime on the device is measured by the Rust library itself (ort-device-check).
 """
 import sys
 import time
@@ -17,7 +16,6 @@ import torch
 from dcgan_torch import G, load_into, read_safetensors
 
 run, device = sys.argv[1], sys.argv[2]
-onnx_path = sys.argv[3] if len(sys.argv) > 3 else None
 torch.backends.cuda.matmul.allow_tf32 = False
 torch.backends.cudnn.allow_tf32 = False
 
@@ -28,7 +26,7 @@ load_into(g, weights)
 g = g.to(device).eval()
 with torch.no_grad():
     got = g(torch.from_numpy(probe["z"]).to(device)).cpu().numpy()
-print(f"torch_max_abs_diff {float(np.abs(got - probe['image']).max()):.3e}")
+print(f"PyTorch G on {device} vs the CPU probe, max |Δ|\t{float(np.abs(got - probe['image']).max()):.3e}")
 
 
 def sync():
@@ -51,20 +49,4 @@ def rate(fn, batch, seconds=2.0):
 for batch in (256, 4096):
     z = torch.rand(batch, 100, device=device) * 2 - 1
     with torch.no_grad():
-        print(f"torch_images_per_s_{batch} {rate(lambda: g(z), batch):.0f}")
-
-if onnx_path:
-    import onnxruntime as ort
-
-    if "CUDAExecutionProvider" not in ort.get_available_providers():
-        print(f"ort_cuda unavailable (onnxruntime {ort.__version__} has {ort.get_available_providers()})")
-    else:
-        opts = [("CUDAExecutionProvider", {"use_tf32": 0}), "CPUExecutionProvider"]
-        s = ort.InferenceSession(onnx_path, providers=opts)
-        # The CPU is listed as ONNX Runtime's fallback: make sure CUDA really took the model.
-        assert s.get_providers()[0] == "CUDAExecutionProvider", s.get_providers()
-        (out,) = s.run(["image"], {"z": probe["z"]})
-        print(f"ort_cuda_max_abs_diff {float(np.abs(out - probe['image']).max()):.3e}")
-        for batch in (256, 4096):
-            z = (np.random.rand(batch, 100).astype(np.float32) * 2 - 1)
-            print(f"ort_cuda_images_per_s_{batch} {rate(lambda: s.run(['image'], {'z': z}), batch):.0f}")
+        print(f"PyTorch G on {device}, batch {batch}, images/s\t{rate(lambda: g(z), batch):.0f}")

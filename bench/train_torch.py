@@ -1,8 +1,13 @@
-"""The same DCGAN and training step in PyTorch eager, for bench/train.sh.
+"""The same DCGAN and training step in PyTorch, for bench/train.sh and scripts/gpu-check.sh.
 
-usage: train_torch.py MNIST_DIR IMAGES THREADS DEVICE  -> prints `pytorch IMAGES_PER_S`
+usage: train_torch.py MNIST_DIR IMAGES THREADS DEVICE [eager|graph]
+       -> prints `pytorch IMAGES_PER_S`
 Times steps 101-200 of an epoch over the first IMAGES training images (batch 100),
-the same window `train` reports as its second losses.csv row.
+the same window `train` reports as its second losses.csv row (with fewer than 20000
+images, the second half of the epoch's steps). `graph` (CUDA only)
+captures the whole step (D step, G step, both Adams with capturable=True, the
+statistics) once with torch.cuda.graph and replays it, copying each batch into static
+inputs first: PyTorch's own answer to launch-bound steps.
 """
 import gzip
 import sys
@@ -15,6 +20,9 @@ from torch import nn
 from dcgan_torch import D, G, init
 
 mnist, limit, threads, device = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+graphed = len(sys.argv) > 5 and sys.argv[5] == "graph"
+if graphed and not device.startswith("cuda"):
+    sys.exit("train_torch.py: graph needs a CUDA device")
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 if device.startswith("cuda"):
@@ -27,8 +35,8 @@ data = torch.from_numpy(pixels.astype(np.float32) / 255.0 * 2.0 - 1.0).view(-1, 
 g, d = G().to(device), D().to(device)
 init(g)
 init(d)
-opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
-opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.1, 0.999))
+opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999), capturable=graphed)
+opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.1, 0.999), capturable=graphed)
 bce = nn.BCEWithLogitsLoss()
 batch = 100
 ones = torch.ones(batch, 1, device=device)
@@ -42,30 +50,55 @@ def sync():
         torch.cuda.synchronize()
 
 
-for step in range(200):
-    if step == 100:
-        sync()
-        start = time.perf_counter()
-    x = data[order[step * batch:(step + 1) * batch]]
+def step(x):
     z = torch.rand(batch, 100, device=device) * 2 - 1
     with torch.no_grad():
         fake = g(z)
     d_real, d_fake = d(x), d(fake)
     loss_d = bce(d_real, ones) + bce(d_fake, zeros)
     l2 = 0.5 * (d.c2.weight.square().sum() + d.c3.weight.square().sum())
-    opt_d.zero_grad(set_to_none=True)
+    opt_d.zero_grad(set_to_none=not graphed)
     (loss_d + 1e-3 * l2).backward()
     opt_d.step()
     for p in d.parameters():
         p.requires_grad_(False)
     z = torch.rand(batch, 100, device=device) * 2 - 1
     loss_g = bce(d(g(z)), ones)
-    opt_g.zero_grad(set_to_none=True)
+    opt_g.zero_grad(set_to_none=not graphed)
     loss_g.backward()
     opt_g.step()
     for p in d.parameters():
         p.requires_grad_(True)
     with torch.no_grad():
-        stats += torch.stack([loss_d, loss_g, torch.sigmoid(d_real).mean(), torch.sigmoid(d_fake).mean()])
+        stats.add_(torch.stack([loss_d, loss_g, torch.sigmoid(d_real).mean(), torch.sigmoid(d_fake).mean()]))
+
+
+def batch_at(step):
+    return data[order[step * batch:(step + 1) * batch]]
+
+
+if graphed:
+    # Warm up on a side stream (autograd and cuDNN allocate on first use), then capture.
+    static_x = batch_at(0).clone()
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for _ in range(3):
+            step(static_x)
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        step(static_x)
+
+steps = min(200, data.shape[0] // batch)
+for i in range(steps):
+    if i == steps // 2:
+        sync()
+        start = time.perf_counter()
+    if graphed:
+        static_x.copy_(batch_at(i))
+        graph.replay()
+    else:
+        step(batch_at(i))
 sync()
-print(f"pytorch {100 * batch / (time.perf_counter() - start):.1f}")
+print(f"pytorch {(steps - steps // 2) * batch / (time.perf_counter() - start):.1f}")

@@ -10,6 +10,8 @@
 #                  scripts/setup-web.sh installs chromium and the page's npm packages)
 #   tensorboard   (2.21.0: its own event reader checks the event files `train` writes)
 #   prometheus_client (0.26.0: its parser reads `serve`'s /metrics in the tests)
+#   nvidia-cuda-crt (13.0.88: the CUDA C runtime headers, crt/*.h, which torch's CUDA 13
+#                  wheels leave out and train/cuda-graph's C++ shim needs to compile)
 #
 # They go into a virtual environment in a per-user cache keyed by the versions, so
 # fresh clones and CI runs on the same machine share it; `.native/` in the repo then
@@ -29,7 +31,7 @@ TRITONCLIENT_VERSION=2.73.0
 PLAYWRIGHT_VERSION=1.65.2
 PILLOW_VERSION=12.1.1
 # Added to an existing environment without reinstalling the rest (their own stamp).
-EXTRAS="tensorboard==2.21.0 prometheus_client==0.26.0"
+EXTRAS="tensorboard==2.21.0 prometheus_client==0.26.0 nvidia-cuda-crt==13.0.88"
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache_base=${DCGAN_NATIVE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dcgan-native}

@@ -136,9 +136,10 @@ pub fn load(dir: &Path, state: &mut State, config_digest: &str, device: Device) 
     dcgan::tensors::check_params(&d, state.d.arch, &path)?;
     state.g = Net::from_host(state.g.arch, &g, device, true);
     state.d = Net::from_host(state.d.arch, &d, device, true);
+    let step = num("step")? as i64;
     if let Some(decay) = state.ema.as_ref().map(|e| e.decay) {
         state.ema = Some(
-            Ema::from_saved(&state.g, decay, &all, device)
+            Ema::from_saved(&state.g, decay, &all, step, device)
                 .ok_or_else(|| bad("the EMA generator is missing or misshapen"))?,
         );
     }
@@ -150,7 +151,6 @@ pub fn load(dir: &Path, state: &mut State, config_digest: &str, device: Device) 
         .opt_d
         .load_host(&state.d, "adam_d", &all, num("adam_d_step")? as i64, device)
         .ok_or_else(|| bad("D's Adam moments are missing or misshapen"))?;
-    state.progress =
-        Progress { epoch: num("epoch")? as usize, step: num("step")? as i64, rng: SplitMix64::new(num("rng_state")?) };
+    state.progress = Progress { epoch: num("epoch")? as usize, step, rng: SplitMix64::new(num("rng_state")?) };
     Ok(())
 }

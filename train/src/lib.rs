@@ -23,6 +23,7 @@ pub mod download;
 pub mod ema;
 pub mod eval;
 pub mod evaluate;
+pub mod graphed;
 pub mod model;
 pub mod options;
 pub mod plot;

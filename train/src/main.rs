@@ -106,6 +106,12 @@ struct Cli {
     /// auto (CUDA when present), cpu, cuda or cuda:N.
     #[arg(long, default_value = "auto")]
     device: String,
+    /// Record the training step once as a CUDA graph and replay it for every batch
+    /// (after 3 eager warm-up steps): one launch per step instead of hundreds. CUDA
+    /// only; off by default until a GPU run has shown it agrees with eager training
+    /// (scripts/gpu-check.sh).
+    #[arg(long)]
+    cuda_graphs: bool,
     /// Seed of the initial weights, the shuffling and the latents (0 ≤ S < 2^64).
     #[arg(long, default_value_t = 0, value_parser = cli::seed)]
     seed: u64,
@@ -240,6 +246,7 @@ fn main() -> ExitCode {
         },
         threads: cli.threads,
         device: cli.device,
+        cuda_graphs: cli.cuda_graphs,
         out: cli.out,
         resume: cli.resume,
         limit: cli.limit,

@@ -26,6 +26,8 @@ pub struct Options {
     pub threads: Option<usize>,
     /// `auto`, `cpu`, `cuda` or `cuda:N`.
     pub device: String,
+    /// Replay the step from a CUDA graph (`--cuda-graphs`, CUDA only).
+    pub cuda_graphs: bool,
     /// Run folder.
     pub out: PathBuf,
     /// Continue the run in `out`.

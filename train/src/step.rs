@@ -11,6 +11,7 @@ use dcgan::{SplitMix64, TrainConfig};
 use tch::{Device, Kind, Reduction, Tensor};
 
 use crate::checkpoint::State;
+use crate::graphed::Graphs;
 use crate::plot::LossRow;
 use crate::{Error, interrupted};
 
@@ -36,6 +37,8 @@ pub struct EpochLoop<'a> {
     pub started: Instant,
     seconds_before: f64,
     stop: &'a AtomicUsize,
+    /// Replay the step from a CUDA graph (`--cuda-graphs`).
+    graphs: Option<Graphs>,
 }
 
 impl<'a> EpochLoop<'a> {
@@ -65,7 +68,14 @@ impl<'a> EpochLoop<'a> {
             started: Instant::now(),
             seconds_before,
             stop,
+            graphs: None,
         }
+    }
+
+    /// Replay the step from a CUDA graph after a warm-up (`--cuda-graphs`); `None`: eager.
+    pub fn with_graphs(mut self, graphs: Option<Graphs>) -> Self {
+        self.graphs = graphs;
+        self
     }
 
     fn seconds(&self) -> f64 {
@@ -91,7 +101,11 @@ impl<'a> EpochLoop<'a> {
             let index = Tensor::from_slice(chunk).to_device(device);
             let x = self.real.index_select(0, &index);
             let y = self.labels.as_ref().map(|l| l.index_select(0, &index));
-            let stats = self.step(state, &x, y.as_ref());
+            let draws = Draws::new(&mut state.progress.rng, batch, y.is_some(), device);
+            let stats = match &self.graphs {
+                Some(graphs) => graphs.step(self, state, &x, y.as_ref(), &draws)?,
+                None => self.step(state, &x, y.as_ref(), &draws),
+            };
             window.add(&stats, batch);
             state.progress.step += 1;
             let step = state.progress.step;
@@ -134,8 +148,9 @@ impl<'a> EpochLoop<'a> {
             let x = self.real.index_select(0, &index);
             let y = self.labels.as_ref().map(|l| l.index_select(0, &index));
             let s = state.progress.step + 1;
-            trace.before(s, state, &x, y.as_ref(), batch);
-            let stats = self.step(state, &x, y.as_ref());
+            let draws = Draws::new(&mut state.progress.rng, batch, y.is_some(), device);
+            trace.before(s, &x, y.as_ref(), &draws);
+            let stats = self.step(state, &x, y.as_ref(), &draws);
             state.progress.step = s;
             trace.after(s, state, &stats);
         }
@@ -143,20 +158,20 @@ impl<'a> EpochLoop<'a> {
         Ok(trace)
     }
 
-    /// One D step and one G step on real batch `x` (labels `y`); per-step statistics,
-    /// kept on the device: [loss_d, loss_g, D(x), D(G(z))].
-    fn step(&self, state: &mut State, x: &Tensor, y: Option<&Tensor>) -> Tensor {
+    /// One D step and one G step on real batch `x` [B,1,28,28] (labels `y` [B]) with the
+    /// step's latents and fake labels `draws`; per-step statistics, kept on the device:
+    /// [loss_d, loss_g, D(x), D(G(z))]. It reads nothing back from the device and copies
+    /// nothing to it, so that it can be captured as a CUDA graph ([`crate::graphed`]).
+    pub(crate) fn step(&self, state: &mut State, x: &Tensor, y: Option<&Tensor>, draws: &Draws) -> Tensor {
         let recipe = &self.config.hyper.recipe;
-        let batch = self.config.hyper.batch_size;
-        let device = x.device();
-        let State { g, d, opt_g, opt_d, ema, progress } = state;
+        let State { g, d, opt_g, opt_d, ema, .. } = state;
 
         // D step: real against G(z), G held fixed.
-        let (z, fake_labels) = draw(&mut progress.rng, batch, y.is_some(), device);
-        let fake = tch::no_grad(|| g.forward(&z, fake_labels.as_ref(), true));
+        let (z, fake_labels) = (&draws.z_d, draws.label_d.as_ref());
+        let fake = tch::no_grad(|| g.forward(z, fake_labels, true));
         let x = if recipe.r1.is_some() { x.detach().set_requires_grad(true) } else { x.shallow_clone() };
         let d_real = d.forward(&x, y, true);
-        let d_fake = d.forward(&fake, fake_labels.as_ref(), true);
+        let d_fake = d.forward(&fake, fake_labels, true);
         let loss_d = match recipe.loss {
             Loss::Bce => {
                 d_real.binary_cross_entropy_with_logits::<Tensor>(&self.real_target, None, None, Reduction::Mean)
@@ -178,9 +193,9 @@ impl<'a> EpochLoop<'a> {
         opt_d.step(d);
 
         // G step: fresh z; D's weights need no gradients here.
-        let (z, fake_labels) = draw(&mut progress.rng, batch, y.is_some(), device);
+        let (z, fake_labels) = (&draws.z_g, draws.label_g.as_ref());
         d.set_trainable(false);
-        let logits = d.forward(&g.forward(&z, fake_labels.as_ref(), true), fake_labels.as_ref(), true);
+        let logits = d.forward(&g.forward(z, fake_labels, true), fake_labels, true);
         let loss_g = match recipe.loss {
             Loss::Bce => logits.binary_cross_entropy_with_logits::<Tensor>(&self.ones, None, None, Reduction::Mean),
             Loss::Hinge => -logits.mean(Kind::Float),
@@ -189,7 +204,7 @@ impl<'a> EpochLoop<'a> {
         opt_g.step(g);
         d.set_trainable(true);
         if let Some(ema) = ema {
-            ema.update(g, progress.step + 1);
+            ema.update(g);
         }
 
         tch::no_grad(|| {
@@ -206,8 +221,48 @@ impl<'a> EpochLoop<'a> {
     }
 }
 
-/// Latents for a step, then (conditional runs) labels drawn uniformly from the same RNG.
-pub(crate) fn draw(rng: &mut SplitMix64, n: usize, conditional: bool, device: Device) -> (Tensor, Option<Tensor>) {
+/// What a step draws from the run's RNG, in this order: D step's latents z [B,100] (and,
+/// conditional runs, fake labels [B]), then G step's. Drawn on the host before the step
+/// and copied to the device, so that the step itself only computes.
+pub(crate) struct Draws {
+    /// D step's latents.
+    pub z_d: Tensor,
+    /// D step's fake labels.
+    pub label_d: Option<Tensor>,
+    /// G step's latents.
+    pub z_g: Tensor,
+    /// G step's fake labels.
+    pub label_g: Option<Tensor>,
+}
+
+impl Draws {
+    /// Draw for a step of `n` rows and copy to `device`.
+    pub fn new(rng: &mut SplitMix64, n: usize, conditional: bool, device: Device) -> Self {
+        let (z_d, label_d) = draw(rng, n, conditional, device);
+        let (z_g, label_g) = draw(rng, n, conditional, device);
+        Self { z_d, label_d, z_g, label_g }
+    }
+
+    /// A copy in fresh tensors (a graph's static inputs).
+    pub fn copy(&self) -> Self {
+        let copy = |t: &Option<Tensor>| t.as_ref().map(Tensor::copy);
+        Self { z_d: self.z_d.copy(), label_d: copy(&self.label_d), z_g: self.z_g.copy(), label_g: copy(&self.label_g) }
+    }
+
+    /// Overwrite these tensors with `other`'s values, in place.
+    pub fn copy_from(&mut self, other: &Draws) {
+        self.z_d.copy_(&other.z_d);
+        self.z_g.copy_(&other.z_g);
+        for (to, from) in [(&mut self.label_d, &other.label_d), (&mut self.label_g, &other.label_g)] {
+            if let (Some(to), Some(from)) = (to, from) {
+                to.copy_(from);
+            }
+        }
+    }
+}
+
+/// Latents, then (conditional runs) labels drawn uniformly from the same RNG.
+fn draw(rng: &mut SplitMix64, n: usize, conditional: bool, device: Device) -> (Tensor, Option<Tensor>) {
     let z = Tensor::from_slice(&rng.latents(n, LATENT_DIM)).view([n as i64, LATENT_DIM as i64]).to_device(device);
     let labels = conditional.then(|| {
         let l: Vec<i64> = (0..n).map(|_| rng.below(dcgan::arch::NUM_CLASSES) as i64).collect();

@@ -41,18 +41,16 @@ impl Trace {
     }
 
     /// Before step `s`: the batch `x` (labels `y`) and the latents and fake labels the
-    /// step will draw (from a copy of the RNG, which is not advanced).
-    pub fn before(&mut self, s: i64, state: &State, x: &Tensor, y: Option<&Tensor>, batch: usize) {
-        let mut rng = state.progress.rng;
+    /// step drew.
+    pub(crate) fn before(&mut self, s: i64, x: &Tensor, y: Option<&Tensor>, draws: &crate::step::Draws) {
         self.insert(format!("s{s}.x"), x);
         if let Some(y) = y {
             self.insert(format!("s{s}.y"), y);
         }
-        for part in ["d", "g"] {
-            let (z, labels) = crate::step::draw(&mut rng, batch, y.is_some(), Device::Cpu);
-            self.insert(format!("s{s}.z_{part}"), &z);
+        for (part, z, labels) in [("d", &draws.z_d, &draws.label_d), ("g", &draws.z_g, &draws.label_g)] {
+            self.insert(format!("s{s}.z_{part}"), z);
             if let Some(labels) = labels {
-                self.insert(format!("s{s}.label_{part}"), &labels);
+                self.insert(format!("s{s}.label_{part}"), labels);
             }
         }
     }

@@ -15,6 +15,7 @@ use crate::checkpoint::{self, Host, Progress, State};
 use crate::data::{self, Split};
 use crate::ema::Ema;
 use crate::evaluate::{Best, Evaluator};
+use crate::graphed::Graphs;
 use crate::model::Net;
 use crate::options::{self, Options};
 use crate::plot::{self, LossRow};
@@ -63,7 +64,8 @@ pub fn parse_device(spec: &str) -> Result<(Device, &'static str), Error> {
 /// checks it after every step and between the epoch-end phases, and on a stop returns
 /// [`Error::Interrupted`] with the last epoch checkpoint whole.
 pub fn run(opts: &Options, stop: &AtomicUsize) -> Result<Summary, Error> {
-    let Setup { opts, device, dir, config, config_digest, scaled, labels, mut state, mut rows } = setup(opts, stop)?;
+    let Setup { opts, device, dir, config, config_digest, scaled, labels, mut state, mut rows, graphs } =
+        setup(opts, stop)?;
     let out = &opts.out;
     let title = out.file_name().map_or_else(|| out.display().to_string(), |n| n.to_string_lossy().into_owned());
     let first_epoch = state.progress.epoch;
@@ -93,7 +95,8 @@ pub fn run(opts: &Options, stop: &AtomicUsize) -> Result<Summary, Error> {
         .transpose()?;
     let mut best = if opts.keep_best { Best::read(out, first_epoch) } else { None };
     let noise = SampleNoise::new(state.g.arch, config.hyper.seed, device);
-    let epoch_loop = EpochLoop::new(&config, &scaled, &labels, device, rows.last().map_or(0.0, |r| r.seconds), stop);
+    let epoch_loop = EpochLoop::new(&config, &scaled, &labels, device, rows.last().map_or(0.0, |r| r.seconds), stop)
+        .with_graphs(graphs);
     let check_stop = |epoch| match stop.load(Ordering::SeqCst) {
         0 => Ok(()),
         signal => Err(interrupted(signal, epoch)),
@@ -182,6 +185,8 @@ struct Setup {
     state: State,
     /// `losses.csv` rows up to the checkpoint's epoch.
     rows: Vec<LossRow>,
+    /// `--cuda-graphs`.
+    graphs: Option<Graphs>,
 }
 
 fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
@@ -190,6 +195,8 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
     if let Some(n) = opts.threads {
         tch::set_num_threads(n as i32);
     }
+    // Refused before any folder or data is touched.
+    let graphs = opts.cuda_graphs.then(|| Graphs::new(device)).transpose()?;
     if let Device::Cuda(_) = device {
         // Fast convolution algorithms for the fixed shapes of training (as the PyTorch
         // comparison script does); agreement figures are measured on the CPU.
@@ -259,7 +266,7 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
     let mut state = State {
         opt_g: Adam::new(&g, h.lr_g(), h.beta1_g, h.beta2),
         opt_d: Adam::new(&d, h.lr_d(), h.beta1_d, h.beta2),
-        ema: h.recipe.ema.map(|decay| Ema::new(&g, decay)),
+        ema: h.recipe.ema.map(|decay| Ema::new(&g, decay, 0)),
         g,
         d,
         progress: Progress { epoch: 0, step: 0, rng: SplitMix64::new(h.seed) },
@@ -284,7 +291,7 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
     let rows = plot::read_losses(&out, state.progress.epoch);
     let scaled = images.scaled();
     debug_assert_eq!(scaled.len(), images.count * IMAGE_PIXELS);
-    Ok(Setup { opts, device, dir, config, config_digest, scaled, labels: images.labels, state, rows })
+    Ok(Setup { opts, device, dir, config, config_digest, scaled, labels: images.labels, state, rows, graphs })
 }
 
 /// One line per epoch: the means of its `losses.csv` rows.
