@@ -19,6 +19,7 @@ pub mod contract;
 pub mod device;
 pub mod exit;
 pub mod latent;
+pub mod output;
 pub mod run;
 pub mod tensors;
 

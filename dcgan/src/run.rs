@@ -1,6 +1,6 @@
-//! The layout of a run folder (DESIGN.md §4) and atomic file writes.
+//! The layout of a run folder (DESIGN.md §4). Its files are written with
+//! [`crate::output::write_atomic`].
 
-use std::io::Write;
 use std::path::Path;
 
 /// Every hyperparameter, dataset digest and versions.
@@ -23,28 +23,10 @@ pub const LOSS_PLOT: &str = "losses.png";
 /// Sample grids, `samples/epoch_NNN.png`.
 pub const SAMPLES: &str = "samples";
 
-/// Whether `path` is the temporary file of a [`write_atomic`] that did not finish
+/// Whether `path` is the temporary file of a [`crate::output::write_atomic`] that did not finish
 /// (`.NAME.tmpPID`, the process gone): safe to delete when no other writer runs there.
 pub fn is_leftover(path: &Path) -> bool {
     let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else { return false };
     let Some((_, pid)) = name.strip_prefix('.').and_then(|n| n.rsplit_once(".tmp")) else { return false };
     pid.parse::<u32>().is_ok_and(|pid| pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists())
-}
-
-/// Write `bytes` to `path` through a temporary file in the same folder and a rename, so
-/// that readers see the old file or the new one, never a part.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or_else(|| std::io::Error::other("path has no file name"))?;
-    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

@@ -159,7 +159,7 @@ pub fn read(path: &Path) -> Result<(TensorMap, HashMap<String, String>), Error> 
 
 /// Write a safetensors file atomically (temporary name, then rename).
 pub fn write(path: &Path, tensors: &TensorMap, metadata: &HashMap<String, String>) -> Result<(), Error> {
-    crate::run::write_atomic(path, &to_bytes(tensors, metadata))
+    crate::output::write_atomic(path, &to_bytes(tensors, metadata))
         .map_err(|source| Error::Io { path: path.into(), source })
 }
 

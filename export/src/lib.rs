@@ -280,8 +280,10 @@ pub fn export(run_dir: &Path, out: &Path, what: What, bn: Bn) -> Result<Report, 
 /// [`export`] with the weights stored in `precision`.
 pub fn export_as(run_dir: &Path, out: &Path, what: What, bn: Bn, precision: Precision) -> Result<Report, Error> {
     let started = Instant::now();
+    // A folder or an unwritable place is refused before the export's work.
+    dcgan::output::check_output(out).map_err(|source| Error::Write { path: out.into(), source })?;
     let Built { bytes, max_diff, probe_rows, .. } = build_as(run_dir, what, bn, precision)?;
-    dcgan::run::write_atomic(out, &bytes).map_err(|source| Error::Write { path: out.into(), source })?;
+    dcgan::output::write_atomic(out, &bytes).map_err(|source| Error::Write { path: out.into(), source })?;
     Ok(Report { path: out.into(), bytes: bytes.len(), max_diff, probe_rows, seconds: started.elapsed().as_secs_f64() })
 }
 

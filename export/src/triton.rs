@@ -77,8 +77,8 @@ pub fn write(arch: &Arch, bytes: &[u8], r: &Repository) -> std::io::Result<PathB
     let model_dir = r.dir.join(&r.model_name);
     let version = model_dir.join("1");
     std::fs::create_dir_all(&version)?;
-    dcgan::run::write_atomic(&version.join("model.onnx"), bytes)?;
-    dcgan::run::write_atomic(&model_dir.join("config.pbtxt"), config_pbtxt(arch, r).as_bytes())?;
+    dcgan::output::write_atomic(&version.join("model.onnx"), bytes)?;
+    dcgan::output::write_atomic(&model_dir.join("config.pbtxt"), config_pbtxt(arch, r).as_bytes())?;
     Ok(model_dir)
 }
 

@@ -64,6 +64,16 @@ pub enum Backend {
 
 pub use dcgan::Device;
 
+impl std::fmt::Display for Backend {
+    /// The name `--backend` takes: `tract` or `ort`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Backend::Tract => "tract",
+            Backend::Ort => "ort",
+        })
+    }
+}
+
 impl Backend {
     /// The backend for `device` when `asked` may be unset: CUDA means ONNX Runtime (tract
     /// is CPU-only), anything else tract. What was asked is kept (tract on CUDA is then

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Parser;
 use cli::progress::Progress;
 use dcgan::contract::{IMAGE_LEN, LATENT_DIM};
@@ -96,9 +96,15 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("infer: {e:#}");
-            let code = match e.downcast_ref::<infer::Error>() {
-                Some(e) => e.exit_code(),
-                None => e.downcast_ref::<Interrupted>().map_or(cli::EXIT_FAULT, |i| 128 + i.0 as u8),
+            let code = if let Some(e) = e.downcast_ref::<infer::Error>() {
+                e.exit_code()
+            } else if let Some(i) = e.downcast_ref::<Interrupted>() {
+                128 + i.0 as u8
+            } else if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                // Writing an output: a FIFO nobody reads is the caller's, a full disk not.
+                dcgan::exit::io_exit_code(io.kind())
+            } else {
+                cli::EXIT_FAULT
             };
             ExitCode::from(code)
         }
@@ -269,7 +275,7 @@ fn walk(
         images.push(infer::Images::new(data).grid(plan.cols, plan.scale)?);
     }
     let bytes = media::gif::encode(images, 1000 / 12).map_err(|e| anyhow::anyhow!("encoding the GIF: {e}"))?;
-    dcgan::run::write_atomic(gif, &bytes).with_context(|| format!("writing {}", gif.display()))?;
+    dcgan::output::write_atomic(gif, &bytes).with_context(|| format!("writing {}", gif.display()))?;
     report(
         g,
         source,
@@ -284,23 +290,17 @@ fn walk(
 fn report(g: &Generator, model: &ModelSource, wrote: &str, n: usize, latents: &str, started: Instant) {
     let device = g.device();
     println!(
-        "wrote {wrote} — {n} images of {model}, {:?} on {device}, {latents}, {:.0} ms",
+        "wrote {wrote} — {n} images of {model}, {} on {device}, {latents}, {:.0} ms",
         g.backend(),
         started.elapsed().as_secs_f64() * 1e3
     );
 }
 
-/// Fail before any work if `path`'s folder does not exist or cannot be written.
+/// Fail before any work if `path` cannot be written (a folder, a FIFO nobody reads, a
+/// missing or read-only folder): the caller's input, exit 2.
 fn check_writable(path: &Path) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let probe = dir.join(format!(".infer-write-test-{}", std::process::id()));
-    match std::fs::write(&probe, b"") {
-        Ok(()) => {
-            let _ = std::fs::remove_file(&probe);
-            Ok(())
-        }
-        Err(e) => bail!(infer::Error::BadInput(format!("cannot write {}: {e}", path.display()))),
-    }
+    dcgan::output::check_output(path)
+        .map_err(|e| infer::Error::BadInput(format!("cannot write {}: {e}", path.display())).into())
 }
 
 fn clock_seed() -> u64 {

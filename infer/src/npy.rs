@@ -59,24 +59,24 @@ pub fn parse_latents(reader: impl std::io::Read, bytes: u64, dim: usize, path: &
 /// Streams images into a float32 `.npy` of shape [n,1,28,28], written to a temporary
 /// name and renamed by [`RawWriter::finish`], so no partial file is left on error.
 pub struct RawWriter {
-    writer: npyz::NpyWriter<f32, BufWriter<File>>,
-    tmp: PathBuf,
+    writer: npyz::NpyWriter<f32, BufWriter<dcgan::output::OutputFile>>,
+    pending: dcgan::output::Pending,
     path: PathBuf,
 }
 
 impl RawWriter {
     /// Start a file that will hold `n` images.
     pub fn create(path: &Path, n: usize) -> Result<Self, Error> {
-        let name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-        let tmp = path.with_file_name(format!(".{name}.partial"));
-        let file = BufWriter::new(File::create(&tmp).map_err(io(path))?);
+        // A regular file is replaced once whole; a device or FIFO is written through.
+        let (file, pending) = dcgan::output::create_output(path).map_err(io(path))?;
+        let file = BufWriter::new(file);
         let writer = npyz::WriteOptions::new()
             .default_dtype()
             .shape(&dcgan::contract::output_shape(n as i64).map(|d| d as u64))
             .writer(file)
             .begin_nd()
             .map_err(io(path))?;
-        Ok(Self { writer, tmp, path: path.into() })
+        Ok(Self { writer, pending, path: path.into() })
     }
 
     /// Append a batch of values.
@@ -86,12 +86,17 @@ impl RawWriter {
 
     /// Close and move into place.
     pub fn finish(self) -> Result<(), Error> {
-        self.writer.finish().map_err(io(&self.path))?;
-        std::fs::rename(&self.tmp, &self.path).map_err(io(&self.path))
+        match self.writer.finish() {
+            Ok(()) => self.pending.finish().map_err(io(&self.path)),
+            Err(e) => {
+                self.pending.abandon();
+                Err(io(&self.path)(e))
+            }
+        }
     }
 
     /// Remove the temporary file (after an error).
     pub fn abandon(self) {
-        let _ = std::fs::remove_file(&self.tmp);
+        self.pending.abandon();
     }
 }

@@ -27,8 +27,10 @@ pub fn dylib_path() -> Result<PathBuf, Error> {
     })
 }
 
-/// ONNX Runtime allows one environment per process; every session shares it.
-fn environment() -> Result<&'static Environment, Error> {
+/// The process's ONNX Runtime environment, loaded from [`dylib_path`] on first use.
+/// ONNX Runtime allows one per process; every session shares it (an app that builds
+/// sessions of its own with the `ort` crate takes this one).
+pub fn environment() -> Result<&'static Environment, Error> {
     static ENV: OnceLock<Result<Environment, String>> = OnceLock::new();
     ENV.get_or_init(|| {
         let path = dylib_path().map_err(|e| e.to_string())?;

@@ -54,7 +54,10 @@ fn writes_a_near_square_grid_and_says_what_it_did() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(
-        stdout.contains("grid.png") && stdout.contains("seed 3") && stdout.contains("Tract") && stdout.contains("ms"),
+        stdout.contains("grid.png")
+            && stdout.contains("seed 3")
+            && stdout.contains("tract on cpu")
+            && stdout.contains("ms"),
         "{stdout}"
     );
     let img = image::open(&png).unwrap();
@@ -441,6 +444,52 @@ fn images_are_identical_for_any_thread_count() {
             println!("{name}, {threads} threads: {same} of {} values bit-identical", before.len());
             assert_eq!(got.len(), before.len());
             assert_eq!(same, before.len());
+        }
+    }
+}
+
+/// `--out` and `--raw` on every kind of path a user may name: a folder is refused with
+/// exit 2 before the model runs, a FIFO nobody reads with exit 2 when it is written; a
+/// symbolic link writes its target and stays a link; a character device (our own null
+/// device, never the machine's /dev) is written through and stays a device.
+#[test]
+fn outputs_go_where_the_path_points_and_never_replace_a_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let o = infer(&[&["-n", "4", "--seed", "1"], args].concat());
+        let err = String::from_utf8_lossy(&o.stderr).trim().to_string();
+        println!("{args:?} -> exit {:?}: {err}", o.status.code());
+        (o.status.code(), err)
+    };
+    let folder = dir.path().join("folder");
+    std::fs::create_dir(&folder).unwrap();
+    for flag in ["--out", "--raw"] {
+        let (code, err) = run(&[flag, s(&folder)]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("is a folder") && !err.contains("images of"), "{err}");
+    }
+    let fifo = dir.path().join("fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let (code, err) = run(&["--out", s(&fifo)]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no process is reading"), "{err}");
+
+    let target = dir.path().join("grid.png");
+    let link = dir.path().join("link.png");
+    std::os::unix::fs::symlink("grid.png", &link).unwrap();
+    let (code, err) = run(&["--out", s(&link)]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link was replaced by a file");
+    assert!(image::open(&target).is_ok(), "the link's target holds no PNG");
+
+    let null = dir.path().join("null");
+    let made = Command::new("mknod").arg(&null).args(["c", "1", "3"]).status().is_ok_and(|s| s.success());
+    if cli::ci::require("mknod (root)", made) {
+        use std::os::unix::fs::FileTypeExt;
+        for flag in ["--out", "--raw"] {
+            let (code, err) = run(&[flag, s(&null)]);
+            assert_eq!(code, Some(0), "{flag}: {err}");
+            assert!(std::fs::metadata(&null).unwrap().file_type().is_char_device(), "{flag} replaced the device");
         }
     }
 }

@@ -39,7 +39,7 @@ pub fn png_bytes(img: &GrayImage) -> Result<Vec<u8>, image::ImageError> {
 /// Write a PNG atomically: the file appears whole or not at all.
 pub fn save_png(path: &Path, img: &GrayImage) -> std::io::Result<()> {
     let bytes = png_bytes(img).map_err(std::io::Error::other)?;
-    dcgan::run::write_atomic(path, &bytes)
+    dcgan::output::write_atomic(path, &bytes)
 }
 
 #[cfg(test)]

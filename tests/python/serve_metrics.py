@@ -3,12 +3,13 @@
 usage: serve_metrics.py --http 127.0.0.1:PORT --grpc 127.0.0.1:PORT [--model dcgan]
 
 Against a fresh server: REST and gRPC inference requests, some that succeed (known rows)
-and some refused, then GET /metrics. The counters must say exactly that traffic: successes,
+and some refused, PNG grids (one drawn, one refused), then GET /metrics. The counters must say exactly that traffic: successes,
 failures (reason OTHER: the caller's), rows (nv_inference_count), model runs (nv_inference_exec_count, equal to the
 batch-size histogram's count, whose sum is the rows), durations that grew, an empty queue.
 Exits 0 when all pass, 1 otherwise.
 """
 import argparse
+import urllib.error
 import urllib.request
 
 import numpy as np
@@ -43,6 +44,14 @@ def traffic(args):
                 client.infer(args.model, [], parameters=params)
             except InferenceServerException:
                 bad += 1
+    # A PNG grid of 4 runs the model too: counted apart, its rows with the others'.
+    with urllib.request.urlopen(f"http://{args.http}/v1/samples.png?seed=1&n=4", timeout=30) as r:
+        assert r.read(8) == b"\x89PNG\r\n\x1a\n"
+    rows += 4
+    try:
+        urllib.request.urlopen(f"http://{args.http}/v1/samples.png?n=0", timeout=30)
+    except urllib.error.HTTPError:
+        pass
     return ok, bad, rows
 
 
@@ -75,13 +84,15 @@ def main():
         report(f"{name} = {want}", got == want, f"got {got}")
 
     expect("nv_inference_request_success", ok)
+    expect("dcgan_samples_png_request_success", 1)
+    expect("dcgan_samples_png_request_failure[OTHER]", 1)
     expect("nv_inference_request_failure[OTHER]", bad)
     expect("nv_inference_request_failure[REJECTED]", 0)
     expect("nv_inference_request_failure[BACKEND]", 0)
     expect("nv_inference_count", rows)
     expect("dcgan_queue_rows", 0)
     runs = samples.get("nv_inference_exec_count", 0)
-    report("nv_inference_exec_count: 1 to one run per success", 1 <= runs <= ok, f"got {runs}")
+    report("nv_inference_exec_count: 1 to one run per success", 1 <= runs <= ok + 1, f"got {runs}")
     expect("dcgan_batch_size_count", runs)
     expect("dcgan_batch_size_bucket[+Inf]", runs)
     expect("dcgan_batch_size_sum", rows)

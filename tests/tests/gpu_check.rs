@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Rows the dry run's table must have (the CUDA-only rows are absent on the CPU).
-const ROWS: [&str; 10] = [
+const ROWS: [&str; 11] = [
     "| ONNX Runtime provider | CPU |",
     "| gen.onnx on cpu vs trainer (tch, CPU), N=64, max \\|Δ\\|",
     "| gen-cond.onnx on cpu vs trainer (tch, CPU), N=7, max \\|Δ\\|",
     "| gen.int8.onnx on cpu vs ONNX Runtime (CPU), N=1, max \\|Δ\\|",
     "| ONNX Runtime on cpu, gen.onnx, batch 4096, images/s |",
+    "| ONNX Runtime on cpu, bound to CPU tensors (on a GPU: CUDA graph), gen.onnx, batch 256, images/s |",
     "| PyTorch G on cpu, batch 256, images/s |",
     "| train-eager / PyTorch eager, cpu, batch 100 |",
     "| train (eager): 1 epoch, 1000 images, cpu |",

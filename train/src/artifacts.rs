@@ -46,11 +46,14 @@ impl SampleNoise {
     }
 }
 
-/// `samples/epoch_NNN.png`: G in eval mode on the fixed noise; then `progress.gif`.
+/// `samples/epoch_NNN.png`: G in eval mode on the fixed noise, under a caption naming
+/// the epoch; then `progress.gif`, whose frames are these pictures.
 pub fn write_samples(dir: &Path, g: &Net, noise: &SampleNoise, epoch: usize) -> Result<(), Error> {
     let images = to_host(&g.eval(&noise.z, noise.labels.as_ref()));
     let n = images.data.len() / IMAGE_PIXELS;
-    let png = grid::grid(&images.data, n, IMAGE_SIDE, noise.cols, 1);
+    let png =
+        crate::plot::captioned(&grid::grid(&images.data, n, IMAGE_SIDE, noise.cols, 1), &format!("epoch {epoch}"))
+            .map_err(|e| Error::Io { path: samples_png(dir, epoch), source: std::io::Error::other(e) })?;
     let folder = dir.join(run::SAMPLES);
     std::fs::create_dir_all(&folder).map_err(io_err(&folder))?;
     let path = samples_png(dir, epoch);
@@ -76,7 +79,7 @@ fn write_progress_gif(folder: &Path) -> Result<(), Error> {
     let bytes =
         media::gif::encode(frames.iter().filter_map(|p| image::open(p).ok().map(|i| i.to_luma8())), GIF_FRAME_MS)
             .map_err(|e| Error::Io { path: gif.clone(), source: std::io::Error::other(e) })?;
-    run::write_atomic(&gif, &bytes).map_err(io_err(&gif))
+    dcgan::output::write_atomic(&gif, &bytes).map_err(io_err(&gif))
 }
 
 /// The probes: fixed inputs and the eval-mode outputs of the saved weights, computed on

@@ -14,10 +14,12 @@ use crate::Error;
 use crate::data::Images;
 use crate::model::{to_host, to_tch};
 
-/// `models/classifier.safetensors` of this checkout, wherever a binary runs from.
-pub fn default_path() -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/classifier.safetensors")
-}
+/// `models/classifier.safetensors`, compiled in: `eval` and `train --keep-best` score
+/// with it wherever they are installed or run from.
+const BUILT_IN: &[u8] = include_bytes!("../../models/classifier.safetensors");
+
+/// How messages name the built-in classifier.
+pub const BUILT_IN_NAME: &str = "the built-in models/classifier.safetensors";
 
 /// Length of the feature vector.
 pub const FEATURES: usize = 128;
@@ -144,16 +146,18 @@ impl Classifier {
         Ok(dcgan::tensors::write(path, &map, &meta)?)
     }
 
-    /// Load a classifier saved by [`Classifier::save`]; returns it and its recorded accuracy.
-    pub fn load(path: &Path, device: Device) -> Result<(Self, Option<f64>), Error> {
-        let (map, meta) = dcgan::tensors::read(path)?;
+    /// Load a classifier saved by [`Classifier::save`] (`None`: the built-in one);
+    /// returns it and its recorded accuracy.
+    pub fn load(path: Option<&Path>, device: Device) -> Result<(Self, Option<f64>), Error> {
+        let (map, meta) = match path {
+            Some(path) => dcgan::tensors::read(path)?,
+            None => dcgan::tensors::from_bytes(BUILT_IN, Path::new(BUILT_IN_NAME))?,
+        };
+        let name_of = || path.map_or_else(|| BUILT_IN_NAME.to_string(), |p| p.display().to_string());
         let mut params = Vec::new();
         for (name, shape) in PARAMS {
             let t: &HostTensor = map.get(name).filter(|t| t.shape == shape).ok_or_else(|| {
-                Error::BadInput(format!(
-                    "{}: not a classifier of this project (tensor `{name}` {shape:?})",
-                    path.display()
-                ))
+                Error::BadInput(format!("{}: not a classifier of this project (tensor `{name}` {shape:?})", name_of()))
             })?;
             params.push(to_tch(t).to_device(device));
         }

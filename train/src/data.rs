@@ -163,10 +163,20 @@ pub fn decode_maybe_gz(raw: Vec<u8>, path: &Path) -> Result<Vec<u8>, DataError> 
         return if raw.len() > MAX_IDX_BYTES { Err(too_large()) } else { Ok(raw) };
     }
     let mut out = Vec::with_capacity(raw.len().saturating_mul(4).min(MAX_IDX_BYTES));
-    flate2::read::GzDecoder::new(&raw[..])
-        .take(MAX_IDX_BYTES as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+    flate2::read::GzDecoder::new(&raw[..]).take(MAX_IDX_BYTES as u64 + 1).read_to_end(&mut out).map_err(|source| {
+        // flate2 says "incomplete deflate stream" (or hits the end) for a cut download.
+        if source.kind() == std::io::ErrorKind::UnexpectedEof || source.to_string().contains("incomplete") {
+            DataError::Invalid {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "the gzip file is truncated ({} bytes: {source}); delete it and download it again (--download)",
+                    raw.len()
+                ),
+            }
+        } else {
+            DataError::Io { path: path.to_path_buf(), source }
+        }
+    })?;
     if out.len() > MAX_IDX_BYTES { Err(too_large()) } else { Ok(out) }
 }
 

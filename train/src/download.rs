@@ -72,7 +72,7 @@ pub fn fetch_missing(dir: &Path, mirror: &str) -> Result<Vec<PathBuf>, DownloadE
         if got != want {
             return Err(DownloadError::Checksum { url, got, want: want.to_string() });
         }
-        dcgan::run::write_atomic(&dest, &body).map_err(io(&dest))?;
+        dcgan::output::write_atomic(&dest, &body).map_err(io(&dest))?;
         fetched.push(dest);
     }
     Ok(fetched)

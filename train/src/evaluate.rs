@@ -33,9 +33,10 @@ pub struct Evaluator {
 }
 
 impl Evaluator {
-    /// Load `classifier` onto `device` and embed `dataset`'s test split from `dir`.
+    /// Load `classifier` (`None`: the built-in one) onto `device` and embed `dataset`'s
+    /// test split from `dir`.
     pub fn new(
-        classifier: &Path,
+        classifier: Option<&Path>,
         dir: &Path,
         dataset: Dataset,
         seed: u64,
@@ -124,7 +125,7 @@ impl Best {
         };
         let path = Self::path(run_dir);
         let text = serde_json::to_string_pretty(&best).map_err(|e| Error::BadInput(e.to_string()))?;
-        run::write_atomic(&path, text.as_bytes()).map_err(io_err(&path))?;
+        dcgan::output::write_atomic(&path, text.as_bytes()).map_err(io_err(&path))?;
         Ok(best)
     }
 }

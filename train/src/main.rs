@@ -67,7 +67,8 @@ struct Cli {
     /// G's learning rate, instead of --lr.
     #[arg(long, value_name = "LR", value_parser = cli::positive)]
     lr_g: Option<f64>,
-    /// Multiply both learning rates by this after every epoch (0 < F ≤ 1).
+    /// Multiply both learning rates by this after every epoch, 0 < F ≤ 1 [default: 1,
+    /// no decay].
     #[arg(long, value_name = "F", value_parser = cli::unit_closed)]
     lr_decay: Option<f64>,
     /// Adam β1 of the discriminator, in [0, 1).
@@ -97,7 +98,8 @@ struct Cli {
     #[arg(long, value_name = "S", value_parser = cli::unit_open)]
     label_smoothing: Option<f64>,
     /// Train a class-conditional model (G takes z and a digit); D takes the label
-    /// through a projection head (projection) or a per-class map at c1 (embed).
+    /// through a projection head (projection, the default when the flag has no value)
+    /// or a per-class map at c1 (embed).
     #[arg(long, value_enum, value_name = "D_HEAD", num_args = 0..=1, default_missing_value = "projection")]
     conditional: Option<DHead>,
     /// libtorch CPU threads (≥ 1) [default: libtorch's choice].
@@ -120,7 +122,8 @@ struct Cli {
     out: PathBuf,
     /// Continue the run in --out from its last epoch checkpoint. May change --epochs,
     /// --device, --data, --threads, --sample-every, --eval-every, --keep-best; refuses
-    /// changes to anything that alters the model or the optimisation.
+    /// changes to anything that alters the model or the optimisation, and a folder that
+    /// holds no run (exit 2).
     #[arg(long)]
     resume: bool,
     /// Train on the first N training images only (smoke runs).
@@ -143,8 +146,8 @@ struct Cli {
     /// for a conditional model).
     #[arg(long, value_name = "N", default_value_t = train::evaluate::EVAL_SAMPLES, value_parser = cli::between(100, 60000))]
     eval_samples: usize,
-    /// The classifier used by --eval-every [default: models/classifier.safetensors of
-    /// this checkout].
+    /// The classifier used by --eval-every [default: the built-in
+    /// models/classifier.safetensors, compiled into train].
     #[arg(long, value_name = "FILE")]
     classifier: Option<PathBuf>,
 }
@@ -252,7 +255,7 @@ fn main() -> ExitCode {
         limit: cli.limit,
         sample_every: cli.sample_every,
         eval_every: if cli.keep_best && cli.eval_every == 0 { 1 } else { cli.eval_every },
-        classifier: cli.classifier.unwrap_or_else(train::classifier::default_path),
+        classifier: cli.classifier,
         eval_samples: cli.eval_samples,
         conditional: cli.conditional,
         keep_best: cli.keep_best,
@@ -272,10 +275,11 @@ fn main() -> ExitCode {
                 )
             });
             println!(
-                "trained {} on {} at {:.0} images/s; run folder {} ({} in total){best}",
+                "trained {} on {} at {:.0} images/s in the training steps ({:.0} with sampling and checkpoints); run folder {} ({} in total){best}",
                 train::trainer::plural(s.trained, "epoch"),
                 s.device,
                 s.images_per_s,
+                s.overall_images_per_s,
                 s.out.display(),
                 train::trainer::plural(s.epochs, "epoch"),
             );

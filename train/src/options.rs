@@ -38,8 +38,8 @@ pub struct Options {
     pub sample_every: usize,
     /// Epochs between Fréchet-distance evaluations (0: never).
     pub eval_every: usize,
-    /// The classifier `eval` trained, for `eval_every`.
-    pub classifier: PathBuf,
+    /// The classifier for `eval_every` (`None`: the built-in one).
+    pub classifier: Option<PathBuf>,
     /// Samples per evaluation.
     pub eval_samples: usize,
     /// Train a class-conditional G, with this kind of conditional D.
@@ -125,14 +125,14 @@ pub fn read_config(run: &Path) -> Result<TrainConfig, Error> {
 pub fn write_config(run: &Path, config: &TrainConfig) -> Result<(), Error> {
     let path = run.join(dcgan::run::CONFIG);
     let text = serde_json::to_string_pretty(config).map_err(|e| Error::BadInput(e.to_string()))?;
-    dcgan::run::write_atomic(&path, text.as_bytes()).map_err(io_err(&path))
+    dcgan::output::write_atomic(&path, text.as_bytes()).map_err(io_err(&path))
 }
 
 /// A new run may go into a folder that does not exist, is empty, or holds a run that
 /// never finished its first epoch (its own config.json and no checkpoint). A folder that
 /// holds a run is refused (pass --resume), and so is one with anyone else's files, which
 /// a run would overwrite.
-pub fn check_fresh_out(out: &Path, resume: bool) -> Result<(), Error> {
+pub fn check_fresh_out(out: &Path) -> Result<(), Error> {
     if crate::checkpoint::exists(out) {
         return Err(Error::BadInput(format!(
             "{} already holds a run; pass --resume to continue it, or choose another --out",
@@ -147,16 +147,15 @@ pub fn check_fresh_out(out: &Path, resume: bool) -> Result<(), Error> {
     }
     let shown: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
     Err(Error::BadInput(format!(
-        "{} exists and is not a run folder (it holds {}{}); a run would overwrite its files: choose another --out{}",
+        "{} exists and is not a run folder (it holds {}{}); a run would overwrite its files: choose another --out",
         out.display(),
         shown.join(", "),
         if names.len() > 3 { ", …" } else { "" },
-        if resume { " (--resume needs a folder that `train` wrote)" } else { "" }
     )))
 }
 
 /// Remove the temporary files of writes that a kill interrupted (`.NAME.tmpPID`, see
-/// [`dcgan::run::write_atomic`]), saying what went.
+/// [`dcgan::output::write_atomic`]), saying what went.
 pub fn remove_leftovers(out: &Path) {
     for dir in [out.to_path_buf(), out.join(dcgan::run::SAMPLES), out.join(crate::evaluate::BEST)] {
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };

@@ -16,6 +16,8 @@ use crate::{Error, io_err};
 const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 /// Plot size in pixels.
 const SIZE: (u32, u32) = (960, 540);
+/// Height of the caption strip above a sample grid, in pixels.
+pub const CAPTION_HEIGHT: u32 = 18;
 
 /// One row of `losses.csv`: means over a logging window.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,10 +114,10 @@ pub fn write_losses(dir: &Path, rows: &[LossRow], title: &str) -> Result<(), Err
         text.push('\n');
     }
     let path = dir.join(run::LOSSES);
-    run::write_atomic(&path, text.as_bytes()).map_err(io_err(&path))?;
+    dcgan::output::write_atomic(&path, text.as_bytes()).map_err(io_err(&path))?;
     let plot = dir.join(run::LOSS_PLOT);
     let png = plot_png(rows, title).map_err(|e| Error::Io { path: plot.clone(), source: std::io::Error::other(e) })?;
-    run::write_atomic(&plot, &png).map_err(io_err(&plot))
+    dcgan::output::write_atomic(&plot, &png).map_err(io_err(&plot))
 }
 
 fn register_font() {
@@ -126,11 +128,60 @@ fn register_font() {
     });
 }
 
+/// `grid` under a strip that says `text` (white on black, like the digits), so that a
+/// sample picture, or a GIF frame made of it, says which epoch it shows.
+pub fn captioned(grid: &image::GrayImage, text: &str) -> Result<image::GrayImage, String> {
+    register_font();
+    let (w, h) = (grid.width(), grid.height() + CAPTION_HEIGHT);
+    let mut buffer = vec![0u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buffer, (w, h)).into_drawing_area();
+        root.fill(&BLACK).map_err(|e| e.to_string())?;
+        let style = ("sans-serif", CAPTION_HEIGHT as f64 - 4.0).into_font().color(&WHITE);
+        root.draw_text(text, &style, (4, 2)).map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    let mut out = image::GrayImage::new(w, h);
+    for (x, y, p) in out.enumerate_pixels_mut() {
+        p.0[0] = if y < CAPTION_HEIGHT {
+            buffer[((y * w + x) * 3) as usize]
+        } else {
+            grid.get_pixel(x, y - CAPTION_HEIGHT).0[0]
+        };
+    }
+    Ok(out)
+}
+
 /// Steps per epoch, from the first epoch's last row (rows from a resumed run included).
 fn steps_per_epoch(rows: &[LossRow]) -> f64 {
     let first = rows.first().map_or(1, |r| r.epoch);
     let last_step = rows.iter().filter(|r| r.epoch == first).map(|r| r.step).max().unwrap_or(1);
     (last_step as f64 / first as f64).max(1.0)
+}
+
+/// The plot's axes: x (epochs) from the first row to the last, y (losses) from the
+/// finite values with headroom on top, where the legend sits above the lines.
+#[derive(Debug, PartialEq)]
+struct Ranges {
+    x: (f64, f64),
+    y: (f64, f64),
+}
+
+/// Share of the loss axis kept free above the highest loss, for the legend.
+const LEGEND_HEADROOM: f64 = 0.45;
+
+fn ranges(rows: &[LossRow]) -> Ranges {
+    let spe = steps_per_epoch(rows);
+    let xs: Vec<f64> = rows.iter().map(|r| r.step as f64 / spe).collect();
+    let x_min = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let x_max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    // One point (or none) still needs an axis of some width.
+    let (x_min, x_max) =
+        if x_min.is_finite() && x_max > x_min { (x_min, x_max) } else { (x_min.min(1.0) - 0.5, x_min.min(1.0) + 0.5) };
+    let losses: Vec<f64> = rows.iter().flat_map(|r| [r.loss_d, r.loss_g]).filter(|v| v.is_finite()).collect();
+    let top = losses.iter().copied().fold(1.0, f64::max);
+    let bottom = losses.iter().copied().fold(0.0, f64::min) * 1.05;
+    Ranges { x: (x_min, x_max), y: (bottom, top + (top - bottom) * LEGEND_HEADROOM) }
 }
 
 /// The PNG: losses on the left axis, Fréchet distance on the right (when recorded).
@@ -144,11 +195,8 @@ pub fn plot_png(rows: &[LossRow], title: &str) -> Result<Vec<u8>, String> {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let spe = steps_per_epoch(rows);
         let epoch_of = |r: &LossRow| r.step as f64 / spe;
-        let x_max = rows.iter().map(epoch_of).fold(1.0, f64::max);
         let finite = |v: f64| v.is_finite().then_some(v);
-        let losses: Vec<f64> = rows.iter().flat_map(|r| [r.loss_d, r.loss_g]).filter_map(finite).collect();
-        let y_max = losses.iter().copied().fold(1.0, f64::max) * 1.05;
-        let y_min = losses.iter().copied().fold(0.0, f64::min) * 1.05;
+        let Ranges { x: (x_min, x_max), y: (y_min, y_max) } = ranges(rows);
         let fd: Vec<(f64, f64)> = rows.iter().filter_map(|r| Some((epoch_of(r), finite(r.frechet?)?))).collect();
         // The distance falls by two orders of magnitude: a log axis keeps the late,
         // small differences (the ones that pick the best epoch) visible.
@@ -156,14 +204,21 @@ pub fn plot_png(rows: &[LossRow], title: &str) -> Result<Vec<u8>, String> {
         let fd_min = fd.iter().map(|p| p.1).fold(fd_max, f64::min).max(1e-3) / 1.5;
 
         let mut chart = ChartBuilder::on(&root)
-            .caption(format!("{title}: losses (means over 100 steps) and sample quality"), ("sans-serif", 22))
+            .caption(
+                if fd.is_empty() {
+                    format!("{title}: losses (means over 100 steps)")
+                } else {
+                    format!("{title}: losses (means over 100 steps) and sample quality")
+                },
+                ("sans-serif", 22),
+            )
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(60)
             .right_y_label_area_size(if fd.is_empty() { 0 } else { 60 })
-            .build_cartesian_2d(0.0..x_max, y_min..y_max)
+            .build_cartesian_2d(x_min..x_max, y_min..y_max)
             .map_err(|e| e.to_string())?
-            .set_secondary_coord(0.0..x_max, (fd_min..fd_max).log_scale());
+            .set_secondary_coord(x_min..x_max, (fd_min..fd_max).log_scale());
         chart
             .configure_mesh()
             .x_desc("epoch")
@@ -255,6 +310,32 @@ mod tests {
         assert!(seconds < 5.0);
         let img = image::load_from_memory(&png).unwrap();
         assert_eq!((img.width(), img.height()), SIZE);
+    }
+
+    #[test]
+    fn the_axes_start_at_the_data_and_leave_the_legend_room_above_it() {
+        // A smoke run: one row per epoch, at epochs 1, 2, 3.
+        let rows = vec![row(1, 10, 1.0), row(2, 20, 0.8), row(3, 30, 0.9)];
+        let r = ranges(&rows);
+        println!("{r:?}");
+        assert_eq!(r.x, (1.0, 3.0), "the x axis spans the data, not from 0");
+        let highest = 2.0; // G's loss is twice D's in `row`
+        assert!(r.y.1 >= highest * (1.0 + LEGEND_HEADROOM * 0.99), "no room for the legend above {highest}: {r:?}");
+        assert_eq!(ranges(&rows[..1]).x, (0.5, 1.5), "one point still gets an axis");
+    }
+
+    #[test]
+    fn a_caption_names_the_epoch_above_the_grid() {
+        let grid = image::GrayImage::from_pixel(40, 30, image::Luma([128]));
+        let out = captioned(&grid, "epoch 7").unwrap();
+        assert_eq!((out.width(), out.height()), (40, 30 + CAPTION_HEIGHT));
+        let lit = (0..CAPTION_HEIGHT)
+            .flat_map(|y| (0..40).map(move |x| (x, y)))
+            .filter(|&(x, y)| out.get_pixel(x, y).0[0] > 128)
+            .count();
+        println!("caption: {lit} lit pixels of {}", 40 * CAPTION_HEIGHT);
+        assert!(lit > 20, "no text drawn in the caption strip");
+        assert_eq!(out.get_pixel(5, CAPTION_HEIGHT + 3).0[0], 128, "the grid is below the caption, unchanged");
     }
 
     #[test]

@@ -113,7 +113,7 @@ pub fn write_epoch(dir: &Path, epoch: usize, rows: &[LossRow], samples: Option<&
     for event in events {
         record(&mut bytes, &event.encode_to_vec());
     }
-    dcgan::run::write_atomic(&path(dir, epoch), &bytes)
+    dcgan::output::write_atomic(&path(dir, epoch), &bytes)
 }
 
 fn summary(values: impl IntoIterator<Item = Value>) -> Summary {

@@ -32,8 +32,10 @@ pub struct Summary {
     pub epochs: usize,
     /// Epochs trained by this call.
     pub trained: usize,
-    /// Mean training throughput of this call.
+    /// Images per second of this call's training steps (what each epoch's line says).
     pub images_per_s: f64,
+    /// Images per second of this call with sampling, evaluation and checkpoints.
+    pub overall_images_per_s: f64,
     /// The device used.
     pub device: String,
     /// The epoch `best/` holds (`--keep-best`).
@@ -83,7 +85,7 @@ pub fn run(opts: &Options, stop: &AtomicUsize) -> Result<Summary, Error> {
         .then(|| {
             let conditional = config.conditional.is_some();
             Evaluator::new(
-                &opts.classifier,
+                opts.classifier.as_deref(),
                 &dir,
                 opts.dataset,
                 config.hyper.seed,
@@ -110,14 +112,18 @@ pub fn run(opts: &Options, stop: &AtomicUsize) -> Result<Summary, Error> {
             epochs: 0,
             trained: 0,
             images_per_s: 0.0,
+            overall_images_per_s: 0.0,
             device: device_name(device),
             best: None,
         });
     }
-    let mut trained_images = 0usize;
+    let (mut trained_images, mut training_seconds) = (0usize, 0f64);
 
     for epoch in first_epoch + 1..=config.epochs {
-        trained_images += epoch_loop.train(&mut state, &mut rows, epoch)?;
+        let epoch_started = Instant::now();
+        let images = epoch_loop.train(&mut state, &mut rows, epoch)?;
+        let seconds = epoch_started.elapsed().as_secs_f64().max(1e-9);
+        (trained_images, training_seconds) = (trained_images + images, training_seconds + seconds);
         state.progress.epoch = epoch;
         if let Some(ema) = state.ema.as_mut() {
             ema.refresh_bn(config.hyper.seed);
@@ -156,14 +162,18 @@ pub fn run(opts: &Options, stop: &AtomicUsize) -> Result<Summary, Error> {
         tensorboard::write_epoch(out, epoch, &rows, sampled.then_some(grid.as_path())).map_err(io_err(&events))?;
         check_stop(epoch)?;
         checkpoint::save(out, &state, &host, &config_digest)?;
-        report_epoch(&rows, epoch, config.epochs, epoch_loop.started);
+        report_epoch(&rows, epoch, config.epochs, images as f64 / seconds, epoch_loop.started);
+        if epoch == 1 {
+            eprintln!("{}", early_samples_note(images / config.hyper.batch_size));
+        }
     }
     let trained = config.epochs.saturating_sub(first_epoch);
     Ok(Summary {
         out: out.clone(),
         epochs: config.epochs.max(first_epoch),
         trained,
-        images_per_s: trained_images as f64 / epoch_loop.started.elapsed().as_secs_f64().max(1e-9),
+        images_per_s: trained_images as f64 / training_seconds.max(1e-9),
+        overall_images_per_s: trained_images as f64 / epoch_loop.started.elapsed().as_secs_f64().max(1e-9),
         device: device_name(device),
         best,
     })
@@ -207,18 +217,25 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
             "--label-smoothing applies to the BCE loss; the hinge loss has no target to smooth".into(),
         ));
     }
-    if opts.eval_every > 0 && !opts.classifier.is_file() {
+    if let Some(path) = opts.classifier.as_ref().filter(|p| opts.eval_every > 0 && !p.is_file()) {
         return Err(Error::BadInput(format!(
-            "--eval-every and --keep-best need the classifier {}; run `eval` once to train it, or pass --classifier",
-            opts.classifier.display()
+            "--eval-every and --keep-best need the classifier {}; run `eval --classifier {0}` once to train it, or drop --classifier to use the built-in one",
+            path.display()
         )));
     }
     let out = opts.out.clone();
-    let saved =
-        (opts.resume && out.join(dcgan::run::CONFIG).is_file()).then(|| options::read_config(&out)).transpose()?;
+    // A typo in `--resume --out` must not start hours of a new run.
+    if opts.resume && !out.join(dcgan::run::CONFIG).is_file() {
+        return Err(Error::BadInput(format!(
+            "--resume: {} holds no run (no {}); check the folder's name, or drop --resume to start a new run",
+            out.display(),
+            dcgan::run::CONFIG
+        )));
+    }
+    let saved = opts.resume.then(|| options::read_config(&out)).transpose()?;
     match &saved {
         Some(saved) => options::apply_saved(&mut opts, saved)?,
-        None => options::check_fresh_out(&out, opts.resume)?,
+        None => options::check_fresh_out(&out)?,
     }
 
     let dir = opts.dataset.resolve_dir(opts.data.as_deref());
@@ -294,19 +311,33 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
     Ok(Setup { opts, device, dir, config, config_digest, scaled, labels: images.labels, state, rows, graphs })
 }
 
-/// One line per epoch: the means of its `losses.csv` rows.
-fn report_epoch(rows: &[LossRow], epoch: usize, epochs: usize, started: Instant) {
+/// One line per epoch: the means of its `losses.csv` rows, the epoch's training
+/// throughput (its steps only, as the closing line's first figure) and the time so far.
+fn report_epoch(rows: &[LossRow], epoch: usize, epochs: usize, images_per_s: f64, started: Instant) {
     let epoch_rows: Vec<&LossRow> = rows.iter().filter(|r| r.epoch == epoch).collect();
     let mean = |f: fn(&LossRow) -> f64| epoch_rows.iter().map(|r| f(r)).sum::<f64>() / epoch_rows.len().max(1) as f64;
     eprintln!(
-        "epoch {epoch}/{epochs}  loss_d {:.4}  loss_g {:.4}  D(x) {:.3}  D(G(z)) {:.3}  {:.0} img/s  {:.1} s",
+        "epoch {epoch}/{epochs}  loss_d {:.4}  loss_g {:.4}  D(x) {:.3}  D(G(z)) {:.3}  {images_per_s:.0} img/s  {:.1} s",
         mean(|r| r.loss_d),
         mean(|r| r.loss_g),
         mean(|r| r.d_real),
         mean(|r| r.d_fake),
-        mean(|r| r.images_per_s),
         started.elapsed().as_secs_f64()
     );
+}
+
+/// Steps after which the samples of the tutorial's recipe show digit shapes (measured:
+/// BENCHMARKS.md, "When digits appear"); before, they are grey noise.
+pub const DIGITS_APPEAR_AFTER_STEPS: usize = 300;
+
+/// What the first epoch's pictures show, for a run of `steps_per_epoch`.
+pub fn early_samples_note(steps_per_epoch: usize) -> String {
+    let epochs = DIGITS_APPEAR_AFTER_STEPS.div_ceil(steps_per_epoch.max(1));
+    format!(
+        "note: samples/epoch_NNN.png are grey noise at first; digit shapes appear after about {DIGITS_APPEAR_AFTER_STEPS} steps, \
+         here {} ({steps_per_epoch} steps an epoch)",
+        plural(epochs, "epoch")
+    )
 }
 
 /// What is on disk after epoch `epoch` completed (0: none yet).

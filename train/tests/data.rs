@@ -82,6 +82,22 @@ fn a_truncated_file_is_an_error() {
 }
 
 #[test]
+fn a_truncated_gzip_says_to_download_it_again() {
+    let dir = tempfile::tempdir().unwrap();
+    tiny(dir.path());
+    let images = dir.path().join("train-images-idx3-ubyte");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &std::fs::read(&images).unwrap()).unwrap();
+    let gz = gz.finish().unwrap();
+    std::fs::remove_file(&images).unwrap();
+    // A download cut off half-way.
+    std::fs::write(dir.path().join("train-images-idx3-ubyte.gz"), &gz[..gz.len() / 2]).unwrap();
+    let msg = load_err(dir.path()).to_string();
+    println!("{msg}");
+    assert!(msg.contains("truncated") && msg.contains("download it again (--download)"), "{msg}");
+}
+
+#[test]
 fn a_wrong_magic_number_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     tiny(dir.path());
@@ -104,8 +120,10 @@ fn a_corrupt_gzip_is_an_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     tiny(dir.path());
     std::fs::remove_file(dir.path().join("train-images-idx3-ubyte")).unwrap();
+    // A gzip header and nothing after it: a cut download.
     std::fs::write(dir.path().join("train-images-idx3-ubyte.gz"), [0x1f, 0x8b, 8, 0, 1, 2, 3]).unwrap();
-    assert!(matches!(load_err(dir.path()), DataError::Io { .. }));
+    let e = load_err(dir.path());
+    assert!(matches!(&e, DataError::Invalid { reason, .. } if reason.contains("truncated")), "{e}");
 }
 
 /// Serve `files` (name → bytes) over HTTP/1.1 on loopback; returns the base URL.

@@ -29,6 +29,8 @@ fn bad_input_is_refused_in_one_line_and_at_once() {
         (vec!["--onnx", g, "--threads", "0"], "--threads"),
         // A missing dataset names the flag that fetches it, and eval has it.
         (vec!["--onnx", g, "--data", empty.to_str().unwrap()], "--download"),
+        // An output that names a folder is refused before any work.
+        (vec!["--onnx", g, "--out", dir.path().to_str().unwrap()], "is a folder"),
     ];
     for (args, needle) in &cases {
         let started = Instant::now();
@@ -44,4 +46,32 @@ fn bad_input_is_refused_in_one_line_and_at_once() {
         assert!(started.elapsed() < Duration::from_secs(30), "refused at once, no classifier trained");
         assert!(!dir.path().join("eval.json").exists(), "nothing written into the current folder");
     }
+}
+
+#[test]
+fn an_installed_eval_scores_the_built_in_generator_from_an_empty_folder() {
+    let mnist = cli::ci::mnist();
+    if !cli::ci::require("MNIST (MNIST_DIR)", mnist.is_some()) {
+        return;
+    }
+    // As `cargo install` leaves it: the binary alone, run from a folder with nothing in it.
+    let dir = tempfile::tempdir().unwrap();
+    let installed = dir.path().join("bin/eval");
+    std::fs::create_dir_all(installed.parent().unwrap()).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_eval"), &installed).unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let o = Command::new(&installed)
+        .args(["--samples", "200", "--out", "eval.json"])
+        .env("MNIST_DIR", mnist.unwrap())
+        .current_dir(&empty)
+        .output()
+        .unwrap();
+    let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    println!("{out}{err}");
+    assert!(o.status.success(), "exit {:?}: {err}", o.status.code());
+    assert!(err.contains("classifier the built-in models/classifier.safetensors"), "{err}");
+    assert!(out.contains("the built-in models/gen.onnx"), "{out}");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(empty.join("eval.json")).unwrap()).unwrap();
+    assert!(json["generator"]["frechet"].as_f64().is_some_and(f64::is_finite), "{json}");
 }

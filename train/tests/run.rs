@@ -52,7 +52,16 @@ fn one_epoch_writes_every_artifact() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
     let o = ok(train(&out, &["--epochs", "1"]));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("trained 1 epoch"));
+    let (said, log) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(said.contains("trained 1 epoch"));
+    // The epoch's line and the closing line give the same training throughput.
+    let epoch_rate =
+        log.lines().find(|l| l.starts_with("epoch 1/1")).and_then(|l| l.split("  ").find(|f| f.ends_with(" img/s")));
+    let closing_rate = said.split(" at ").nth(1).and_then(|r| r.split(" images/s").next());
+    println!("epoch line: {epoch_rate:?}; closing line: {closing_rate:?}");
+    assert_eq!(epoch_rate.map(|r| r.trim_end_matches(" img/s")), closing_rate, "{log}{said}");
+    // The first epoch says its pictures start as noise, and when digits appear.
+    assert!(log.contains("grey noise at first; digit shapes appear after about"), "{log}");
     for f in [
         run::CONFIG,
         run::GENERATOR,
@@ -191,6 +200,23 @@ fn a_fresh_run_never_overwrites_an_existing_one() {
     let o = train(&out, &["--epochs", "1"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--resume"));
+}
+
+#[test]
+fn resume_of_a_folder_with_no_run_is_refused_at_once() {
+    // No MNIST needed: the folder is checked before the data is read.
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("runs/typo");
+    for out in [typo.clone(), dir.path().to_path_buf()] {
+        let started = std::time::Instant::now();
+        let o = train(&out, &["--resume"]).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        println!("--resume --out {}: exit {:?}: {}", out.display(), o.status.code(), err.trim());
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(&out.display().to_string()) && err.contains("holds no run (no config.json)"), "{err}");
+        assert!(started.elapsed().as_secs() < 10, "refused before any work");
+    }
+    assert!(!typo.exists(), "the mistyped folder was created");
 }
 
 #[test]
@@ -403,7 +429,19 @@ fn a_conditional_run_trains_resumes_and_exports() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--conditional"), "{}", String::from_utf8_lossy(&o.stderr));
     let grid = image::open(out.join("samples/epoch_002.png")).unwrap();
-    assert_eq!((grid.width(), grid.height()), (10 * 30 + 2, 10 * 30 + 2));
+    let caption = train::plot::CAPTION_HEIGHT;
+    assert_eq!((grid.width(), grid.height()), (10 * 30 + 2, 10 * 30 + 2 + caption), "a captioned 10×10 grid");
+    // The progress GIF: one frame per epoch, each the captioned grid of its epoch.
+    use image::AnimationDecoder;
+    let gif = std::io::BufReader::new(std::fs::File::open(out.join("samples/progress.gif")).unwrap());
+    let frames = image::codecs::gif::GifDecoder::new(gif).unwrap().into_frames().collect_frames().unwrap();
+    println!("progress.gif: {} frames", frames.len());
+    assert_eq!(frames.len(), 2, "a frame per epoch");
+    for (i, frame) in frames.iter().enumerate() {
+        let png = image::open(out.join(format!("samples/epoch_{:03}.png", i + 1))).unwrap().to_luma8();
+        let first = image::DynamicImage::ImageRgba8(frame.buffer().clone()).to_luma8();
+        assert!(first == png, "frame {i} is not epoch {}'s captioned picture", i + 1);
+    }
     let onnx = dir.path().join("c.onnx");
     let r = export::export(&out, &onnx, export::What::Generator, export::Bn::Folded).unwrap();
     println!("conditional export: self-check max |Δ| = {:.2e}", r.max_diff);

@@ -5,7 +5,9 @@
 //! Inference requests are the REST `…/infer` calls and gRPC `ModelInfer` calls; as in
 //! Triton, a request's queue and compute times are summed per request, and
 //! `nv_inference_count` counts rows (images) while `nv_inference_exec_count` counts model
-//! runs (which `/v1/samples.png` also makes).
+//! runs, of inference requests and `/v1/samples.png` alike. `/v1/samples.png` requests
+//! are counted apart, as `dcgan_samples_png_request_success` and `…_failure`, so that
+//! every request that ran the model is counted under a name that says which kind.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -49,28 +51,37 @@ impl Requests {
     }
 }
 
-/// The text of `/metrics` for model `model` (version 1).
-pub(crate) fn render(model: &str, requests: &Requests, batcher: &Stats) -> String {
+/// The text of `/metrics` for model `model` (version 1): inference requests, PNG
+/// requests, the batcher's figures.
+pub(crate) fn render(model: &str, requests: &Requests, png: &Requests, batcher: &Stats) -> String {
     let labels = format!("model=\"{}\",version=\"1\"", escape(model));
     let mut out = String::with_capacity(4096);
     let metric = |out: &mut String, name: &str, kind: &str, help: &str, value: u64| {
         let _ = write!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{{{labels}}} {value}\n");
     };
     let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
-    metric(
-        &mut out,
-        "nv_inference_request_success",
-        "counter",
-        "Number of successful inference requests, all batch sizes",
-        load(&requests.success),
-    );
-    let name = "nv_inference_request_failure";
-    let _ = write!(out, "# HELP {name} Number of failed inference requests, all batch sizes\n# TYPE {name} counter\n");
-    for ((_, reason), count) in REASONS.iter().zip(&requests.failure) {
-        let _ = writeln!(out, "{name}{{{labels},reason=\"{reason}\"}} {}", load(count));
+    for (prefix, what, counts) in [
+        ("nv_inference_request", "inference requests (REST infer, gRPC ModelInfer)", requests),
+        ("dcgan_samples_png_request", "/v1/samples.png requests", png),
+    ] {
+        let name = format!("{prefix}_success");
+        metric(
+            &mut out,
+            &name,
+            "counter",
+            &format!("Number of successful {what}, all batch sizes"),
+            load(&counts.success),
+        );
+        let name = format!("{prefix}_failure");
+        let _ = write!(out, "# HELP {name} Number of failed {what}, all batch sizes\n# TYPE {name} counter\n");
+        for ((_, reason), count) in REASONS.iter().zip(&counts.failure) {
+            let _ = writeln!(out, "{name}{{{labels},reason=\"{reason}\"}} {}", load(count));
+        }
     }
-    metric(&mut out, "nv_inference_count", "counter", "Number of inferences (rows) performed", batcher.rows);
-    metric(&mut out, "nv_inference_exec_count", "counter", "Number of model executions performed", batcher.runs);
+    let rows = "Number of inferences (rows) performed, for inference and PNG requests alike";
+    metric(&mut out, "nv_inference_count", "counter", rows, batcher.rows);
+    let runs = "Number of model executions performed, for inference and PNG requests alike";
+    metric(&mut out, "nv_inference_exec_count", "counter", runs, batcher.runs);
     metric(
         &mut out,
         "nv_inference_request_duration_us",
@@ -124,7 +135,7 @@ mod tests {
             compute_us: 9,
             batch_buckets: [1, 1, 1, 1, 1, 2, 2, 3, 3, 3],
         };
-        let text = render("a\"b", &Requests::default(), &stats);
+        let text = render("a\"b", &Requests::default(), &Requests::default(), &stats);
         assert!(text.contains("dcgan_batch_size_bucket{model=\"a\\\"b\",version=\"1\",le=\"64\"} 2\n"), "{text}");
         assert!(text.contains("dcgan_batch_size_bucket{model=\"a\\\"b\",version=\"1\",le=\"+Inf\"} 3\n"), "{text}");
         assert!(text.contains("nv_inference_count{model=\"a\\\"b\",version=\"1\"} 70\n"), "{text}");

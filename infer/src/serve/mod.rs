@@ -69,6 +69,8 @@ pub(crate) struct State {
     pub(crate) overloads: std::sync::atomic::AtomicU64,
     /// Inference requests (REST and gRPC), for `/metrics`.
     pub(crate) inference: metrics::Requests,
+    /// `/v1/samples.png` requests, for `/metrics`.
+    pub(crate) png: metrics::Requests,
     /// PNG grids drawn at once (each holds its grid in memory).
     pub(crate) renders: tokio::sync::Semaphore,
     /// Request bodies read and parsed at once.
@@ -130,6 +132,7 @@ impl Server {
             errors: Default::default(),
             overloads: Default::default(),
             inference: Default::default(),
+            png: Default::default(),
             renders: tokio::sync::Semaphore::new(RENDERS),
             bodies: tokio::sync::Semaphore::new(BODIES),
         });

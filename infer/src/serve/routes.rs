@@ -197,13 +197,17 @@ async fn counted(
 ) -> Result<Response> {
     let (state, started) = (Arc::clone(&s.0), Instant::now());
     let answer = run_infer(s, name, version, headers, body).await;
-    let failure = answer.as_ref().err().map(|ApiError(status, _)| match *status {
+    state.inference.record(started, failure_of(&answer));
+    answer
+}
+
+/// How `/metrics` counts a request's answer: Triton's failure reasons.
+fn failure_of(answer: &Result<Response>) -> Option<metrics::Failure> {
+    answer.as_ref().err().map(|ApiError(status, _)| match *status {
         StatusCode::SERVICE_UNAVAILABLE => metrics::Failure::Rejected,
         s if s.is_server_error() => metrics::Failure::Backend,
         _ => metrics::Failure::Other,
-    });
-    state.inference.record(started, failure);
-    answer
+    })
 }
 
 /// The longest a client may take to send a request body.
@@ -278,8 +282,18 @@ async fn run_infer(
 }
 
 /// `GET /v1/samples.png?seed=&n=&cols=&scale=&digit=&digits=`: the PNG `infer` writes
-/// for the same flags, byte for byte.
+/// for the same flags, byte for byte; counted for `/metrics`.
 async fn samples_png(
+    s: AppState,
+    query: std::result::Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Response> {
+    let (state, started) = (Arc::clone(&s.0), Instant::now());
+    let answer = draw_samples_png(s, query).await;
+    state.png.record(started, failure_of(&answer));
+    answer
+}
+
+async fn draw_samples_png(
     Shared(state): AppState,
     query: std::result::Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response> {
@@ -312,6 +326,6 @@ async fn model_bytes(Shared(state): AppState) -> Response {
 
 /// `GET /metrics`: Prometheus text format (see `metrics.rs`).
 async fn metrics_text(Shared(state): AppState) -> Response {
-    let text = metrics::render(&state.config.model_name, &state.inference, &state.batcher.stats());
+    let text = metrics::render(&state.config.model_name, &state.inference, &state.png, &state.batcher.stats());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
 }

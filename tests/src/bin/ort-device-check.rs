@@ -8,8 +8,12 @@
 //! is an error, never the CPU) against a reference on this machine's CPU: the trainer
 //! (tch, float32, eval mode) on the weights the file was exported from, or, for the int8
 //! file, whose weights are the decoded int8 values, ONNX Runtime on the CPU. Then images/s
-//! of the unconditional generator at batch 256 and 4096 on DEVICE. Prints one
-//! `key<TAB>value` line per figure and exits 1 when a difference exceeds the tolerance.
+//! of the unconditional generator at batch 256 and 4096 on DEVICE, through the library,
+//! and with ONNX Runtime's CUDA graph option: a session of its own whose input and
+//! output are bound to tensors on the device (a captured graph replays on fixed
+//! addresses), each run copying the latents in and the images out, checked against the
+//! library's output. Prints one `key<TAB>value` line per figure and exits 1 when a
+//! difference exceeds the tolerance.
 
 #![allow(clippy::unwrap_used)] // a check program: a panic is the failure report
 
@@ -76,11 +80,27 @@ fn main() -> ExitCode {
             );
         }
     }
-    let g = load(&std::fs::read(models.join("gen.onnx")).unwrap(), device).unwrap();
+    let bytes = std::fs::read(models.join("gen.onnx")).unwrap();
+    let g = load(&bytes, device).unwrap();
     for batch in SPEED_BATCHES {
         let z = SplitMix64::new(1).latents(batch, dcgan::arch::LATENT_DIM);
-        let rate = rate(|| drop(g.run(&z, None).unwrap()), batch, seconds);
-        println!("ONNX Runtime on {device}, gen.onnx, batch {batch}, images/s\t{rate:.0}");
+        let plain = rate(|| drop(g.run(&z, None).unwrap()), batch, seconds);
+        println!("ONNX Runtime on {device}, gen.onnx, batch {batch}, images/s\t{plain:.0}");
+        let what = match device {
+            Device::Cpu => "bound to CPU tensors (on a GPU: CUDA graph)",
+            Device::Cuda(_) => "CUDA graph, bound to device tensors",
+        };
+        match Bound::new(&bytes, device, batch) {
+            Ok(mut bound) => {
+                let diff = dcgan::tensors::max_abs_diff(&bound.run(&z).unwrap(), &g.run(&z, None).unwrap());
+                worst = worst.max(diff);
+                let graphed = rate(|| drop(bound.run(&z).unwrap()), batch, seconds);
+                println!(
+                    "ONNX Runtime on {device}, {what}, gen.onnx, batch {batch}, images/s\t{graphed:.0} (max |Δ| to the library's {diff:.1e})"
+                );
+            }
+            Err(e) => println!("ONNX Runtime on {device}, {what}, batch {batch}\tFAILED: {e}"),
+        }
     }
     if worst > AGREEMENT_TOLERANCE {
         println!("error\tmax |Δ| {worst:.3e} exceeds the tolerance {AGREEMENT_TOLERANCE:.0e}");
@@ -127,8 +147,57 @@ impl Reference {
     }
 }
 
+/// A session whose input `z` and output `image` are bound to tensors on its device,
+/// with the CUDA provider's graph option on: ONNX Runtime captures the run once and
+/// replays it, which it can only do on the same addresses every time.
+struct Bound {
+    session: ort::session::Session,
+    binding: ort::session::IoBinding,
+    z: ort::value::Tensor<f32>,
+    image: ort::value::Tensor<f32>,
+    host_image: ort::value::Tensor<f32>,
+    batch: usize,
+}
+
+impl Bound {
+    fn new(bytes: &[u8], device: Device, batch: usize) -> Result<Self, Box<dyn std::error::Error>> {
+        use ort::memory::{AllocationDevice, Allocator, AllocatorType, MemoryInfo, MemoryType};
+        use ort::value::Tensor;
+        let mut builder = ort::session::Session::builder(infer::ort_backend::environment()?)?;
+        if let Device::Cuda(i) = device {
+            let cuda = ort::ep::CUDA::default().with_device_id(i as i32).with_tf32(false).with_cuda_graph(true);
+            builder = builder.with_execution_providers([cuda.build().error_on_failure()])?;
+        }
+        let session = builder.commit_from_memory(bytes)?;
+        let allocator = match device {
+            Device::Cpu => Allocator::default(),
+            Device::Cuda(i) => {
+                let memory =
+                    MemoryInfo::new(AllocationDevice::CUDA, i as i32, AllocatorType::Device, MemoryType::Default)?;
+                Allocator::new(&session, memory)?
+            }
+        };
+        let z = Tensor::<f32>::new(&allocator, [batch, dcgan::arch::LATENT_DIM])?;
+        let mut image = Tensor::<f32>::new(&allocator, [batch, 1, 28, 28])?;
+        let mut binding = session.create_binding()?;
+        binding.bind_input("z", &z)?;
+        binding.bind_output("image", &mut image)?;
+        let host_image = Tensor::<f32>::new(&Allocator::default(), [batch, 1, 28, 28])?;
+        Ok(Self { session, binding, z, image, host_image, batch })
+    }
+
+    /// z [batch,100] -> images [batch,1,28,28], flat: copy in, run, copy out.
+    fn run(&mut self, z: &[f32]) -> Result<Vec<f32>, Box<dyn std::error::Error>> {
+        let host_z = ort::value::Tensor::from_array(([self.batch, dcgan::arch::LATENT_DIM], z.to_vec()))?;
+        host_z.copy_into(&mut self.z)?;
+        drop(self.session.run_binding(&self.binding)?);
+        self.image.copy_into(&mut self.host_image)?;
+        Ok(self.host_image.extract_tensor().1.to_vec())
+    }
+}
+
 /// Rows per second of `run` (batch rows each) over about `seconds`, after 3 warm-up runs.
-fn rate(run: impl Fn(), batch: usize, seconds: f64) -> f64 {
+fn rate(mut run: impl FnMut(), batch: usize, seconds: f64) -> f64 {
     for _ in 0..3 {
         run();
     }

@@ -21,11 +21,11 @@ use train::{classifier::Classifier, download};
 #[derive(Debug, Parser)]
 #[command(version, max_term_width = 100, allow_negative_numbers = true)]
 struct Cli {
-    /// The generator ONNX file (run with tract).
-    #[arg(long, value_name = "FILE", default_value = "models/gen.onnx")]
-    onnx: PathBuf,
+    /// The generator ONNX file, run with tract [default: the built-in models/gen.onnx].
+    #[arg(long, value_name = "FILE")]
+    onnx: Option<PathBuf>,
     /// The classifier; trained (and saved here) when the file does not exist [default:
-    /// models/classifier.safetensors of this checkout].
+    /// the built-in models/classifier.safetensors, compiled into eval].
     #[arg(long, value_name = "FILE")]
     classifier: Option<PathBuf>,
     /// MNIST folder [default: $MNIST_DIR, else data/mnist].
@@ -77,8 +77,15 @@ fn exit_code(e: &anyhow::Error) -> u8 {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    // The model first: a wrong file is refused before any data is read or trained on.
-    let g = infer::Generator::from_path(&cli.onnx, infer::Backend::Tract, infer::Device::Cpu)?;
+    // The model and the output first: a wrong file or place is refused before any data
+    // is read or trained on.
+    let source = infer::ModelSource::choose(cli.onnx.as_deref(), false);
+    let g = infer::Generator::from_bytes(&source.bytes()?, infer::Backend::Tract, infer::Device::Cpu)
+        .with_context(|| format!("loading {source}"))?;
+    if let Some(out) = &cli.out {
+        dcgan::output::check_output(out)
+            .map_err(|e| train::Error::BadInput(format!("cannot write {}: {e}", out.display())))?;
+    }
     if let Some(n) = cli.threads {
         tch::set_num_threads(n as i32);
     }
@@ -89,37 +96,40 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let train_set = data::load(&dir, Dataset::Mnist, Split::Train)?;
     let test_set = data::load(&dir, Dataset::Mnist, Split::Test)?;
-    let path = cli.classifier.clone().unwrap_or_else(train::classifier::default_path);
-    let (classifier, accuracy) = if path.exists() {
-        let (c, recorded) = Classifier::load(&path, device)?;
-        let acc = recorded.unwrap_or_else(|| c.accuracy(&test_set));
-        (c, acc)
-    } else {
-        eprintln!("training the classifier ({} epochs) → {}", cli.classifier_epochs, path.display());
-        let (c, acc) = Classifier::train(&train_set, &test_set, cli.classifier_epochs, 0, device);
-        c.save(&path, acc)?;
-        (c, acc)
+    let path = cli.classifier.clone();
+    let name = path.as_ref().map_or_else(|| train::classifier::BUILT_IN_NAME.to_string(), |p| p.display().to_string());
+    let (classifier, accuracy) = match &path {
+        Some(p) if !p.exists() => {
+            eprintln!("training the classifier ({} epochs) → {}", cli.classifier_epochs, p.display());
+            let (c, acc) = Classifier::train(&train_set, &test_set, cli.classifier_epochs, 0, device);
+            c.save(p, acc)?;
+            (c, acc)
+        }
+        _ => {
+            let (c, recorded) = Classifier::load(path.as_deref(), device)?;
+            let acc = recorded.unwrap_or_else(|| c.accuracy(&test_set));
+            (c, acc)
+        }
     };
-    eprintln!("classifier {}: test accuracy {:.2}%", path.display(), accuracy * 100.0);
+    eprintln!("classifier {name}: test accuracy {:.2}%", accuracy * 100.0);
 
     let reference = Reference::new(&classifier, &test_set);
     let samples = g.generate(cli.seed, cli.samples)?;
     let labels: Option<Vec<i64>> = g.info().num_classes.map(|c| dcgan::contract::default_labels(0, cli.samples, c));
-    let name = cli.onnx.display().to_string();
-    let generated = eval::quality(&name, &classifier, &samples.data, labels.as_deref(), &reference);
+    let generated = eval::quality(&source.to_string(), &classifier, &samples.data, labels.as_deref(), &reference);
     let mut real = train_set.clone();
     real.truncate(cli.samples);
     let floor = eval::quality("MNIST train (floor)", &classifier, &real.scaled(), None, &reference);
     print_table(&[&generated, &floor]);
     if let Some(out) = &cli.out {
         let json = serde_json::json!({
-            "classifier": { "path": path, "test_accuracy": accuracy },
+            "classifier": { "path": name, "test_accuracy": accuracy },
             "generator": generated,
             "floor": floor,
             "seed": cli.seed,
         });
         let text = serde_json::to_string_pretty(&json)?;
-        dcgan::run::write_atomic(out, text.as_bytes()).with_context(|| format!("writing {}", out.display()))?;
+        dcgan::output::write_atomic(out, text.as_bytes()).with_context(|| format!("writing {}", out.display()))?;
         println!("wrote {}", out.display());
     }
     Ok(())
