@@ -206,9 +206,9 @@ pub fn plot_png(rows: &[LossRow], title: &str) -> Result<Vec<u8>, String> {
         let mut chart = ChartBuilder::on(&root)
             .caption(
                 if fd.is_empty() {
-                    format!("{title}: losses (means over 100 steps)")
+                    format!("{title}: losses (means per 100 steps, or per epoch when shorter)")
                 } else {
-                    format!("{title}: losses (means over 100 steps) and sample quality")
+                    format!("{title}: losses (means per 100 steps, or per epoch) and sample quality")
                 },
                 ("sans-serif", 22),
             )

@@ -61,7 +61,7 @@ fn one_epoch_writes_every_artifact() {
     println!("epoch line: {epoch_rate:?}; closing line: {closing_rate:?}");
     assert_eq!(epoch_rate.map(|r| r.trim_end_matches(" img/s")), closing_rate, "{log}{said}");
     // The first epoch says its pictures start as noise, and when digits appear.
-    assert!(log.contains("grey noise at first; digit shapes appear after about"), "{log}");
+    assert!(log.contains("start as grey noise or blobs; digit shapes take about 1200 steps"), "{log}");
     for f in [
         run::CONFIG,
         run::GENERATOR,
@@ -200,6 +200,22 @@ fn a_fresh_run_never_overwrites_an_existing_one() {
     let o = train(&out, &["--epochs", "1"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--resume"));
+}
+
+#[test]
+fn help_says_every_default_and_what_resume_may_change() {
+    let o = Command::new(env!("CARGO_BIN_EXE_train")).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&o.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+    for needle in [
+        "projection, the default when the flag has no value",
+        "0 < F ≤ 1 [default: 1, no decay]",
+        "--sample-every, --eval-every, --keep-best;",
+        "and a folder that holds no run (exit 2)",
+        "[default: the built-in models/classifier.safetensors, compiled into train]",
+        "--cuda-graphs",
+    ] {
+        assert!(help.contains(needle), "train --help lacks {needle:?}:\n{help}");
+    }
 }
 
 #[test]
