@@ -7,6 +7,7 @@ use std::path::Path;
 use dcgan::arch::{IMAGE_PIXELS, IMAGE_SIDE, LATENT_DIM, NUM_CLASSES};
 use dcgan::{Arch, SplitMix64, TensorMap, run};
 use media::grid;
+use plotters::prelude::{BLACK, BitMapBackend, IntoDrawingArea, IntoFont, WHITE};
 use tch::{Device, Kind, Tensor};
 
 use crate::ema::cycling_labels;
@@ -23,6 +24,8 @@ const PROBE_SEED: u64 = 0x50_524F_4245; // "PROBE"
 pub const PROGRESS_GIF: &str = "progress.gif";
 /// Time each frame of the progress GIF is shown.
 const GIF_FRAME_MS: u32 = 250;
+/// Height of the caption strip above a sample grid, in pixels.
+pub const CAPTION_HEIGHT: u32 = 18;
 
 /// The fixed inputs of a run's sample grids: 8×8 latents, or for a conditional G a
 /// 10×10 grid whose row r is digit r.
@@ -51,14 +54,37 @@ impl SampleNoise {
 pub fn write_samples(dir: &Path, g: &Net, noise: &SampleNoise, epoch: usize) -> Result<(), Error> {
     let images = to_host(&g.eval(&noise.z, noise.labels.as_ref()));
     let n = images.data.len() / IMAGE_PIXELS;
-    let png =
-        crate::plot::captioned(&grid::grid(&images.data, n, IMAGE_SIDE, noise.cols, 1), &format!("epoch {epoch}"))
-            .map_err(|e| Error::Io { path: samples_png(dir, epoch), source: std::io::Error::other(e) })?;
+    let png = captioned(&grid::grid(&images.data, n, IMAGE_SIDE, noise.cols, 1), &format!("epoch {epoch}"))
+        .map_err(|e| Error::Io { path: samples_png(dir, epoch), source: std::io::Error::other(e) })?;
     let folder = dir.join(run::SAMPLES);
     std::fs::create_dir_all(&folder).map_err(io_err(&folder))?;
     let path = samples_png(dir, epoch);
     grid::save_png(&path, &png).map_err(io_err(&path))?;
     write_progress_gif(&folder)
+}
+
+/// `grid` under a strip that says `text` (white on black, like the digits), so that a
+/// sample picture, or a GIF frame made of it, says which epoch it shows.
+pub fn captioned(grid: &image::GrayImage, text: &str) -> Result<image::GrayImage, String> {
+    crate::plot::register_font();
+    let (w, h) = (grid.width(), grid.height() + CAPTION_HEIGHT);
+    let mut buffer = vec![0u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buffer, (w, h)).into_drawing_area();
+        root.fill(&BLACK).map_err(|e| e.to_string())?;
+        let style = ("sans-serif", CAPTION_HEIGHT as f64 - 4.0).into_font().color(&WHITE);
+        root.draw_text(text, &style, (4, 2)).map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    let mut out = image::GrayImage::new(w, h);
+    for (x, y, p) in out.enumerate_pixels_mut() {
+        p.0[0] = if y < CAPTION_HEIGHT {
+            buffer[((y * w + x) * 3) as usize]
+        } else {
+            grid.get_pixel(x, y - CAPTION_HEIGHT).0[0]
+        };
+    }
+    Ok(out)
 }
 
 /// `samples/epoch_NNN.png` of run folder `dir`.
@@ -124,4 +150,23 @@ fn probe_map(input: (&str, &Tensor), labels: Option<&Tensor>, output: (&str, &Te
         map.insert(dcgan::contract::LABEL.into(), to_host(l));
     }
     map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_caption_names_the_epoch_above_the_grid() {
+        let grid = image::GrayImage::from_pixel(40, 30, image::Luma([128]));
+        let out = captioned(&grid, "epoch 7").unwrap();
+        assert_eq!((out.width(), out.height()), (40, 30 + CAPTION_HEIGHT));
+        let lit = (0..CAPTION_HEIGHT)
+            .flat_map(|y| (0..40).map(move |x| (x, y)))
+            .filter(|&(x, y)| out.get_pixel(x, y).0[0] > 128)
+            .count();
+        println!("caption: {lit} lit pixels of {}", 40 * CAPTION_HEIGHT);
+        assert!(lit > 20, "no text drawn in the caption strip");
+        assert_eq!(out.get_pixel(5, CAPTION_HEIGHT + 3).0[0], 128, "the grid is below the caption, unchanged");
+    }
 }

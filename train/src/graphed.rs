@@ -17,7 +17,8 @@ use tch::{Device, Tensor};
 
 use crate::Error;
 use crate::checkpoint::State;
-use crate::step::{Draws, EpochLoop};
+use crate::draws::Draws;
+use crate::step::EpochLoop;
 
 /// Eager steps before the capture.
 pub const WARMUP: usize = 3;

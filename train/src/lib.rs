@@ -20,6 +20,7 @@ pub mod checkpoint;
 pub mod classifier;
 pub mod data;
 pub mod download;
+pub mod draws;
 pub mod ema;
 pub mod eval;
 pub mod evaluate;

@@ -16,8 +16,6 @@ use crate::{Error, io_err};
 const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 /// Plot size in pixels.
 const SIZE: (u32, u32) = (960, 540);
-/// Height of the caption strip above a sample grid, in pixels.
-pub const CAPTION_HEIGHT: u32 = 18;
 
 /// One row of `losses.csv`: means over a logging window.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,36 +118,12 @@ pub fn write_losses(dir: &Path, rows: &[LossRow], title: &str) -> Result<(), Err
     dcgan::output::write_atomic(&plot, &png).map_err(io_err(&plot))
 }
 
-fn register_font() {
+pub(crate) fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The bytes are a valid TrueType font, embedded at build time.
         let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
     });
-}
-
-/// `grid` under a strip that says `text` (white on black, like the digits), so that a
-/// sample picture, or a GIF frame made of it, says which epoch it shows.
-pub fn captioned(grid: &image::GrayImage, text: &str) -> Result<image::GrayImage, String> {
-    register_font();
-    let (w, h) = (grid.width(), grid.height() + CAPTION_HEIGHT);
-    let mut buffer = vec![0u8; (w * h * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut buffer, (w, h)).into_drawing_area();
-        root.fill(&BLACK).map_err(|e| e.to_string())?;
-        let style = ("sans-serif", CAPTION_HEIGHT as f64 - 4.0).into_font().color(&WHITE);
-        root.draw_text(text, &style, (4, 2)).map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
-    }
-    let mut out = image::GrayImage::new(w, h);
-    for (x, y, p) in out.enumerate_pixels_mut() {
-        p.0[0] = if y < CAPTION_HEIGHT {
-            buffer[((y * w + x) * 3) as usize]
-        } else {
-            grid.get_pixel(x, y - CAPTION_HEIGHT).0[0]
-        };
-    }
-    Ok(out)
 }
 
 /// Steps per epoch, from the first epoch's last row (rows from a resumed run included).
@@ -322,20 +296,6 @@ mod tests {
         let highest = 2.0; // G's loss is twice D's in `row`
         assert!(r.y.1 >= highest * (1.0 + LEGEND_HEADROOM * 0.99), "no room for the legend above {highest}: {r:?}");
         assert_eq!(ranges(&rows[..1]).x, (0.5, 1.5), "one point still gets an axis");
-    }
-
-    #[test]
-    fn a_caption_names_the_epoch_above_the_grid() {
-        let grid = image::GrayImage::from_pixel(40, 30, image::Luma([128]));
-        let out = captioned(&grid, "epoch 7").unwrap();
-        assert_eq!((out.width(), out.height()), (40, 30 + CAPTION_HEIGHT));
-        let lit = (0..CAPTION_HEIGHT)
-            .flat_map(|y| (0..40).map(move |x| (x, y)))
-            .filter(|&(x, y)| out.get_pixel(x, y).0[0] > 128)
-            .count();
-        println!("caption: {lit} lit pixels of {}", 40 * CAPTION_HEIGHT);
-        assert!(lit > 20, "no text drawn in the caption strip");
-        assert_eq!(out.get_pixel(5, CAPTION_HEIGHT + 3).0[0], 128, "the grid is below the caption, unchanged");
     }
 
     #[test]

@@ -5,12 +5,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use cli::progress::Progress;
-use dcgan::arch::{IMAGE_PIXELS, IMAGE_SIDE, LATENT_DIM};
+use dcgan::TrainConfig;
+use dcgan::arch::{IMAGE_PIXELS, IMAGE_SIDE};
 use dcgan::config::Loss;
-use dcgan::{SplitMix64, TrainConfig};
 use tch::{Device, Kind, Reduction, Tensor};
 
 use crate::checkpoint::State;
+use crate::draws::Draws;
 use crate::graphed::Graphs;
 use crate::plot::LossRow;
 use crate::{Error, interrupted};
@@ -219,56 +220,6 @@ impl<'a> EpochLoop<'a> {
             )
         })
     }
-}
-
-/// What a step draws from the run's RNG, in this order: D step's latents z [B,100] (and,
-/// conditional runs, fake labels [B]), then G step's. Drawn on the host before the step
-/// and copied to the device, so that the step itself only computes.
-pub(crate) struct Draws {
-    /// D step's latents.
-    pub z_d: Tensor,
-    /// D step's fake labels.
-    pub label_d: Option<Tensor>,
-    /// G step's latents.
-    pub z_g: Tensor,
-    /// G step's fake labels.
-    pub label_g: Option<Tensor>,
-}
-
-impl Draws {
-    /// Draw for a step of `n` rows and copy to `device`.
-    pub fn new(rng: &mut SplitMix64, n: usize, conditional: bool, device: Device) -> Self {
-        let (z_d, label_d) = draw(rng, n, conditional, device);
-        let (z_g, label_g) = draw(rng, n, conditional, device);
-        Self { z_d, label_d, z_g, label_g }
-    }
-
-    /// A copy in fresh tensors (a graph's static inputs).
-    pub fn copy(&self) -> Self {
-        let copy = |t: &Option<Tensor>| t.as_ref().map(Tensor::copy);
-        Self { z_d: self.z_d.copy(), label_d: copy(&self.label_d), z_g: self.z_g.copy(), label_g: copy(&self.label_g) }
-    }
-
-    /// Overwrite these tensors with `other`'s values, in place.
-    pub fn copy_from(&mut self, other: &Draws) {
-        self.z_d.copy_(&other.z_d);
-        self.z_g.copy_(&other.z_g);
-        for (to, from) in [(&mut self.label_d, &other.label_d), (&mut self.label_g, &other.label_g)] {
-            if let (Some(to), Some(from)) = (to, from) {
-                to.copy_(from);
-            }
-        }
-    }
-}
-
-/// Latents, then (conditional runs) labels drawn uniformly from the same RNG.
-fn draw(rng: &mut SplitMix64, n: usize, conditional: bool, device: Device) -> (Tensor, Option<Tensor>) {
-    let z = Tensor::from_slice(&rng.latents(n, LATENT_DIM)).view([n as i64, LATENT_DIM as i64]).to_device(device);
-    let labels = conditional.then(|| {
-        let l: Vec<i64> = (0..n).map(|_| rng.below(dcgan::arch::NUM_CLASSES) as i64).collect();
-        Tensor::from_slice(&l).to_device(device)
-    });
-    (z, labels)
 }
 
 /// Stop on a non-finite or saturated loss, naming the likely cause.

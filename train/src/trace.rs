@@ -42,7 +42,7 @@ impl Trace {
 
     /// Before step `s`: the batch `x` (labels `y`) and the latents and fake labels the
     /// step drew.
-    pub(crate) fn before(&mut self, s: i64, x: &Tensor, y: Option<&Tensor>, draws: &crate::step::Draws) {
+    pub(crate) fn before(&mut self, s: i64, x: &Tensor, y: Option<&Tensor>, draws: &crate::draws::Draws) {
         self.insert(format!("s{s}.x"), x);
         if let Some(y) = y {
             self.insert(format!("s{s}.y"), y);

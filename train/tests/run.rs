@@ -445,7 +445,7 @@ fn a_conditional_run_trains_resumes_and_exports() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--conditional"), "{}", String::from_utf8_lossy(&o.stderr));
     let grid = image::open(out.join("samples/epoch_002.png")).unwrap();
-    let caption = train::plot::CAPTION_HEIGHT;
+    let caption = train::artifacts::CAPTION_HEIGHT;
     assert_eq!((grid.width(), grid.height()), (10 * 30 + 2, 10 * 30 + 2 + caption), "a captioned 10×10 grid");
     // The progress GIF: one frame per epoch, each the captioned grid of its epoch.
     use image::AnimationDecoder;
