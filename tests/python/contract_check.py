@@ -21,11 +21,17 @@ def f32(x):
 
 
 def readme_latents(readme):
+    """The README's `latents` function, after checking that its test vector, evaluated
+    as the README writes it, is True."""
     text = open(readme, encoding="utf-8").read()
     section = text.split("### Latents any language can reproduce", 1)[1]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     scope = {}
     exec(code, scope)  # noqa: S102 - the project's own README
+    vector = re.search(r"Test vector \(seed 0\).*?\n`([^`]+)`", section, re.S).group(1)
+    if eval(vector, scope) is not True:  # noqa: S307 - the project's own README
+        sys.exit(f"README: the test vector `{vector}` does not evaluate to True")
+    print(f"README test vector evaluates to True: {vector}")
     return scope["latents"]
 
 

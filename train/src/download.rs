@@ -10,6 +10,10 @@ use crate::data::FILES;
 /// The mirror torchvision uses; `--mirror` replaces it (tests point it at loopback).
 pub const DEFAULT_MIRROR: &str = "https://ossci-datasets.s3.amazonaws.com/mnist";
 
+/// Largest answer read from a mirror (MNIST's largest file is 9.9 MB gzip'd): a wrong
+/// or hostile mirror cannot make `train --download` allocate without bound.
+pub const MAX_DOWNLOAD_BYTES: u64 = 32 << 20;
+
 /// SHA-256 of each uncompressed file, in the order of [`FILES`].
 pub const SHA256: [&str; 4] = [
     "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
@@ -82,20 +86,35 @@ fn get(url: &str) -> Result<Vec<u8>, DownloadError> {
     let http = |reason: String| DownloadError::Http { url: url.to_string(), reason };
     let response = ureq::get(url).call().map_err(|e| http(e.to_string()))?;
     let mut body = Vec::new();
-    response.into_body().into_reader().read_to_end(&mut body).map_err(|e| http(e.to_string()))?;
+    let reader = response.into_body().into_reader();
+    reader.take(MAX_DOWNLOAD_BYTES + 1).read_to_end(&mut body).map_err(|e| http(e.to_string()))?;
+    if body.len() as u64 > MAX_DOWNLOAD_BYTES {
+        return Err(http(format!(
+            "the answer is larger than {MAX_DOWNLOAD_BYTES} bytes, more than any MNIST file: is --mirror an MNIST mirror?"
+        )));
+    }
     Ok(body)
 }
 
-/// SHA-256 of the bytes after gunzip (or of the bytes themselves when not gzip'd).
+/// SHA-256 of the bytes after gunzip (or of the bytes themselves when not gzip'd); a
+/// stream that inflates beyond [`crate::data::MAX_IDX_BYTES`] is refused, not hashed on.
 fn sha256_uncompressed(bytes: &[u8]) -> std::io::Result<String> {
     let mut h = Sha256::new();
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut dec = flate2::read::GzDecoder::new(bytes);
+        let limit = crate::data::MAX_IDX_BYTES as u64;
+        let mut dec = flate2::read::GzDecoder::new(bytes).take(limit + 1);
+        let mut total = 0u64;
         let mut buf = vec![0u8; 1 << 16];
         loop {
             let n = dec.read(&mut buf)?;
             if n == 0 {
                 break;
+            }
+            total += n as u64;
+            if total > limit {
+                return Err(std::io::Error::other(format!(
+                    "it inflates beyond {limit} bytes, more than any MNIST file"
+                )));
             }
             h.update(&buf[..n]);
         }

@@ -160,6 +160,31 @@ fn serve(files: Vec<(String, Vec<u8>)>) -> String {
 }
 
 #[test]
+fn a_mirror_that_answers_too_much_is_refused_with_bounded_memory() {
+    // One byte over the bound, for every file: refused before anything is kept.
+    let big = vec![0u8; download::MAX_DOWNLOAD_BYTES as usize + 1];
+    let files = data::FILES.iter().map(|f| (format!("{f}.gz"), big.clone())).collect();
+    let base = serve(files);
+    let dest = tempfile::tempdir().unwrap();
+    let err = download::fetch_missing(dest.path(), &base).unwrap_err();
+    println!("{err}");
+    assert!(matches!(err, DownloadError::Http { .. }) && err.to_string().contains("larger than"), "{err}");
+    assert_eq!(std::fs::read_dir(dest.path()).unwrap().count(), 0, "nothing kept");
+    // A small gzip that inflates past the largest IDX file is refused too.
+    let mut bomb = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..(data::MAX_IDX_BYTES >> 20) + 1 {
+        std::io::Write::write_all(&mut bomb, &zeros).unwrap();
+    }
+    let bomb = bomb.finish().unwrap();
+    println!("gzip bomb: {} bytes inflating to over {} bytes", bomb.len(), data::MAX_IDX_BYTES);
+    let base = serve(data::FILES.iter().map(|f| (format!("{f}.gz"), bomb.clone())).collect());
+    let err = download::fetch_missing(dest.path(), &base).unwrap_err();
+    println!("{err}");
+    assert!(err.to_string().contains("inflates beyond"), "{err}");
+}
+
+#[test]
 fn download_verifies_checksums_and_keeps_only_good_files() {
     if !cli::ci::require("MNIST (MNIST_DIR)", cli::ci::mnist().is_some()) {
         return;
