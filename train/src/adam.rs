@@ -8,14 +8,13 @@
 //! the CPU the update is bit-identical to computing those scalars on the host (tested).
 
 use dcgan::TensorMap;
-use tch::{Device, Kind, Tensor};
+use tch::{Device, Tensor};
 
-use crate::model::{Net, to_host, to_tch_like};
+use crate::model::{Net, device_scalar, to_host, to_tch_like};
 
 /// Adam (Kingma & Ba), PyTorch's update rule, no weight decay of its own.
 #[derive(Debug)]
 pub struct Adam {
-    lr: f64,
     beta1: f64,
     beta2: f64,
     eps: f64,
@@ -39,24 +38,21 @@ impl Adam {
     pub fn for_tensors(params: &[Tensor], lr: f64, beta1: f64, beta2: f64) -> Self {
         let zeros = || params.iter().map(Tensor::zeros_like).collect::<Vec<_>>();
         let device = params.first().map_or(Device::Cpu, Tensor::device);
-        let scalar = |value: f64| Tensor::scalar_tensor(value, (Kind::Double, device));
         Self {
-            lr,
             beta1,
             beta2,
             eps: 1e-8,
             step: 0,
             m: zeros(),
             v: zeros(),
-            device_step: scalar(0.0),
-            device_lr: scalar(lr),
+            device_step: device_scalar(0.0, device),
+            device_lr: device_scalar(lr, device),
         }
     }
 
     /// Change the learning rate (for a schedule); moments are kept. Written into the
     /// device's copy in place, so a captured step sees it.
     pub fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
         let _ = self.device_lr.fill_(lr);
     }
 
@@ -108,8 +104,8 @@ impl Adam {
             *v = to_tch_like(saved.get(&format!("{prefix}.v.{name}"))?, p)?.to_device(device);
         }
         self.step = step;
-        self.device_step = Tensor::scalar_tensor(step as f64, (Kind::Double, device));
-        self.device_lr = Tensor::scalar_tensor(self.lr, (Kind::Double, device));
+        self.device_step = device_scalar(step as f64, device);
+        self.device_lr = self.device_lr.to_device(device);
         Some(())
     }
 }
@@ -118,6 +114,7 @@ impl Adam {
 mod tests {
     use super::*;
     use crate::options::PRESETS;
+    use tch::Kind;
 
     const STEPS: usize = 50;
 

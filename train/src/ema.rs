@@ -37,7 +37,7 @@ impl Ema {
     /// Start the average at `g`'s current weights, after global step `step`.
     pub fn new(g: &Net, decay: f64, step: i64) -> Self {
         let device = g.params[0].1.device();
-        let device_step = Tensor::scalar_tensor(step as f64, (Kind::Double, device));
+        let device_step = crate::model::device_scalar(step as f64, device);
         Self { decay, net: g.detached_copy(), device_step }
     }
 

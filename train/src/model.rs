@@ -222,6 +222,12 @@ impl Net {
     }
 }
 
+/// A float64 scalar on `device`: the step counts and rates that Adam and the EMA keep on
+/// the device, so that a step captured in a CUDA graph advances them.
+pub fn device_scalar(value: f64, device: Device) -> Tensor {
+    Tensor::scalar_tensor(value, (Kind::Double, device))
+}
+
 fn slope(device: Device) -> Tensor {
     Tensor::from_slice(&[LEAKY_SLOPE as f32]).to_device(device)
 }
