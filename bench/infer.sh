@@ -12,14 +12,14 @@ model=$(realpath "${1:-models/gen.onnx}")
 seconds=${2:-3}
 scripts/setup.sh
 py=.native/venv/bin/python
-cargo build --release --locked -p dcgan-infer --bin infer 2>/dev/null
-cargo bench --locked -p dcgan-infer --bench throughput --no-run 2>/dev/null
+cargo build --release --locked -p dcgan-infer --features cli,ort --bin infer 2>/dev/null
+cargo bench --locked -p dcgan-infer --features ort --bench throughput --no-run 2>/dev/null
 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%F)"
 {
-    cargo bench --locked -q -p dcgan-infer --bench throughput -- "$model" "$seconds"
+    cargo bench --locked -q -p dcgan-infer --features ort --bench throughput -- "$model" "$seconds"
     "$py" bench/infer_ort.py "$model" "$seconds"
 } > bench/out.infer.txt
 "$py" bench/infer_report.py "$model" bench/out.infer.txt target/release/infer
 # Where tract's time goes, per node, one thread against tract's multithreaded products.
-cargo bench --locked -q -p dcgan-infer --bench profile -- "$model" 300
+cargo bench --locked -q -p dcgan-infer --features ort --bench profile -- "$model" 300

@@ -57,7 +57,7 @@ for tool in wrk:wrk h2load:nghttp2-client; do
 done
 [[ -x $py ]] || scripts/setup.sh
 if [[ $build == 1 ]]; then
-    cargo build --release --locked -p dcgan-infer --features serve --bin serve --bin infer 2>/dev/null
+    cargo build --release --locked -p dcgan-serve --bin serve -p dcgan-infer --features dcgan-infer/cli,dcgan-infer/ort --bin infer 2>/dev/null
 fi
 for b in serve infer; do
     [[ -x target/release/$b ]] || { echo "bench/serve.sh: target/release/$b is missing (drop --no-build)" >&2; exit 2; }

@@ -11,9 +11,9 @@ seconds=${1:-2}
 scripts/setup.sh > /dev/null
 scripts/setup-web.sh > /dev/null
 py=.native/venv/bin/python
-cargo build --release --locked -p dcgan-infer --features serve --bin serve --bin infer 2>/dev/null
+cargo build --release --locked -p dcgan-serve --bin serve -p dcgan-infer --features dcgan-infer/cli,dcgan-infer/ort --bin infer 2>/dev/null
 cargo build --release --locked -p dcgan-export --bin export 2>/dev/null
-cargo bench --locked -p dcgan-infer --bench throughput --no-run 2>/dev/null
+cargo bench --locked -p dcgan-infer --features ort --bench throughput --no-run 2>/dev/null
 tmp=$(mktemp -d)
 server=
 cleanup() {
@@ -38,7 +38,7 @@ for file in models/gen.onnx "$tmp/gen.fp16.onnx" models/gen.int8.onnx; do
         --seed 42 --n 16 --scale 2 --out "$tmp/page" 2> "$tmp/web.log" | tail -n1)
     kill -TERM "$server"; wait "$server" || true; server=
     browser=$("$py" -c 'import json, sys; r = json.loads(sys.argv[1]); print(r["images_per_s_64"], r["first_grid_ms"], r["threads"], r["max_abs_diff"])' "$result")
-    native=$(cargo bench --locked -q -p dcgan-infer --bench throughput -- "$file" "$seconds" 2>/dev/null | awk '$1 == "tract" && $2 == 64 { print $3 }')
+    native=$(cargo bench --locked -q -p dcgan-infer --features ort --bench throughput -- "$file" "$seconds" 2>/dev/null | awk '$1 == "tract" && $2 == 64 { print $3 }')
     read -r b first threads diff <<< "$browser"
     awk -v name="$(basename "$file")" -v bytes="$(stat -c %s "$file")" -v b="$b" -v t="$native" -v f="$first" -v th="$threads" -v d="$diff" \
         'BEGIN { printf "| %s | %d | %d | %.0f | %.0f | %.2f | %.0f | %.1e |\n", name, bytes, th, b, t, b / t, f, d }'

@@ -15,4 +15,4 @@ done
 if [[ ! -x target/release/infer ]]; then
     echo "demo: the first build compiles tract, the pure-Rust ONNX runtime (about 5 minutes on 2 cores); later runs start at once" >&2
 fi
-exec cargo run --release --locked -p dcgan-infer --bin infer -- -n 25 "${seed[@]}" --out "$out" "$@"
+exec cargo run --release --locked -p dcgan-infer --features cli --bin infer -- -n 25 "${seed[@]}" --out "$out" "$@"

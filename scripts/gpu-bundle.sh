@@ -32,7 +32,7 @@ git check-ignore -q "$out" || { say "$out is not git-ignored: the parts would tr
 
 say "building the release binaries"
 scripts/setup.sh
-cargo build --release --locked -p dcgan-train --bins -p dcgan-export -p dcgan-infer --bin infer \
+cargo build --release --locked -p dcgan-train --bins -p dcgan-export -p dcgan-infer --features dcgan-infer/cli,dcgan-infer/ort --bin infer \
     -p dcgan-tests --bin ort-device-check
 
 wheel=$(ls "$wheels"/onnxruntime_gpu-$ORT_VERSION-*.whl 2>/dev/null | head -n 1 || true)

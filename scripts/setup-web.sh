@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Installs what the browser page (infer/web/) and its browser test need, idempotently:
+# Installs what the browser page (serve/web/) and its browser test need, idempotently:
 #   chromium           Debian's package (/usr/bin/chromium), the browser the test drives
-#   onnxruntime-web    from npm, pinned by infer/web/package-lock.json (`npm ci`)
+#   onnxruntime-web    from npm, pinned by serve/web/package-lock.json (`npm ci`)
 #   (playwright and pillow, from PyPI, come with scripts/setup.sh's Python environment;
 #    this script checks that they are there)
 #
 # Nothing is fetched at page run time (no CDN): the page is served with the files
-# `npm ci` put in infer/web/node_modules. Playwright drives Debian's chromium through
+# `npm ci` put in serve/web/node_modules. Playwright drives Debian's chromium through
 # executable_path; `playwright install` (its own browser download) is never run.
 # A rerun that finds everything in place prints one "ok" line per step.
 #
@@ -16,7 +16,7 @@ set -euo pipefail
 
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-web="$root/infer/web"
+web="$root/serve/web"
 python=${DCGAN_PYTHON:-$root/.native/venv/bin/python}
 
 # 1. chromium (Debian)
@@ -38,12 +38,12 @@ fi
 # 2. onnxruntime-web (npm, exactly what package-lock.json pins)
 command -v npm >/dev/null || { echo "setup-web: npm is required (Debian: apt-get install npm)" >&2; exit 1; }
 if [ ! -d "$web/node_modules/onnxruntime-web/dist" ] || [ "$web/package-lock.json" -nt "$web/node_modules" ]; then
-    echo "setup-web: npm ci in infer/web (onnxruntime-web as pinned by package-lock.json)" >&2
+    echo "setup-web: npm ci in serve/web (onnxruntime-web as pinned by package-lock.json)" >&2
     (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
     touch "$web/node_modules"
 fi
 ortweb=$(cd "$web" && node -p 'require("./node_modules/onnxruntime-web/package.json").version')
-echo "setup-web: onnxruntime-web $ortweb ok in infer/web/node_modules" >&2
+echo "setup-web: onnxruntime-web $ortweb ok in serve/web/node_modules" >&2
 
 # 3. playwright and pillow (installed from PyPI by scripts/setup.sh)
 [ -x "$python" ] || { echo "setup-web: $python not found; run scripts/setup.sh first or set DCGAN_PYTHON" >&2; exit 1; }

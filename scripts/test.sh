@@ -23,3 +23,5 @@ step "cargo clippy (release, all targets, -D warnings)"
 cargo clippy --release --locked --workspace --all-targets -- -D warnings
 step "cargo test (release)"
 cargo test --release --locked --workspace
+step "the README's embedding, built from the packaged crates (scripts/embed-check.sh)"
+scripts/embed-check.sh

@@ -49,7 +49,7 @@ pub struct Hyper {
     pub beta1_g: f64,
     /// Adam β2 of both networks.
     pub beta2: f64,
-    /// L2 penalty `weight_decay·Σw²/2` on the layers the table marks (D's c2 and c3).
+    /// L2 penalty `weight_decay·Σw²/2` on the weights of [`WEIGHT_DECAY_LAYERS`] (D's c2 and c3).
     pub weight_decay: f64,
     /// Seed of libtorch's initial weights and of the run's SplitMix64 stream.
     pub seed: u64,
@@ -153,6 +153,11 @@ impl Hyper {
         self.recipe.lr_g.unwrap_or(self.lr)
     }
 }
+
+/// The layers whose weights the L2 penalty `weight_decay·Σw²/2` applies to: D's c2 and
+/// c3, as in the tutorial (no generator layer has these names). A training setting, so
+/// it lives here and not in the layer table.
+pub const WEIGHT_DECAY_LAYERS: [&str; 2] = ["c2", "c3"];
 
 impl Default for Hyper {
     /// The tutorial's values (DESIGN.md §1).

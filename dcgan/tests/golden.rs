@@ -1,5 +1,5 @@
 //! Golden vectors of the contract: `dcgan/contract.json` holds what the Rust functions
-//! give for a few inputs, and the page's JavaScript (`infer/web/test/`) and the README's
+//! give for a few inputs, and the page's JavaScript (`serve/web/test/`) and the README's
 //! Python (`tests/python/contract_check.py`) are held to the same file. This test writes
 //! nothing unless `DCGAN_BLESS=1`; otherwise it fails when the file and the code differ.
 

@@ -8,6 +8,7 @@
 
 pub mod onnx;
 pub mod precision;
+mod tract_run;
 pub mod triton;
 
 use std::path::{Path, PathBuf};
@@ -48,9 +49,12 @@ pub enum Error {
         /// The tolerance of the file's precision.
         tolerance: f32,
     },
-    /// tract could not run the written model.
-    #[error("self-check failed: {0}")]
-    Runtime(#[from] infer::Error),
+    /// The file is not ONNX, or is refused by the screening of files from strangers.
+    #[error(transparent)]
+    Onnx(#[from] dcgan_onnx::Error),
+    /// tract could not run the model.
+    #[error("self-check failed: tract cannot run the model: {0}")]
+    Runtime(String),
     /// The destination cannot be written.
     #[error("cannot write {path}: {source}")]
     Write {
@@ -66,7 +70,6 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Write { source, .. } => dcgan::exit::io_exit_code(source.kind()),
-            Error::Runtime(e) => e.exit_code(),
             _ => dcgan::exit::EXIT_INPUT,
         }
     }
@@ -148,11 +151,11 @@ pub fn metadata(arch: &Arch, config: Option<&TrainConfig>, epochs: Option<usize>
 
 /// The ONNX bytes of `arch` with `params` (names and shapes must match the table).
 pub fn to_onnx(arch: &Arch, params: &TensorMap, bn: Bn, metadata: &[(String, String)]) -> Vec<u8> {
-    to_onnx_as(arch, params, bn, metadata, Precision::Fp32)
+    to_onnx_with_precision(arch, params, bn, metadata, Precision::Fp32)
 }
 
 /// [`to_onnx`] with the weights stored in `precision`.
-pub fn to_onnx_as(
+pub fn to_onnx_with_precision(
     arch: &Arch,
     params: &TensorMap,
     bn: Bn,
@@ -182,11 +185,11 @@ pub struct Built {
 /// Build `what` from the run folder `run_dir` as ONNX bytes, self-checked with tract
 /// against the run's probe (refused beyond [`SELF_CHECK_TOLERANCE`]).
 pub fn build(run_dir: &Path, what: What, bn: Bn) -> Result<Built, Error> {
-    build_as(run_dir, what, bn, Precision::Fp32)
+    build_with_precision(run_dir, what, bn, Precision::Fp32)
 }
 
 /// [`build`] with the weights stored in `precision`, refused beyond its tolerance.
-pub fn build_as(run_dir: &Path, what: What, bn: Bn, precision: Precision) -> Result<Built, Error> {
+pub fn build_with_precision(run_dir: &Path, what: What, bn: Bn, precision: Precision) -> Result<Built, Error> {
     if !run_dir.is_dir() {
         return Err(Error::Run(format!("{}: no such run folder (train writes one with --out)", run_dir.display())));
     }
@@ -221,7 +224,7 @@ pub fn build_as(run_dir: &Path, what: What, bn: Bn, precision: Precision) -> Res
     if precision != Precision::Fp32 {
         metadata.push(("precision".to_string(), precision.name().to_string()));
     }
-    let bytes = to_onnx_as(arch, &params, bn, &metadata, precision);
+    let bytes = to_onnx_with_precision(arch, &params, bn, &metadata, precision);
     let (max_diff, probe_rows) = self_check(&bytes, arch, &run_dir.join(probe_file), precision)?;
     Ok(Built { arch, bytes, max_diff, probe_rows })
 }
@@ -267,22 +270,30 @@ pub fn probe_check(bytes: &[u8], arch: &Arch, probe_path: &Path) -> Result<(f32,
     if let Some(why) = bad {
         return Err(Error::Run(format!("{}: not a usable probe: {why}", probe_path.display())));
     }
-    let model = infer::tract_backend::TractModel::from_bytes(bytes)?;
-    let (got, _) = model.run(&input.data, &input.shape, labels.as_deref())?;
+    // `--check FILE` may be anyone's file: screened before tract parses it.
+    dcgan_onnx::decode(bytes)?;
+    let got = tract_run::run(bytes, &input.data, &input.shape, labels.as_deref())
+        .map_err(|e| Error::Runtime(format!("{e:#}")))?;
     Ok((max_abs_diff(&got, &output.data), rows))
 }
 
 /// Export `what` from the run folder `run_dir` to `out`, self-checked with tract.
 pub fn export(run_dir: &Path, out: &Path, what: What, bn: Bn) -> Result<Report, Error> {
-    export_as(run_dir, out, what, bn, Precision::Fp32)
+    export_with_precision(run_dir, out, what, bn, Precision::Fp32)
 }
 
 /// [`export`] with the weights stored in `precision`.
-pub fn export_as(run_dir: &Path, out: &Path, what: What, bn: Bn, precision: Precision) -> Result<Report, Error> {
+pub fn export_with_precision(
+    run_dir: &Path,
+    out: &Path,
+    what: What,
+    bn: Bn,
+    precision: Precision,
+) -> Result<Report, Error> {
     let started = Instant::now();
     // A folder or an unwritable place is refused before the export's work.
     dcgan::output::check_output(out).map_err(|source| Error::Write { path: out.into(), source })?;
-    let Built { bytes, max_diff, probe_rows, .. } = build_as(run_dir, what, bn, precision)?;
+    let Built { bytes, max_diff, probe_rows, .. } = build_with_precision(run_dir, what, bn, precision)?;
     dcgan::output::write_atomic(out, &bytes).map_err(|source| Error::Write { path: out.into(), source })?;
     Ok(Report { path: out.into(), bytes: bytes.len(), max_diff, probe_rows, seconds: started.elapsed().as_secs_f64() })
 }
@@ -303,12 +314,18 @@ pub struct Check {
 /// fresh export. Fails like [`build`] would, or with [`Error::SelfCheck`] when the file
 /// disagrees with the probe.
 pub fn check(run_dir: &Path, file: &Path, what: What, bn: Bn) -> Result<Check, Error> {
-    check_as(run_dir, file, what, bn, Precision::Fp32)
+    check_with_precision(run_dir, file, what, bn, Precision::Fp32)
 }
 
 /// [`check`] for a file whose weights are stored in `precision`.
-pub fn check_as(run_dir: &Path, file: &Path, what: What, bn: Bn, precision: Precision) -> Result<Check, Error> {
-    let built = build_as(run_dir, what, bn, precision)?;
+pub fn check_with_precision(
+    run_dir: &Path,
+    file: &Path,
+    what: What,
+    bn: Bn,
+    precision: Precision,
+) -> Result<Check, Error> {
+    let built = build_with_precision(run_dir, what, bn, precision)?;
     let bytes = std::fs::read(file).map_err(|e| Error::Run(format!("{}: {e}", file.display())))?;
     let (max_diff, probe_rows) = self_check(&bytes, built.arch, &run_dir.join(what.files().1), precision)?;
     Ok(Check { identical: bytes == built.bytes, max_diff, probe_rows })

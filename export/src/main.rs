@@ -93,7 +93,7 @@ fn main() -> ExitCode {
             What::Generator => "gen.onnx".into(),
             What::Discriminator => "disc.onnx".into(),
         });
-        export::export_as(&cli.run, &out, cli.what, bn, cli.precision).map(|r| {
+        export::export_with_precision(&cli.run, &out, cli.what, bn, cli.precision).map(|r| {
             format!(
                 "wrote {} ({} bytes, {} weights); self-check on {} probe rows: max |tract - trainer| = {:.2e} <= {:.1e}; {:.2} s",
                 r.path.display(),

@@ -1,8 +1,8 @@
-//! The layer table as ONNX nodes (opset 17, IR version 8), with the workspace's ONNX protobuf types (`infer::pb`).
+//! The layer table as ONNX nodes (opset 17, IR version 8), with the workspace's ONNX protobuf types (`dcgan_onnx::pb`).
 
 use dcgan::arch::{Act, Arch, BN_EPS, Condition, LABEL_TABLE, LEAKY_SLOPE, Op};
 use dcgan::{Tensor, TensorMap};
-use infer::pb::{
+use dcgan_onnx::pb::{
     self, AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorProto,
     TensorShapeProto, TypeProto, ValueInfoProto, attribute_proto::AttributeType, tensor_proto::DataType,
     tensor_shape_proto::Dimension, tensor_shape_proto::dimension::Value as Dim, type_proto,

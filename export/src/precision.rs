@@ -4,7 +4,7 @@
 //! stay float32, so every runtime that runs the fp32 file runs these.
 
 use dcgan::arch::LABEL_TABLE;
-use infer::pb::{AttributeProto, GraphProto, NodeProto, TensorProto, tensor_proto::DataType};
+use dcgan_onnx::pb::{AttributeProto, GraphProto, NodeProto, TensorProto, tensor_proto::DataType};
 
 use crate::onnx::int;
 

@@ -13,13 +13,13 @@ use tract_linalg::multithread::{Executor, multithread_tract_scope};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::plan::eval;
 
-/// Rows per profiled run: `infer::tract_backend::CHUNK`.
-const ROWS: usize = infer::tract_backend::CHUNK;
+/// Rows per profiled run: `dcgan_infer::tract_backend::CHUNK`.
+const ROWS: usize = dcgan_infer::tract_backend::CHUNK;
 
 /// Mean microseconds per node (by name, op) over `runs` runs after 5 warm-up runs.
 fn profile(plan: &Arc<TypedRunnableModel>, runs: usize) -> TractResult<BTreeMap<(usize, String), f64>> {
     let mut state = plan.spawn()?;
-    let z = Tensor::from_shape(&[ROWS, 100], &infer::latents(1, ROWS))?;
+    let z = Tensor::from_shape(&[ROWS, 100], &dcgan_infer::latents(1, ROWS))?;
     let mut times: BTreeMap<(usize, String), f64> = BTreeMap::new();
     for run in 0..runs + 5 {
         state.run_plan_with_eval(tvec!(z.clone().into_tvalue()), |ctx, op_state, node, inputs| {
@@ -44,7 +44,7 @@ fn main() -> TractResult<()> {
         .with_input_fact(0, f32::fact([ROWS, 100]).into())?
         .into_optimized()?
         .into_runnable()?;
-    let cores = infer::available_threads();
+    let cores = dcgan_infer::available_threads();
     let single = profile(&plan, runs)?;
     let multi = multithread_tract_scope(Executor::multithread(cores), || profile(&plan, runs))?;
     println!("\n| node (op), {ROWS} rows | 1 thread µs | share | tract's {cores}-thread products µs | speed-up |");

@@ -10,9 +10,9 @@
 
 use std::time::{Duration, Instant};
 
-use infer::chunks::run_in_chunks;
-use infer::ort_backend::OrtModel;
-use infer::{Backend, Device, Error, Generator};
+use dcgan_infer::chunks::run_in_chunks;
+use dcgan_infer::ort_backend::OrtModel;
+use dcgan_infer::{Backend, Device, Error, Generator};
 use tract_linalg::multithread::{Executor, multithread_tract_scope};
 
 const BATCHES: [usize; 4] = [1, 25, 64, 256];
@@ -24,7 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     let model = args.next().unwrap_or_else(|| "models/gen.onnx".into());
     let seconds: f64 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(2.0);
-    let cores = infer::available_threads();
+    let cores = dcgan_infer::available_threads();
     let bytes = std::fs::read(&model)?;
     let generator = |backend, threads| -> Result<Runner, Error> {
         let g = Generator::from_bytes(&bytes, backend, Device::Cpu)?.with_threads(threads)?;
@@ -37,9 +37,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let sessions = (0..cores).map(|_| one()).collect::<Result<Vec<_>, _>>()?;
         Ok(Box::new(move |z| {
             let shape = [z.len() / 100, 100];
-            run_in_chunks(z, &shape, None, &infer::chunks::uniform(shape[0], 16), cores, |worker, chunk, shape, _| {
-                sessions[worker].run(chunk, shape, None)
-            })
+            run_in_chunks(
+                z,
+                &shape,
+                None,
+                &dcgan_infer::chunks::uniform(shape[0], 16),
+                cores,
+                |worker, chunk, shape, _| sessions[worker].run(chunk, shape, None),
+            )
             .map(|(values, _)| values)
         }))
     };
@@ -54,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ];
     for (name, run, mm) in cases {
         for batch in BATCHES {
-            let z = infer::latents(1, batch);
+            let z = dcgan_infer::latents(1, batch);
             let measure = || -> Result<f64, Error> {
                 for _ in 0..3 {
                     run(&z)?; // warm-up: first runs allocate and pick kernels

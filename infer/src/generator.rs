@@ -3,13 +3,9 @@
 use std::path::Path;
 
 use dcgan::contract::{IMAGE_LEN as PIXELS, IMAGE_SHAPE, OUTPUT};
-use image::GrayImage;
-use media::grid;
 
-use crate::contract::{self, ModelInfo};
-use crate::{Backend, CudaOptions, Device, Error};
-
-const SIDE: usize = IMAGE_SHAPE[1];
+use crate::model_check::{self, ModelInfo};
+use crate::{Backend, CudaOptions, Device, Error, Images, Seed};
 
 /// Latent rows per run of the model: large enough to amortise a call, small enough
 /// that memory stays bounded (256 × 784 floats ≈ 0.8 MB out).
@@ -35,23 +31,31 @@ pub struct Generator {
     batch: usize,
 }
 
-/// Generated images: `n` × [1,28,28] values in [-1,1], row-major.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Images {
-    /// Number of images.
-    pub n: usize,
-    /// `n·784` values.
-    pub data: Vec<f32>,
+impl std::fmt::Debug for Generator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Generator")
+            .field("backend", &self.backend)
+            .field("device", &self.device)
+            .field("batch", &self.batch)
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Generator {
     /// Load a generator from an ONNX file.
-    pub fn from_path(path: &Path, backend: Backend, device: Device) -> Result<Self, Error> {
+    pub fn from_path(path: impl AsRef<Path>, backend: Backend, device: Device) -> Result<Self, Error> {
         Self::from_path_with(path, backend, device, CudaOptions::default())
     }
 
     /// [`Generator::from_path`] with CUDA options (ort on CUDA only).
-    pub fn from_path_with(path: &Path, backend: Backend, device: Device, cuda: CudaOptions) -> Result<Self, Error> {
+    pub fn from_path_with(
+        path: impl AsRef<Path>,
+        backend: Backend,
+        device: Device,
+        cuda: CudaOptions,
+    ) -> Result<Self, Error> {
+        let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|cause| Error::Io { path: path.into(), cause })?;
         Self::from_bytes_with(&bytes, backend, device, cuda)
     }
@@ -65,7 +69,7 @@ impl Generator {
     #[cfg_attr(not(any(feature = "tract", feature = "ort")), allow(unreachable_code))]
     #[cfg_attr(not(feature = "ort"), allow(unused_variables))]
     pub fn from_bytes_with(bytes: &[u8], backend: Backend, device: Device, cuda: CudaOptions) -> Result<Self, Error> {
-        let info = contract::check(bytes)?;
+        let info = model_check::check(bytes)?;
         let engine = match (backend, device) {
             (Backend::Tract, Device::Cuda(_)) => {
                 return Err(Error::Cuda("tract runs on the CPU only; use --backend ort for --device cuda".into()));
@@ -77,8 +81,8 @@ impl Generator {
                 bytes,
                 device,
                 cuda,
-                contract::INPUT,
-                contract::OUTPUT,
+                dcgan::contract::INPUT,
+                dcgan::contract::OUTPUT,
             )?),
             #[allow(unreachable_patterns)]
             (backend, _) => {
@@ -205,13 +209,30 @@ impl Generator {
 
     /// `n` images from latents drawn with SplitMix64(`seed`) (README, "Latents"); for a
     /// conditional model, row i is digit i mod 10 (DESIGN.md §7).
-    pub fn generate(&self, seed: u64, n: usize) -> Result<Images, Error> {
+    ///
+    /// ```
+    /// use dcgan_infer::{Generator, Seed};
+    /// let g = Generator::builder().build()?; // the shipped unconditional model, tract
+    /// let images = g.generate(Seed(42), 4)?;  // the digits of `infer --seed 42 -n 4`
+    /// assert_eq!(images.len(), 4);
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
+    pub fn generate(&self, seed: Seed, n: usize) -> Result<Images, Error> {
         self.collect(n, |f| self.for_each_batch(seed, n, None, f))
     }
 
     /// One image per label, latents drawn with SplitMix64(`seed`) as [`Generator::generate`]
     /// draws them: row i is digit `labels[i]` (a conditional model only).
-    pub fn generate_digits(&self, seed: u64, labels: &[i64]) -> Result<Images, Error> {
+    ///
+    /// ```
+    /// use dcgan_infer::{Generator, Seed, Shipped};
+    /// let g = Generator::builder().shipped(Shipped::Conditional).build()?;
+    /// let sevens = g.generate_digits(Seed(0), &[7; 3])?;
+    /// assert_eq!(sevens.len(), 3);
+    /// assert!(Generator::builder().build()?.generate_digits(Seed(0), &[7]).is_err()); // no `label` input
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
+    pub fn generate_digits(&self, seed: Seed, labels: &[i64]) -> Result<Images, Error> {
         self.collect(labels.len(), |f| self.for_each_batch(seed, labels.len(), Some(labels), f))
     }
 
@@ -244,12 +265,12 @@ impl Generator {
     /// conditional model.
     pub fn for_each_batch(
         &self,
-        seed: u64,
+        seed: Seed,
         n: usize,
         labels: Option<&[i64]>,
         f: impl FnMut(usize, &[f32]) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let mut rng = crate::SplitMix64::new(seed);
+        let mut rng = crate::SplitMix64::new(seed.0);
         self.stream(n, labels, |rows| rng.latents(rows, self.info.latent_dim), f)
     }
 
@@ -309,38 +330,5 @@ impl Generator {
             done += rows;
         }
         Ok(())
-    }
-}
-
-impl Images {
-    /// Images from their values (`n·784`, row-major).
-    pub fn new(data: Vec<f32>) -> Self {
-        Self { n: data.len() / PIXELS, data }
-    }
-
-    /// Image `i` as a gray image, each pixel repeated `scale`×`scale` times (1–64).
-    pub fn gray(&self, i: usize, scale: u32) -> Result<GrayImage, Error> {
-        check_scale(scale)?;
-        if i >= self.n {
-            return Err(Error::BadInput(format!("image {i} of {} images", self.n)));
-        }
-        Ok(grid::tile(&self.data[i * PIXELS..(i + 1) * PIXELS], SIDE, scale))
-    }
-
-    /// All images tiled in `cols` columns (at least 1) at `scale` (1–64), refused when
-    /// larger than [`crate::request::MAX_GRID_PIXELS`].
-    pub fn grid(&self, cols: usize, scale: u32) -> Result<GrayImage, Error> {
-        check_scale(scale)?;
-        let plan = crate::Plan { count: self.n.max(1), labels: None, cols: cols.clamp(1, self.n.max(1)), scale };
-        plan.check_grid()?;
-        Ok(grid::grid(&self.data, self.n, SIDE, cols, scale))
-    }
-}
-
-fn check_scale(scale: u32) -> Result<(), Error> {
-    use crate::request::MAX_SCALE;
-    match scale {
-        1..=MAX_SCALE => Ok(()),
-        _ => Err(Error::BadInput(format!("scale {scale} is outside 1–{MAX_SCALE}"))),
     }
 }

@@ -1,60 +1,65 @@
-//! Generate MNIST digits from the exported ONNX generator, with ONNX Runtime (`ort`,
-//! CPU or CUDA) or tract (pure Rust, CPU).
+//! Generate MNIST digits from a DCGAN generator in ONNX: the shipped ones (compiled
+//! in, no file needed) or any file of the same contract, on tract (pure Rust, CPU) or
+//! ONNX Runtime (CPU or CUDA).
 //!
-//! ```no_run
-//! use infer::{Backend, Device, Generator};
-//! # fn main() -> Result<(), infer::Error> {
-//! let g = Generator::from_path("models/gen.onnx".as_ref(), Backend::Tract, Device::Cpu)?;
-//! let images = g.generate(42, 16)?;            // z from SplitMix64(42), DESIGN.md §3
-//! images.grid(4, 2)?.save("digits.png").ok();  // 4 columns, each digit 56×56
-//! let first: image::GrayImage = images.gray(0, 1)?;
-//! # Ok(()) }
+//! ```
+//! use dcgan_infer::{Generator, Seed};
+//!
+//! let g = Generator::builder().build()?;         // the shipped models/gen.onnx, tract, CPU
+//! let images = g.generate(Seed(42), 16)?;        // the digits of `infer --seed 42 -n 16`
+//! let picture = images.grid(4, 2)?;              // 4 columns, each digit 56×56
+//! assert_eq!(picture.dimensions(), (4 * (56 + 2) + 2, 4 * (56 + 2) + 2)); // 2-pixel gaps
+//! # Ok::<(), dcgan_infer::Error>(())
 //! ```
 //!
-//! Load from bytes with [`Generator::from_bytes`] (e.g. `include_bytes!`, see
-//! `examples/embed.rs`). On load the model is checked against the ONNX contract: input
-//! `z` f32 [N, latent], output `image` f32 [N,1,28,28]; metadata is read when present.
+//! A file of your own: `Generator::builder().onnx("gen.onnx").build()?`; bytes in memory:
+//! `.bytes(include_bytes!("gen.onnx"))`. Before any runtime sees a file it is screened
+//! (no external data, subgraphs or functions; tensors hold the bytes they declare) and
+//! checked against the ONNX contract: input `z` f32 [N, latent] (and `label` int64 [N]
+//! for a conditional model), output `image` f32 [N,1,28,28]; metadata is read when
+//! present. Every failure is an [`Error`]; [`Error::is_bad_input`] tells the caller's bad
+//! file or argument from the runtime's failure.
 //!
 //! **Threads.** A [`Generator`] is `Send + Sync`. With tract, runs from several threads
 //! proceed in parallel on one shared generator. With ort, a session runs one batch at a
 //! time (ONNX Runtime already uses several cores inside a run), so threads sharing one
 //! generator take turns; give each thread its own generator to overlap runs.
 //!
-//! **Shipped models.** [`Generator::shipped`] loads the generators of `models/` from
-//! bytes compiled into the library (feature `shipped`): digits with no file at all.
-//!
-//! **Features.** `tract` and `ort` (both default) select the backends; an embedder can
-//! take `default-features = false, features = ["tract"]` to need no native library.
-//! `shipped` (default) compiles in the shipped models (about 9 MB).
+//! **Features.** `tract` (default) and `ort` select the backends; `shipped` (default)
+//! compiles in the shipped models (about 9 MB, crate `dcgan-models`); `clap` derives
+//! `clap::ValueEnum` for [`Backend`]; `cli` builds the `infer` binary.
 
+#![deny(missing_docs)]
+
+mod builder;
 #[cfg(any(feature = "tract", feature = "ort"))]
 pub mod chunks;
-pub mod contract;
 mod generator;
+mod images;
+pub mod model_check;
 pub mod npy;
 #[cfg(feature = "ort")]
 pub mod ort_backend;
-pub mod pb;
 pub mod request;
-#[cfg(feature = "serve")]
-pub mod serve;
 #[cfg(feature = "shipped")]
 pub mod shipped;
-mod stranger;
 #[cfg(feature = "tract")]
 pub mod tract_backend;
 
+pub use builder::GeneratorBuilder;
 #[cfg(any(feature = "tract", feature = "ort"))]
 pub use chunks::available_threads;
-pub use contract::ModelInfo;
-pub use dcgan::latent::{SplitMix64, latents};
-pub use generator::{DEFAULT_BATCH, Generator, Images};
+pub use dcgan::latent::{SplitMix64, latents, slerp};
+pub use generator::{DEFAULT_BATCH, Generator};
+pub use images::Images;
+pub use model_check::ModelInfo;
 pub use request::{Digits, Plan};
 #[cfg(feature = "shipped")]
 pub use shipped::{ModelSource, Shipped};
 
 /// Which runtime executes the model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Backend {
     /// tract: pure Rust, CPU only, no native library.
     Tract,
@@ -63,6 +68,17 @@ pub enum Backend {
 }
 
 pub use dcgan::Device;
+
+/// The seed of a run's latents: SplitMix64 with this state draws z (README, "Latents"),
+/// so a seed names the same digits in every runtime and language. A type of its own so
+/// that a seed and a count cannot trade places in [`Generator::generate`].
+///
+/// ```
+/// let z = dcgan_infer::SplitMix64::new(dcgan_infer::Seed(0).0).latents(1, 100);
+/// assert!((z[0] - 0.766_621_6).abs() < 1e-6);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Seed(pub u64);
 
 impl std::fmt::Display for Backend {
     /// The name `--backend` takes: `tract` or `ort`.
@@ -87,7 +103,17 @@ impl Backend {
     }
 }
 
-/// What can go wrong loading or running a generator.
+/// What can go wrong loading or running a generator: the one error type of the library,
+/// `Send + Sync + 'static`, so that it crosses threads and boxes into any app's error.
+/// [`Error::is_bad_input`] tells the caller's bad file or argument from a runtime's
+/// failure.
+///
+/// ```
+/// fn app_error<E: std::error::Error + Send + Sync + 'static>(_: &E) {}
+/// let e = dcgan_infer::Generator::builder().bytes(&b"junk"[..]).build().unwrap_err();
+/// app_error(&e);
+/// assert!(e.is_bad_input() && e.to_string().starts_with("not an ONNX model"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Reading or writing a file failed.
@@ -123,6 +149,15 @@ pub enum Error {
     /// The caller's callback stopped a streamed run.
     #[error("stopped before the last batch")]
     Cancelled,
+}
+
+impl From<dcgan_onnx::Error> for Error {
+    fn from(e: dcgan_onnx::Error) -> Self {
+        match e {
+            dcgan_onnx::Error::NotOnnx(cause) => Error::NotOnnx(cause.to_string()),
+            dcgan_onnx::Error::Refused(why) => Error::Refused(why),
+        }
+    }
 }
 
 /// Options of ONNX Runtime's CUDA provider.

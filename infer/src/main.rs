@@ -9,8 +9,8 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use cli::progress::Progress;
 use dcgan::contract::{IMAGE_LEN, LATENT_DIM};
-use infer::npy::RawWriter;
-use infer::{Backend, Device, Digits, Generator, ModelSource, Plan};
+use dcgan_infer::npy::RawWriter;
+use dcgan_infer::{Backend, Device, Digits, Generator, ModelSource, Plan};
 use media::grid;
 
 /// Generate MNIST digits with the exported ONNX generator, on tract (pure Rust, CPU) or
@@ -61,7 +61,7 @@ struct Cli {
     #[arg(long, value_name = "C", value_parser = cli::at_least_one)]
     cols: Option<usize>,
     /// Pixel scale of each digit (28·K pixels), 1–64.
-    #[arg(long, value_name = "K", default_value_t = 1, value_parser = cli::between(1, infer::request::MAX_SCALE as usize))]
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = cli::between(1, dcgan_infer::request::MAX_SCALE as usize))]
     scale: usize,
     /// Also write each image as DIR/NNNNNN.png.
     #[arg(long, value_name = "DIR")]
@@ -80,7 +80,7 @@ struct Cli {
     #[arg(long, value_name = "FILE.gif", requires = "interpolate")]
     gif: Option<PathBuf>,
     /// Latent rows per model run, 1–65536.
-    #[arg(long, value_name = "B", default_value_t = infer::DEFAULT_BATCH, value_parser = cli::between(1, 65536))]
+    #[arg(long, value_name = "B", default_value_t = dcgan_infer::DEFAULT_BATCH, value_parser = cli::between(1, 65536))]
     batch_size: usize,
     /// Cores to use, 1–1024: tract runs this many 16-row chunks at once (the images are
     /// the same for any count), ort this many intra-op threads [default: every core].
@@ -96,7 +96,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("infer: {e:#}");
-            let code = if let Some(e) = e.downcast_ref::<infer::Error>() {
+            let code = if let Some(e) = e.downcast_ref::<dcgan_infer::Error>() {
                 e.exit_code()
             } else if let Some(i) = e.downcast_ref::<Interrupted>() {
                 128 + i.0 as u8
@@ -117,7 +117,7 @@ fn main() -> ExitCode {
 struct Interrupted(usize);
 
 fn bad(text: String) -> anyhow::Error {
-    infer::Error::BadInput(text).into()
+    dcgan_infer::Error::BadInput(text).into()
 }
 
 fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
@@ -125,7 +125,7 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
     let device = cli.device;
     let backend = Backend::choose(cli.backend, device);
     let digits = cli.digit.map(Digits::One).or_else(|| cli.digits.clone());
-    let z = cli.z.as_deref().map(|p| infer::npy::read_latents(p, LATENT_DIM)).transpose()?;
+    let z = cli.z.as_deref().map(|p| dcgan_infer::npy::read_latents(p, LATENT_DIM)).transpose()?;
     let n = z.as_ref().map_or(cli.n, |z| z.len() / LATENT_DIM);
     let plan = Plan::new(n, digits.as_ref(), cli.cols, cli.scale as u32)?;
     let grid_out = cli
@@ -142,10 +142,12 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
     let source = ModelSource::choose(cli.onnx.as_deref(), digits.is_some());
     let g = source
         .bytes()
-        .and_then(|bytes| Generator::from_bytes_with(&bytes, backend, device, infer::CudaOptions { tf32: cli.tf32 }))
+        .and_then(|bytes| {
+            Generator::from_bytes_with(&bytes, backend, device, dcgan_infer::CudaOptions { tf32: cli.tf32 })
+        })
         .map_err(|e| match e {
             // An I/O error already names the file.
-            infer::Error::Io { .. } => anyhow::Error::from(e),
+            dcgan_infer::Error::Io { .. } => anyhow::Error::from(e),
             e => anyhow::Error::from(e).context(format!("loading {source}")),
         })?
         .with_batch_size(cli.batch_size);
@@ -171,32 +173,32 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
     let bar = Progress::new(plan.count as u64, "images", plan.count < 5000);
     let mut raw = cli.raw.as_deref().map(|p| RawWriter::create(p, plan.count)).transpose()?;
     let (mut kept, mut done) = (Vec::new(), 0usize);
-    let mut sink = |first: usize, batch: &[f32]| -> Result<(), infer::Error> {
+    let mut sink = |first: usize, batch: &[f32]| -> Result<(), dcgan_infer::Error> {
         if let Some(w) = raw.as_mut() {
             w.push(batch)?;
         }
-        let images = infer::Images::new(batch.to_vec());
+        let images = dcgan_infer::Images::new(batch.to_vec());
         if let Some(dir) = &cli.each {
-            for i in 0..images.n {
+            for i in 0..images.len() {
                 let path = dir.join(format!("{:06}.png", first + i));
                 grid::save_png(&path, &images.gray(i, plan.scale)?)
-                    .map_err(|cause| infer::Error::Io { path, cause })?;
+                    .map_err(|cause| dcgan_infer::Error::Io { path, cause })?;
             }
         }
         if grid_out.is_some() {
             kept.extend_from_slice(batch);
         }
-        done = first + images.n;
+        done = first + images.len();
         bar.set(done as u64);
         match stop.load(Ordering::SeqCst) {
             0 => Ok(()),
-            _ => Err(infer::Error::Cancelled),
+            _ => Err(dcgan_infer::Error::Cancelled),
         }
     };
     let labels = plan.labels.as_deref();
     let result = match &z {
         Some(z) => g.for_each_batch_from_z(z, labels, &mut sink),
-        None => g.for_each_batch(seed, plan.count, labels, &mut sink),
+        None => g.for_each_batch(dcgan_infer::Seed(seed), plan.count, labels, &mut sink),
     };
     bar.finish();
     if let Err(e) = result {
@@ -217,7 +219,7 @@ fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
     }
     let mut wrote = Vec::new();
     if let Some(path) = &grid_out {
-        let images = infer::Images::new(kept);
+        let images = dcgan_infer::Images::new(kept);
         grid::save_png(path, &images.grid(plan.cols, plan.scale)?)
             .with_context(|| format!("writing {}", path.display()))?;
         wrote.push(path.display().to_string());
@@ -250,15 +252,17 @@ fn walk(
     started: Instant,
 ) -> Result<()> {
     let (w, h) = plan.grid_size();
-    if (w * h).saturating_mul(frames as u64) > infer::request::MAX_GRID_PIXELS {
+    if (w * h).saturating_mul(frames as u64) > dcgan_infer::request::MAX_GRID_PIXELS {
         return Err(bad(format!(
             "{frames} frames of {w}×{h} pixels are over the limit of {} pixels; use fewer frames, images or a smaller scale",
-            infer::request::MAX_GRID_PIXELS
+            dcgan_infer::request::MAX_GRID_PIXELS
         )));
     }
     let dim = g.info().latent_dim;
-    let (za, zb) =
-        (infer::SplitMix64::new(a).latents(plan.count, dim), infer::SplitMix64::new(b).latents(plan.count, dim));
+    let (za, zb) = (
+        dcgan_infer::SplitMix64::new(a).latents(plan.count, dim),
+        dcgan_infer::SplitMix64::new(b).latents(plan.count, dim),
+    );
     let mut images = Vec::with_capacity(frames);
     for k in 0..frames {
         if let signal @ 1.. = stop.load(Ordering::SeqCst) {
@@ -272,7 +276,7 @@ fn walk(
             data.extend_from_slice(batch);
             Ok(())
         })?;
-        images.push(infer::Images::new(data).grid(plan.cols, plan.scale)?);
+        images.push(dcgan_infer::Images::new(data).grid(plan.cols, plan.scale)?);
     }
     let bytes = media::gif::encode(images, 1000 / 12).map_err(|e| anyhow::anyhow!("encoding the GIF: {e}"))?;
     dcgan::output::write_atomic(gif, &bytes).with_context(|| format!("writing {}", gif.display()))?;
@@ -300,7 +304,7 @@ fn report(g: &Generator, model: &ModelSource, wrote: &str, n: usize, latents: &s
 /// missing or read-only folder): the caller's input, exit 2.
 fn check_writable(path: &Path) -> Result<()> {
     dcgan::output::check_output(path)
-        .map_err(|e| infer::Error::BadInput(format!("cannot write {}: {e}", path.display())).into())
+        .map_err(|e| dcgan_infer::Error::BadInput(format!("cannot write {}: {e}", path.display())).into())
 }
 
 fn clock_seed() -> u64 {

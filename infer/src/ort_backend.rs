@@ -176,7 +176,7 @@ impl OrtModel {
             None => session.run(ort::inputs![self.input.as_str() => x]),
             Some(l) => {
                 let l = Tensor::from_array((vec![l.len()], l.to_vec())).map_err(runtime)?;
-                session.run(ort::inputs![self.input.as_str() => x, crate::contract::LABEL => l])
+                session.run(ort::inputs![self.input.as_str() => x, dcgan::contract::LABEL => l])
             }
         }
         .map_err(runtime)?;

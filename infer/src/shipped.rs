@@ -2,12 +2,12 @@
 //! on by default): digits with no file at all, and what `infer` and `serve` run when no
 //! `--onnx` is given.
 //!
-//! ```no_run
-//! use infer::{Backend, Device, Generator, Shipped};
-//! # fn main() -> Result<(), infer::Error> {
+//! ```
+//! use dcgan_infer::{Backend, Device, Generator, Seed, Shipped};
 //! let g = Generator::shipped(Shipped::Conditional, Backend::Tract, Device::Cpu)?;
-//! let sevens = g.generate_digits(0, &[7; 8])?;
-//! # Ok(()) }
+//! let sevens = g.generate_digits(Seed(0), &[7; 8])?;
+//! assert_eq!(sevens.len(), 8);
+//! # Ok::<(), dcgan_infer::Error>(())
 //! ```
 
 use crate::{Backend, Device, Error, Generator};
@@ -25,8 +25,8 @@ impl Shipped {
     /// The ONNX file's bytes, as committed.
     pub fn bytes(self) -> &'static [u8] {
         match self {
-            Shipped::Unconditional => include_bytes!("../../models/gen.onnx"),
-            Shipped::Conditional => include_bytes!("../../models/gen-cond.onnx"),
+            Shipped::Unconditional => dcgan_models::GEN_ONNX,
+            Shipped::Conditional => dcgan_models::GEN_COND_ONNX,
         }
     }
 

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use dcgan::{Arch, DISCRIMINATOR, GENERATOR, SplitMix64, Tensor, TensorMap};
+use dcgan_infer::{Backend, Device, Generator, Seed};
 use export::Bn;
-use infer::{Backend, Device, Generator};
 
 /// tract against ONNX Runtime on the same file and latents.
 const BACKEND_TOLERANCE: f32 = 1e-5;
@@ -73,12 +73,12 @@ fn the_same_seed_gives_the_same_digits_on_both_backends() {
     let onnx = model(dir.path(), &GENERATOR, "gen.onnx");
     let tract = Generator::from_path(&onnx, Backend::Tract, Device::Cpu).unwrap();
     let ort = Generator::from_path(&onnx, Backend::Ort, Device::Cpu).unwrap().with_batch_size(3);
-    let (a, b) = (tract.generate(11, 10).unwrap(), ort.generate(11, 10).unwrap());
-    let diff = dcgan::tensors::max_abs_diff(&a.data, &b.data);
+    let (a, b) = (tract.generate(Seed(11), 10).unwrap(), ort.generate(Seed(11), 10).unwrap());
+    let diff = dcgan::tensors::max_abs_diff(a.values(), b.values());
     println!("tract vs ort, seed 11, n 10: max |Δ| = {diff:.2e} (tolerance {BACKEND_TOLERANCE:.0e})");
     assert!(diff <= BACKEND_TOLERANCE);
     // Caller-given z equal to the seed's latents gives the same images.
-    let z = infer::latents(11, 10);
+    let z = dcgan_infer::latents(11, 10);
     assert_eq!(tract.generate_from_z(&z).unwrap(), a);
 }
 
@@ -107,12 +107,12 @@ fn raw_each_and_z_files_round_trip() {
     let npy = npyz::NpyFile::new(std::fs::File::open(&raw).unwrap()).unwrap();
     assert_eq!(npy.shape(), &[7, 1, 28, 28]);
     let images = npy.into_vec::<f32>().unwrap();
-    let direct = Generator::from_path(&onnx, Backend::Tract, Device::Cpu).unwrap().generate(4, 7).unwrap();
-    assert_eq!(images, direct.data);
+    let direct = Generator::from_path(&onnx, Backend::Tract, Device::Cpu).unwrap().generate(Seed(4), 7).unwrap();
+    assert_eq!(images, direct.into_values());
 
     // --z with the same latents reproduces them.
     let zpath = dir.path().join("z.npy");
-    let z = infer::latents(4, 7);
+    let z = dcgan_infer::latents(4, 7);
     use npyz::WriterBuilder;
     let mut w = npyz::WriteOptions::<f32>::new()
         .default_dtype()
@@ -176,7 +176,7 @@ fn bad_input_is_refused_clearly() {
     let z_bad_shape = dir.path().join("z3.npy");
     write_npy(&z_bad_shape, &[0.0; 6], 2, 3, false);
     let z_good = dir.path().join("z.npy");
-    write_npy(&z_good, &infer::latents(1, 2), 2, 100, false);
+    write_npy(&z_good, &dcgan_infer::latents(1, 2), 2, 100, false);
     // A header that declares more rows than the file holds (a truncated file, or a lie).
     let z_lying = dir.path().join("lying.npy");
     let mut bytes = std::fs::read(&z_good).unwrap();
@@ -235,7 +235,7 @@ fn bad_input_is_refused_clearly() {
 /// to give exit 0 with a black 32×2 PNG: every run's actual output is checked.
 #[test]
 fn a_model_that_lies_about_its_output_is_refused() {
-    use infer::pb::{self, tensor_shape_proto::dimension::Value as Dim};
+    use dcgan_onnx::pb::{self, tensor_shape_proto::dimension::Value as Dim};
     use prost::Message;
     let dir = tempfile::tempdir().unwrap();
     let value = |name: &str, dims: &[i64]| {
@@ -309,7 +309,7 @@ fn metadata_values_are_checked() {
 fn fortran_order_latents_are_read_as_rows() {
     let dir = tempfile::tempdir().unwrap();
     let onnx = model(dir.path(), &GENERATOR, "gen.onnx");
-    let z = infer::latents(5, 3);
+    let z = dcgan_infer::latents(5, 3);
     let (c, f) = (dir.path().join("c.npy"), dir.path().join("f.npy"));
     write_npy(&c, &z, 3, 100, false);
     write_npy(&f, &z, 3, 100, true);
@@ -327,13 +327,13 @@ fn conditional_models_take_digits() {
     assert_eq!(g.info().num_classes, Some(10));
     // Without digits, row i is digit i mod 10 (DESIGN.md §7).
     let cycled: Vec<i64> = (0..12).map(|i| i % 10).collect();
-    assert_eq!(g.generate(3, 12).unwrap(), g.generate_digits(3, &cycled).unwrap());
+    assert_eq!(g.generate(Seed(3), 12).unwrap(), g.generate_digits(Seed(3), &cycled).unwrap());
     let sevens = dir.path().join("sevens.npy");
     assert!(
         infer(&["--onnx", s(&onnx), "--seed", "3", "-n", "4", "--digit", "7", "--raw", s(&sevens)]).status.success()
     );
     let raw = npyz::NpyFile::new(std::fs::File::open(&sevens).unwrap()).unwrap().into_vec::<f32>().unwrap();
-    assert_eq!(raw, g.generate_digits(3, &[7; 4]).unwrap().data);
+    assert_eq!(raw, g.generate_digits(Seed(3), &[7; 4]).unwrap().into_values());
     let grid = dir.path().join("all.png");
     let o = infer(&["--onnx", s(&onnx), "--digits", "all", "-n", "3", "--out", s(&grid)]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -349,7 +349,7 @@ fn conditional_models_take_digits() {
     let n = "1099511627776";
     refused(&["--onnx", s(&onnx), "-n", n, "--digit", "3", "--out", s(&out)], &out, "at most 16777216");
     refused(&["--onnx", s(&onnx), "-n", n, "--digits", "all", "--out", s(&out)], &out, "at most 16777216");
-    assert!(g.generate_digits(1, &[12]).is_err(), "the library refuses too, before any run");
+    assert!(g.generate_digits(Seed(1), &[12]).is_err(), "the library refuses too, before any run");
 }
 
 #[test]
@@ -405,11 +405,11 @@ fn an_interrupted_run_cleans_up_and_says_what_it_kept() {
 /// give an error or a picture, never a panic in the PNG writer.
 #[test]
 fn images_give_a_picture_or_an_error() {
-    let one = infer::Images::new(vec![0.0; 784]);
+    let one = dcgan_infer::Images::new(vec![0.0; 784]);
     assert!(one.gray(1, 1).is_err() && one.gray(0, 0).is_err() && one.gray(0, 65).is_err());
     assert_eq!(one.gray(0, 2).unwrap().dimensions(), (56, 56));
     assert_eq!(one.grid(0, 1).unwrap().dimensions(), (32, 32));
-    let none = infer::Images::new(Vec::new());
+    let none = dcgan_infer::Images::new(Vec::new());
     assert!(none.gray(0, 1).is_err());
     let empty = none.grid(0, 1).unwrap();
     println!("no images in a grid: {:?} pixels of padding", empty.dimensions());
@@ -426,10 +426,10 @@ fn images_are_identical_for_any_thread_count() {
     for (arch, name) in [(&GENERATOR, "gen.onnx"), (&dcgan::CONDITIONAL_GENERATOR, "cond.onnx")] {
         let bytes = std::fs::read(model(dir.path(), arch, name)).unwrap();
         let rows = 70;
-        let z = infer::latents(5, rows);
+        let z = dcgan_infer::latents(5, rows);
         let labels: Option<Vec<i64>> = arch.condition.map(|_| (0..rows as i64).map(|i| i % 10).collect());
         let before = multithread_tract_scope(Executor::multithread(2), || {
-            infer::tract_backend::TractModel::from_bytes(&bytes).unwrap().with_threads(1).run(
+            dcgan_infer::tract_backend::TractModel::from_bytes(&bytes).unwrap().with_threads(1).run(
                 &z,
                 &[rows, 100],
                 labels.as_deref(),

@@ -7,8 +7,8 @@
 mod common;
 
 use common::root;
+use dcgan_infer::{Backend, Device, Generator};
 use export::{Bn, Precision, What};
-use infer::{Backend, Device, Generator};
 
 /// Each shipped ONNX file with the run folder whose weights, probe and config it came
 /// from and the precision of its weights: gen.onnx from models/, gen-NAME.onnx from
@@ -60,7 +60,7 @@ fn every_shipped_model_keeps_the_contract_and_reproduces_its_weights() {
             "{}: the digest of its shipped config",
             file.display()
         );
-        let check = export::check_as(&run, &file, What::Generator, Bn::Folded, precision).unwrap();
+        let check = export::check_with_precision(&run, &file, What::Generator, Bn::Folded, precision).unwrap();
         println!(
             "{} ({} weights): probe max |Δ| = {:.2e} (tolerance {:.1e}); byte-identical to a fresh export: {}",
             file.display(),

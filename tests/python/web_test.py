@@ -1,4 +1,4 @@
-"""Test the browser page (infer/web/) in Debian's Chromium, driven headless by Playwright.
+"""Test the browser page (serve/web/) in Debian's Chromium, driven headless by Playwright.
 
 usage: web_test.py --url http://127.0.0.1:PORT/ --raw EXPECTED.npy --png EXPECTED.png
                    --seed 42 --n 16 --scale S --out OUTDIR [--conditional-digit D]

@@ -5,11 +5,11 @@
 #![allow(clippy::unwrap_used)] // helpers of tests: a panic is the failure report
 
 use dcgan::{Arch, CONDITIONAL_GENERATOR, DISCRIMINATOR, EMBED_DISCRIMINATOR, GENERATOR, PROJECTION_DISCRIMINATOR};
+use dcgan_infer::Device;
+use dcgan_infer::ort_backend::OrtModel;
+use dcgan_infer::tract_backend::TractModel;
 use dcgan_tests::{assert_within, labels, random_net, tch_eval};
 use export::{Bn, max_abs_diff};
-use infer::Device;
-use infer::ort_backend::OrtModel;
-use infer::tract_backend::TractModel;
 
 /// Runtime against trainer (DESIGN.md §2).
 const AGREEMENT_TOLERANCE: f32 = 1e-5;

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use dcgan::{Arch, CONDITIONAL_GENERATOR, GENERATOR, latent::latents};
+use dcgan_infer::{Backend, Device, Generator};
 use dcgan_tests::{labels, random_net, tch_eval};
 use export::{Bn, Precision};
-use infer::{Backend, Device, Generator};
 
 /// Python onnxruntime against the trainer (DESIGN.md §2); the script checks it.
 const AGREEMENT_TOLERANCE: f32 = 1e-5;
@@ -38,7 +38,7 @@ fn check_with_python(arch: &'static Arch) {
     for (bn, precision) in [Bn::Folded, Bn::Kept].into_iter().flat_map(|bn| Precision::ALL.map(|p| (bn, p))) {
         let model = dir.path().join(format!("gen-{bn:?}-{}.onnx", precision.name()));
         let meta = export::metadata(arch, None, Some(1), bn);
-        let bytes = export::to_onnx_as(arch, &host, bn, &meta, precision);
+        let bytes = export::to_onnx_with_precision(arch, &host, bn, &meta, precision);
         std::fs::write(&model, &bytes).unwrap();
         // fp32 is held to the runtimes' agreement; compact weights to their rounding.
         let tolerance = if precision == Precision::Fp32 { AGREEMENT_TOLERANCE } else { precision.tolerance() };

@@ -33,7 +33,7 @@ fn a_run_exports_with_its_self_check_and_metadata() {
         assert!(r.max_diff <= export::SELF_CHECK_TOLERANCE);
         assert_eq!(std::fs::metadata(&out).unwrap().len() as usize, r.bytes);
     }
-    let info = infer::contract::check(&std::fs::read(dir.path().join("g.onnx")).unwrap()).unwrap();
+    let info = dcgan_infer::model_check::check(&std::fs::read(dir.path().join("g.onnx")).unwrap()).unwrap();
     for (k, v) in [
         ("latent_dim", "100"),
         ("latent_distribution", "uniform(-1,1)"),

@@ -209,7 +209,7 @@ fn safetensors_file() -> impl Strategy<Value = Vec<u8>> {
 /// The shipped generator with one part of its structure bent: a tensor's dims, bytes,
 /// type or storage, a node's operator, input or integer attributes, an input's shape.
 fn onnx_bent(base: &[u8]) -> impl Strategy<Value = Vec<u8>> {
-    use infer::pb::{self, StringStringEntryProto, tensor_shape_proto::dimension::Value as Dim};
+    use dcgan_onnx::pb::{self, StringStringEntryProto, tensor_shape_proto::dimension::Value as Dim};
     use prost::Message;
     let model = pb::ModelProto::decode(base).unwrap();
     let value = prop_oneof![Just(0i64), Just(-1), 1i64..8, Just(1 << 40), Just(i64::MAX), Just(i64::MIN)];
@@ -371,7 +371,8 @@ fn every_parser_returns_a_value_or_a_typed_error_within_its_memory() {
 
     run(".npy", npy_file(), |bytes, tally| {
         let len = bytes.len() as u64;
-        let r = bounded(PER_BYTE * bytes.len() + ALLOWANCE, || infer::npy::parse_latents(&bytes[..], len, 100, here));
+        let r =
+            bounded(PER_BYTE * bytes.len() + ALLOWANCE, || dcgan_infer::npy::parse_latents(&bytes[..], len, 100, here));
         if let Ok(z) = &r {
             prop_assert!(z.len().is_multiple_of(100) && !z.is_empty());
         }
@@ -393,15 +394,15 @@ fn every_parser_returns_a_value_or_a_typed_error_within_its_memory() {
     let onnx =
         prop_oneof![proptest::collection::vec(any::<u8>(), 0..256), bent(gen_onnx.clone(), 4096), onnx_bent(&gen_onnx)];
     run("ONNX contract", onnx, |bytes, tally| {
-        let r = bounded(PER_BYTE * bytes.len() + ALLOWANCE, || infer::contract::check(&bytes));
+        let r = bounded(PER_BYTE * bytes.len() + ALLOWANCE, || dcgan_infer::model_check::check(&bytes));
         tally.add(&r);
         Ok(())
     });
     run("ONNX tract", onnx_bent(&gen_onnx), |bytes, tally| {
         // Loaded, it also runs two rows: a bent attribute may only show at run time.
         let r = bounded(PER_BYTE * bytes.len() + TRACT_ALLOWANCE, || {
-            infer::Generator::from_bytes(&bytes, infer::Backend::Tract, infer::Device::Cpu)
-                .and_then(|g| g.generate(0, 2))
+            dcgan_infer::Generator::from_bytes(&bytes, dcgan_infer::Backend::Tract, dcgan_infer::Device::Cpu)
+                .and_then(|g| g.generate(dcgan_infer::Seed(0), 2))
         });
         if let Err(e) = &r {
             prop_assert!(e.is_bad_input(), "a stranger's file is the caller's input (exit 2), got: {e}");
@@ -414,8 +415,8 @@ fn every_parser_returns_a_value_or_a_typed_error_within_its_memory() {
     // budget; what is checked is that it never sees a file the checks should refuse and
     // that what it refuses is the caller's).
     run("ONNX ort", onnx_bent(&shipped("gen.onnx")), |bytes, tally| {
-        let r = infer::Generator::from_bytes(&bytes, infer::Backend::Ort, infer::Device::Cpu)
-            .and_then(|g| g.generate(0, 2));
+        let r = dcgan_infer::Generator::from_bytes(&bytes, dcgan_infer::Backend::Ort, dcgan_infer::Device::Cpu)
+            .and_then(|g| g.generate(dcgan_infer::Seed(0), 2));
         if let Err(e) = &r {
             prop_assert!(e.is_bad_input(), "a stranger's file is the caller's input (exit 2), got: {e}");
         }
@@ -424,9 +425,9 @@ fn every_parser_returns_a_value_or_a_typed_error_within_its_memory() {
     });
 
     for classes in [None, Some(10)] {
-        let model = infer::serve::v2::Model { latent: 100, classes, max_rows: 4096 };
+        let model = dcgan_serve::v2::Model { latent: 100, classes, max_rows: 4096 };
         run("OIP v2 body", oip_body(), |(body, length), tally| {
-            let r = bounded(PER_BYTE * body.len() + ALLOWANCE, || infer::serve::v2::parse(&body, length, model));
+            let r = bounded(PER_BYTE * body.len() + ALLOWANCE, || dcgan_serve::v2::parse(&body, length, model));
             tally.add(&r.as_ref().map_err(|e| format!("{} {}", e.0, e.1)));
             Ok(())
         });
@@ -434,7 +435,8 @@ fn every_parser_returns_a_value_or_a_typed_error_within_its_memory() {
     for conditional in [false, true] {
         run("PNG query", png_query(), |q, tally| {
             let size: usize = q.iter().map(|(k, v)| k.len() + v.len()).sum();
-            let r = bounded(PER_BYTE * size + ALLOWANCE, || infer::request::GridQuery::parse(&q, 4096, conditional));
+            let r =
+                bounded(PER_BYTE * size + ALLOWANCE, || dcgan_infer::request::GridQuery::parse(&q, 4096, conditional));
             if let Ok(g) = &r {
                 prop_assert!(g.plan.count <= 4096);
             }

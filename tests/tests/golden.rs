@@ -1,6 +1,6 @@
 //! The README's Python against the contract's golden vectors (`dcgan/contract.json`,
 //! written and checked by `dcgan/tests/golden.rs`; the page's JavaScript is held to the
-//! same file by `infer/web/test/contract.test.mjs`).
+//! same file by `serve/web/test/contract.test.mjs`).
 
 #![allow(clippy::unwrap_used)] // a test: a panic is the failure report
 

@@ -16,7 +16,7 @@ use crate::model::{to_host, to_tch};
 
 /// `models/classifier.safetensors`, compiled in: `eval` and `train --keep-best` score
 /// with it wherever they are installed or run from.
-const BUILT_IN: &[u8] = include_bytes!("../../models/classifier.safetensors");
+const BUILT_IN: &[u8] = dcgan_models::CLASSIFIER;
 
 /// How messages name the built-in classifier.
 pub const BUILT_IN_NAME: &str = "the built-in models/classifier.safetensors";

@@ -1,10 +1,12 @@
 //! `train`: train the MNIST DCGAN and leave a self-describing run folder.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::PossibleValuesParser;
 use clap::parser::ValueSource;
-use clap::{CommandFactory, FromArgMatches, Parser};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 use dcgan::config::{DHead, Hyper, Loss, Recipe};
 use train::{Dataset, Options, options};
 
@@ -39,7 +41,7 @@ struct Cli {
     epochs: Option<usize>,
     /// A named set of the flags below (your own flags override it): tutorial (the
     /// defaults) or improved; --list-recipes shows what each stands for.
-    #[arg(long, value_name = "NAME", default_value = "tutorial")]
+    #[arg(long, value_name = "NAME", default_value = options::PRESETS[0].name, value_parser = PossibleValuesParser::new(options::PRESETS.map(|p| p.name)))]
     recipe: String,
     /// Print every --recipe and the flags it stands for, then exit.
     #[arg(long)]
@@ -56,10 +58,10 @@ struct Cli {
     #[arg(long)]
     plot_only: bool,
     /// Images per step.
-    #[arg(long, default_value_t = 100, value_parser = cli::at_least_one)]
+    #[arg(long, default_value_t = Hyper::default().batch_size, value_parser = cli::at_least_one)]
     batch_size: usize,
     /// Adam learning rate of both networks (> 0).
-    #[arg(long, default_value_t = 2e-4, value_parser = cli::positive)]
+    #[arg(long, default_value_t = Hyper::default().lr, value_parser = cli::positive)]
     lr: f64,
     /// D's learning rate, instead of --lr (two time-scale updates).
     #[arg(long, value_name = "LR", value_parser = cli::positive)]
@@ -72,19 +74,19 @@ struct Cli {
     #[arg(long, value_name = "F", value_parser = cli::unit_closed)]
     lr_decay: Option<f64>,
     /// Adam β1 of the discriminator, in [0, 1).
-    #[arg(long, default_value_t = 0.1, value_parser = cli::unit_open)]
+    #[arg(long, default_value_t = Hyper::default().beta1_d, value_parser = cli::unit_open)]
     beta1_d: f64,
     /// Adam β1 of the generator, in [0, 1).
-    #[arg(long, default_value_t = 0.5, value_parser = cli::unit_open)]
+    #[arg(long, default_value_t = Hyper::default().beta1_g, value_parser = cli::unit_open)]
     beta1_g: f64,
     /// Adam β2 of both networks, in [0, 1).
-    #[arg(long, default_value_t = 0.999, value_parser = cli::unit_open)]
+    #[arg(long, default_value_t = Hyper::default().beta2, value_parser = cli::unit_open)]
     beta2: f64,
     /// L2 penalty weight_decay·Σw²/2 on D's c2 and c3 weights (≥ 0).
-    #[arg(long, default_value_t = 1e-3, value_parser = cli::non_negative)]
+    #[arg(long, default_value_t = Hyper::default().weight_decay, value_parser = cli::non_negative)]
     weight_decay: f64,
     /// The adversarial loss: bce (non-saturating, the tutorial's) or hinge.
-    #[arg(long, value_enum, default_value = "bce")]
+    #[arg(long, value_enum, default_value_t = Recipe::default().loss)]
     loss: Loss,
     /// Keep an exponential moving average of G's weights with this decay, in [0, 1)
     /// (warmed up, with BatchNorm statistics of its own); it is what is sampled, probed
@@ -115,7 +117,7 @@ struct Cli {
     #[arg(long)]
     cuda_graphs: bool,
     /// Seed of the initial weights, the shuffling and the latents (0 ≤ S < 2^64).
-    #[arg(long, default_value_t = 0, value_parser = cli::seed)]
+    #[arg(long, default_value_t = Hyper::default().seed, value_parser = cli::seed)]
     seed: u64,
     /// Run folder.
     #[arg(long, value_name = "DIR", default_value = "runs/default")]
@@ -144,7 +146,7 @@ struct Cli {
     keep_best: bool,
     /// Samples per --eval-every evaluation, 100–60000 (1000 per digit at the default
     /// for a conditional model).
-    #[arg(long, value_name = "N", default_value_t = train::evaluate::EVAL_SAMPLES, value_parser = cli::between(100, 60000))]
+    #[arg(long, value_name = "N", default_value_t = train::keep_best::EVAL_SAMPLES, value_parser = cli::between(100, 60000))]
     eval_samples: usize,
     /// The classifier used by --eval-every [default: the built-in
     /// models/classifier.safetensors, compiled into train].
@@ -152,36 +154,32 @@ struct Cli {
     classifier: Option<PathBuf>,
 }
 
-/// The command line with `--recipe NAME` expanded in front of the user's own flags
-/// (clap takes the last value of a flag given twice, so the user's win).
-fn expand_recipe(args: Vec<String>) -> Result<(Vec<String>, Option<String>), String> {
-    let name = args
-        .windows(2)
-        .rev()
-        .find(|w| w[0] == "--recipe")
-        .map(|w| w[1].clone())
-        .or_else(|| args.iter().rev().find_map(|a| a.strip_prefix("--recipe=").map(str::to_string)));
-    let Some(name) = name else { return Ok((args, None)) };
-    let p = options::preset(&name).ok_or_else(|| {
-        let known: Vec<&str> = options::PRESETS.iter().map(|p| p.name).collect();
-        format!("train: --recipe {name}: unknown recipe; known: {}", known.join(", "))
-    })?;
-    let mut out = vec![args[0].clone()];
-    out.extend(p.flags.iter().map(|f| f.to_string()));
-    out.extend(args[1..].iter().cloned());
-    Ok((out, (p.name != "tutorial").then(|| p.name.to_string())))
+/// Parse the command line; a `--recipe` other than the tutorial is expanded by a second
+/// parse with its flags in front of the user's own (clap keeps the last value of a flag
+/// given twice, so the user's win). Both parses are clap's, so `--recipe` is checked
+/// against the known names like any other value, and `--help` or an error exits as usual.
+fn parse() -> (Cli, ArgMatches, Option<String>) {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let first = Cli::command().get_matches_from(&args);
+    let name = first.get_one::<String>("recipe").map_or(options::PRESETS[0].name, String::as_str);
+    let preset = options::preset(name).unwrap_or(&options::PRESETS[0]);
+    let matches = if preset.flags.is_empty() {
+        first
+    } else {
+        let expanded = args
+            .iter()
+            .take(1)
+            .cloned()
+            .chain(preset.flags.iter().map(OsString::from))
+            .chain(args.iter().skip(1).cloned());
+        Cli::command().get_matches_from(expanded)
+    };
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    (cli, matches, (!preset.flags.is_empty()).then(|| preset.name.to_string()))
 }
 
 fn main() -> ExitCode {
-    let (args, recipe) = match expand_recipe(std::env::args().collect()) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(cli::EXIT_INPUT);
-        }
-    };
-    let matches = Cli::command().get_matches_from(args);
-    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let (cli, matches, recipe) = parse();
     if cli.list_recipes {
         for p in options::PRESETS {
             println!(

@@ -89,12 +89,12 @@ impl Net {
         &self.params.iter().find(|(n, _)| n == name).expect("the table names every parameter").1
     }
 
-    /// Σw²/2 over the weights the table marks for weight decay.
+    /// Σw²/2 over the weights of [`dcgan::config::WEIGHT_DECAY_LAYERS`].
     pub fn l2_penalty(&self) -> Option<Tensor> {
         self.arch
             .layers
             .iter()
-            .filter(|l| l.decay)
+            .filter(|l| dcgan::config::WEIGHT_DECAY_LAYERS.contains(&l.name))
             .map(|l| self.get(&format!("{}.weight", l.name)).square().sum(Kind::Float) * 0.5)
             .reduce(|a, b| a + b)
     }

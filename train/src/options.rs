@@ -157,7 +157,7 @@ pub fn check_fresh_out(out: &Path) -> Result<(), Error> {
 /// Remove the temporary files of writes that a kill interrupted (`.NAME.tmpPID`, see
 /// [`dcgan::output::write_atomic`]), saying what went.
 pub fn remove_leftovers(out: &Path) {
-    for dir in [out.to_path_buf(), out.join(dcgan::run::SAMPLES), out.join(crate::evaluate::BEST)] {
+    for dir in [out.to_path_buf(), out.join(dcgan::run::SAMPLES), out.join(crate::keep_best::BEST)] {
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };
         for path in entries.filter_map(|e| e.ok()).map(|e| e.path()) {
             if dcgan::run::is_leftover(&path) && std::fs::remove_file(&path).is_ok() {

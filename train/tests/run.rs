@@ -428,7 +428,7 @@ fn a_recipe_run_resumes_exactly() {
     // generator.safetensors holds the EMA, and the export says so.
     let onnx = dir.path().join("g.onnx");
     export::export(&straight, &onnx, export::What::Generator, export::Bn::Folded).unwrap();
-    let info = infer::contract::check(&std::fs::read(&onnx).unwrap()).unwrap();
+    let info = dcgan_infer::model_check::check(&std::fs::read(&onnx).unwrap()).unwrap();
     assert_eq!(info.metadata.get("weights").map(String::as_str), Some("ema(0.999)"));
 }
 
@@ -461,11 +461,11 @@ fn a_conditional_run_trains_resumes_and_exports() {
     let onnx = dir.path().join("c.onnx");
     let r = export::export(&out, &onnx, export::What::Generator, export::Bn::Folded).unwrap();
     println!("conditional export: self-check max |Δ| = {:.2e}", r.max_diff);
-    let g = infer::Generator::from_path(&onnx, infer::Backend::Tract, infer::Device::Cpu).unwrap();
+    let g = dcgan_infer::Generator::from_path(&onnx, dcgan_infer::Backend::Tract, dcgan_infer::Device::Cpu).unwrap();
     assert_eq!(g.info().num_classes, Some(10));
     assert_eq!(g.info().metadata.get("conditional").map(String::as_str), Some("true"));
-    assert!(g.generate_digits(1, &[3, 1, 4]).is_ok());
-    assert!(g.generate_digits(1, &[10]).is_err());
+    assert!(g.generate_digits(dcgan_infer::Seed(1), &[3, 1, 4]).is_ok());
+    assert!(g.generate_digits(dcgan_infer::Seed(1), &[10]).is_err());
 }
 
 /// `--out` on a folder that is not a run is refused (it would overwrite the user's
@@ -510,7 +510,7 @@ fn bad_input_is_refused_in_one_line() {
         (&["--seed", "-1"], "--seed"),
         (&["--limit", "0"], "--limit"),
         (&["--ema", "1"], "--ema"),
-        (&["--recipe", "magic"], "unknown recipe"),
+        (&["--recipe", "magic"], "possible values: tutorial, improved"),
         (&["--conditional", "sideways"], "--conditional"),
         (&["--device", "tpu"], "--device"),
         (&["--dataset", "fashion-mnist", "--download"], "apt-get install dataset-fashion-mnist"),

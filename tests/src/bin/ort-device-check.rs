@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use dcgan::{Arch, CONDITIONAL_GENERATOR, GENERATOR, SplitMix64};
-use infer::{Backend, CudaOptions, Device, Generator};
+use dcgan_infer::{Backend, CudaOptions, Device, Generator};
 
 /// Runtime against trainer (DESIGN.md §2), float32 with TF32 off.
 const AGREEMENT_TOLERANCE: f32 = 1e-5;
@@ -47,7 +47,7 @@ fn main() -> ExitCode {
     let device: Device = args.next().as_deref().unwrap_or("cuda").parse().unwrap();
     let models = PathBuf::from(args.next().unwrap_or_else(|| "models".into()));
     let seconds: f64 = args.next().map_or(2.0, |s| s.parse().unwrap());
-    let library = infer::ort_backend::dylib_path().map_or_else(|e| e.to_string(), |p| p.display().to_string());
+    let library = dcgan_infer::ort_backend::dylib_path().map_or_else(|e| e.to_string(), |p| p.display().to_string());
     println!("ONNX Runtime library\t{library}");
     let provider = match device {
         Device::Cpu => "CPU".to_string(),
@@ -110,7 +110,7 @@ fn main() -> ExitCode {
 }
 
 /// The library's ONNX Runtime backend on `device`, TF32 off.
-fn load(bytes: &[u8], device: Device) -> Result<Generator, infer::Error> {
+fn load(bytes: &[u8], device: Device) -> Result<Generator, dcgan_infer::Error> {
     Generator::from_bytes_with(bytes, Backend::Ort, device, CudaOptions { tf32: false })
 }
 
@@ -163,7 +163,7 @@ impl Bound {
     fn new(bytes: &[u8], device: Device, batch: usize) -> Result<Self, Box<dyn std::error::Error>> {
         use ort::memory::{AllocationDevice, Allocator, AllocatorType, MemoryInfo, MemoryType};
         use ort::value::Tensor;
-        let mut builder = ort::session::Session::builder(infer::ort_backend::environment()?)?;
+        let mut builder = ort::session::Session::builder(dcgan_infer::ort_backend::environment()?)?;
         if let Device::Cuda(i) = device {
             let cuda = ort::ep::CUDA::default().with_device_id(i as i32).with_tf32(false).with_cuda_graph(true);
             builder = builder.with_execution_providers([cuda.build().error_on_failure()])?;

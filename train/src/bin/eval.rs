@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use train::data::{self, Dataset, Split};
-use train::eval::{self, Quality, Reference};
+use train::quality::{self, Quality, Reference};
 use train::{classifier::Classifier, download};
 
 /// Measure a generator ONNX's samples with a small MNIST classifier: the Fréchet
@@ -66,7 +66,7 @@ fn main() -> ExitCode {
 
 /// The workspace's convention: the caller's input 2, our or the system's fault 1.
 fn exit_code(e: &anyhow::Error) -> u8 {
-    if let Some(e) = e.downcast_ref::<infer::Error>() {
+    if let Some(e) = e.downcast_ref::<dcgan_infer::Error>() {
         return e.exit_code();
     }
     match e.downcast_ref::<train::Error>() {
@@ -79,8 +79,8 @@ fn exit_code(e: &anyhow::Error) -> u8 {
 fn run(cli: Cli) -> anyhow::Result<()> {
     // The model and the output first: a wrong file or place is refused before any data
     // is read or trained on.
-    let source = infer::ModelSource::choose(cli.onnx.as_deref(), false);
-    let g = infer::Generator::from_bytes(&source.bytes()?, infer::Backend::Tract, infer::Device::Cpu)
+    let source = dcgan_infer::ModelSource::choose(cli.onnx.as_deref(), false);
+    let g = dcgan_infer::Generator::from_bytes(&source.bytes()?, dcgan_infer::Backend::Tract, dcgan_infer::Device::Cpu)
         .with_context(|| format!("loading {source}"))?;
     if let Some(out) = &cli.out {
         dcgan::output::check_output(out)
@@ -114,12 +114,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     eprintln!("classifier {name}: test accuracy {:.2}%", accuracy * 100.0);
 
     let reference = Reference::new(&classifier, &test_set);
-    let samples = g.generate(cli.seed, cli.samples)?;
+    let samples = g.generate(dcgan_infer::Seed(cli.seed), cli.samples)?;
     let labels: Option<Vec<i64>> = g.info().num_classes.map(|c| dcgan::contract::default_labels(0, cli.samples, c));
-    let generated = eval::quality(&source.to_string(), &classifier, &samples.data, labels.as_deref(), &reference);
+    let generated = quality::quality(&source.to_string(), &classifier, samples.values(), labels.as_deref(), &reference);
     let mut real = train_set.clone();
     real.truncate(cli.samples);
-    let floor = eval::quality("MNIST train (floor)", &classifier, &real.scaled(), None, &reference);
+    let floor = quality::quality("MNIST train (floor)", &classifier, &real.scaled(), None, &reference);
     print_table(&[&generated, &floor]);
     if let Some(out) = &cli.out {
         let json = serde_json::json!({

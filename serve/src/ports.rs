@@ -1,0 +1,96 @@
+//! The accept loops of the two ports: REST over HTTP/1 (hyper, with a header-read
+//! timeout) and gRPC over HTTP/2 (tonic), both through the one connection [`Gate`], both
+//! stopping when `stopped` turns true: no new connections, the requests in flight
+//! finished for at most [`DRAIN_DEADLINE`].
+
+use std::io;
+
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::connections::{Conn, Gate};
+use crate::{DRAIN_DEADLINE, HEADER_TIMEOUT};
+
+/// Resolves once `stopped` is true (or its sender is gone).
+async fn signalled(mut stopped: watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|s| *s).await;
+}
+
+/// The next connection, or `None` once stopped. Accept errors (out of file descriptors,
+/// a connection reset before it was taken) are logged and retried after a pause.
+async fn next(listener: &TcpListener, gate: &Gate, stopped: &watch::Receiver<bool>) -> Option<Conn> {
+    loop {
+        tokio::select! {
+            conn = gate.accept(listener) => match conn {
+                Ok(conn) => return Some(conn),
+                Err(e) => {
+                    tracing::warn!("accepting a connection: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            },
+            () = signalled(stopped.clone()) => return None,
+        }
+    }
+}
+
+/// Serve `app` on `listener` over HTTP/1 until stopped.
+pub(crate) async fn rest(
+    listener: TcpListener,
+    gate: Gate,
+    app: Router,
+    stopped: watch::Receiver<bool>,
+) -> io::Result<()> {
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
+    while let Some(conn) = next(&listener, &gate, &stopped).await {
+        let service = TowerToHyperService::new(app.clone());
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(conn), service));
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    drain("REST", graceful.shutdown()).await;
+    Ok(())
+}
+
+/// Serve the gRPC service on `listener` until stopped.
+pub(crate) async fn grpc(
+    listener: TcpListener,
+    gate: Gate,
+    service: crate::grpc::Service,
+    stopped: watch::Receiver<bool>,
+) -> io::Result<()> {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<io::Result<Conn>>(1);
+    let accepting = stopped.clone();
+    tokio::spawn(async move {
+        while let Some(conn) = next(&listener, &gate, &accepting).await {
+            if sender.send(Ok(conn)).await.is_err() {
+                break;
+            }
+        }
+    });
+    let incoming = tokio_stream::wrappers::ReceiverStream::new(receiver);
+    let served = tonic::transport::Server::builder()
+        .add_service(service)
+        .serve_with_incoming_shutdown(incoming, signalled(stopped.clone()));
+    tokio::select! {
+        served = served => served.map_err(io::Error::other),
+        () = async { signalled(stopped).await; tokio::time::sleep(DRAIN_DEADLINE).await } => {
+            tracing::warn!("gRPC connections still open {} s after the signal were dropped", DRAIN_DEADLINE.as_secs());
+            Ok(())
+        }
+    }
+}
+
+/// Wait for the connections in flight, for at most [`DRAIN_DEADLINE`].
+async fn drain(what: &str, finished: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(DRAIN_DEADLINE, finished).await.is_err() {
+        tracing::warn!("{what} connections still open {} s after the signal were dropped", DRAIN_DEADLINE.as_secs());
+    }
+}
