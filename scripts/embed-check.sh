@@ -72,19 +72,20 @@ else
 fi
 
 say "the library's examples: embed, digit, walk, stranger"
+# Built as `cargo test --workspace` built them (the same features), so nothing recompiles.
+cargo build --release --offline --locked --quiet --workspace --examples
 ex="$work/examples"
 mkdir -p "$ex"
-example() { (cd "$ex" && cargo run --release --offline --locked --quiet --manifest-path "$root/Cargo.toml" \
-    -p dcgan-infer --example "$@"); }
-example embed -- 42
-example digit -- 7
-example walk -- 3 8
+example() { local name=$1; shift; (cd "$ex" && "$root/target/release/examples/$name" "$@"); }
+example embed 42
+example digit 7
+example walk 3 8
 for f in embedded.png digit-7.png walk.gif; do
     [ -s "$ex/$f" ] || { say "an example did not write $f"; exit 1; }
 done
-example stranger -- "$root/models/gen.onnx"
+example stranger "$root/models/gen.onnx"
 printf 'not a model' > "$ex/junk.onnx"
 status=0
-example stranger -- "$ex/junk.onnx" || status=$?
+example stranger "$ex/junk.onnx" || status=$?
 [ "$status" = 2 ] || { say "stranger on a junk file: exit $status, expected 2"; exit 1; }
 say "examples ran: embed, digit, walk and stranger (a junk file: exit 2)"

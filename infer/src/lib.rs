@@ -56,6 +56,8 @@ pub use model_check::ModelInfo;
 pub use request::{Digits, Plan};
 #[cfg(feature = "shipped")]
 pub use shipped::{ModelSource, Shipped};
+#[cfg(feature = "tract")]
+pub use tract_backend::quiet_guarded_panics;
 
 /// Which runtime executes the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

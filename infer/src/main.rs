@@ -90,6 +90,8 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A model that makes tract panic is refused in one line (the error carries the panic).
+    dcgan_infer::quiet_guarded_panics();
     // First signal: stop after the current batch and clean up; second: exit at once.
     let stop = cli::stop_on_signals();
     match run(&cli, &stop) {

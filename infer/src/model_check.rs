@@ -37,6 +37,11 @@ pub use dcgan::contract::{CLASSES as DEFAULT_CLASSES, INPUT, LABEL, OUTPUT};
 /// is not a generator this loader can drive.
 const FIXED_METADATA: [(&str, &str); 2] = [("latent_distribution", LATENT_DISTRIBUTION), ("image_range", IMAGE_RANGE)];
 
+/// Widest latent row a file may declare. A width is allocated for (a row for the load's
+/// smoke run, the request limits of `serve`), so it is bounded before anything is; this
+/// project's is 100.
+pub const MAX_LATENT_DIM: usize = 1 << 16;
+
 /// Dimensions of a graph value; `None` for a symbolic or unknown one.
 fn dims(v: &pb::ValueInfoProto) -> Option<(i32, Vec<Option<i64>>)> {
     use pb::tensor_shape_proto::dimension::Value;
@@ -85,8 +90,16 @@ pub fn check(bytes: &[u8]) -> Result<ModelInfo, Error> {
     let (in_type, in_dims) = dims(input).ok_or_else(|| not_gen(format!("input `{INPUT}` has no tensor shape")))?;
     let (out_type, out_dims) = dims(output).ok_or_else(|| not_gen(format!("output `{OUTPUT}` has no tensor shape")))?;
     let latent = match in_dims.as_slice() {
-        [_, Some(l)] if *l > 0 && in_type == FLOAT => *l as usize,
+        [_, Some(l)] if *l > 0 && in_type == FLOAT => *l as u64,
         _ => return Err(not_gen(format!("input `{INPUT}` is {in_dims:?}, expected float [N, latent]"))),
+    };
+    let latent = match usize::try_from(latent) {
+        Ok(l) if l <= MAX_LATENT_DIM => l,
+        _ => {
+            return Err(not_gen(format!(
+                "input `{INPUT}` declares {latent} values per row (at most {MAX_LATENT_DIM})"
+            )));
+        }
     };
     let want: Vec<Option<i64>> = IMAGE_SHAPE.iter().map(|&d| Some(d as i64)).collect();
     if out_type != FLOAT || out_dims.len() != 4 || out_dims[1..] != want[..] {

@@ -36,7 +36,11 @@ pub fn environment() -> Result<&'static Environment, Error> {
         let path = dylib_path().map_err(|e| e.to_string())?;
         let builder =
             ort::init_from(&path).map_err(|e| format!("cannot load ONNX Runtime from {}: {e}", path.display()))?;
-        builder.with_name("dcgan-infer").build().map_err(|e| format!("ONNX Runtime: {e}"))
+        let env = builder.with_name("dcgan-infer").build().map_err(|e| format!("ONNX Runtime: {e}"))?;
+        // ONNX Runtime would also log each failure it returns (in colour, on stderr);
+        // the error we return carries its text, so a refused file stays one line.
+        env.set_log_level(ort::logging::LogLevel::Fatal);
+        Ok(env)
     })
     .as_ref()
     .map_err(|e| Error::BackendUnavailable(e.clone()))

@@ -39,11 +39,74 @@ fn runtime(e: impl std::fmt::Display) -> Error {
     Error::Runtime(format!("tract: {e}"))
 }
 
+/// Values one tensor of a plan may hold per row of the batch (16 MiB of float32; this
+/// project's largest, a weight, holds 819200 in all). A file whose shapes, once the
+/// batch is concrete, call for more is refused before the plan is optimised or run:
+/// broadcasts and widths the screening of `dcgan-onnx` cannot see.
+pub const MAX_VALUES_PER_ROW: usize = 1 << 22;
+
+thread_local! {
+    /// Whether this thread is inside [`guarded`], whose panics become errors.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Keep the panic hook quiet about panics that [`guarded`] turns into errors (their text
+/// is in the error); every other panic is reported as before. For binaries and apps that
+/// print errors in one line: call once at start.
+pub fn quiet_guarded_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !GUARDED.with(std::cell::Cell::get) {
+            previous(info);
+        }
+    }));
+}
+
+/// Run `f`, turning a panic inside tract into an error made by `error`: some files make
+/// tract's own code panic (a division by zero in a reduction, an allocation it cannot
+/// make), and an app that loads a stranger's model must get an error, not a crash.
+fn guarded<T>(error: impl FnOnce(String) -> Error, f: impl FnOnce() -> T) -> Result<T, Error> {
+    let outer = GUARDED.with(|g| g.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(outer));
+    result.map_err(|panic| {
+        let text = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        error(format!("tract panicked: {text}"))
+    })
+}
+
+/// `Err` when a tensor of `model`, typed for `rows` rows, is larger than the bound or of
+/// a size tract cannot tell.
+fn bound_sizes(model: &TypedModel, rows: usize) -> Result<(), Error> {
+    let limit = MAX_VALUES_PER_ROW.saturating_mul(rows.max(1));
+    for node in model.nodes() {
+        for outlet in &node.outputs {
+            let values =
+                outlet.fact.shape.as_concrete().and_then(|s| s.iter().try_fold(1usize, |n, &d| n.checked_mul(d)));
+            match values {
+                Some(v) if v <= limit => {}
+                _ => {
+                    return Err(Error::Refused(format!(
+                        "node `{}` ({}) makes a tensor of shape {:?} for {rows} rows (at most {limit} values)",
+                        node.name,
+                        node.op().name(),
+                        outlet.fact.shape,
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 impl TractModel {
     /// Parse ONNX bytes (plans are optimised on first use of each batch size).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        let model = tract_onnx::onnx()
-            .model_for_read(&mut &bytes[..])
+        let model = guarded(Error::NotOnnx, || tract_onnx::onnx().model_for_read(&mut &bytes[..]))?
             .map_err(|e| Error::NotOnnx(format!("tract cannot load it: {e:#}")))?;
         // tract loads an operator it does not know as a placeholder that fails only when
         // a plan is built; the file is the caller's, so say so now.
@@ -80,10 +143,11 @@ impl TractModel {
         }
         // A plan that cannot be built is the file's doing (shapes or attributes that do
         // not fit together), so the caller's: exit 2 like any other unusable model.
-        let plan = model
-            .and_then(|m| m.into_optimized())
-            .and_then(|m| m.into_runnable())
-            .map_err(|e| Error::NotOnnx(format!("tract cannot build a plan for {} rows: {e:#}", shape[0])))?;
+        let cannot = |e: TractError| Error::NotOnnx(format!("tract cannot build a plan for {} rows: {e:#}", shape[0]));
+        let typed = guarded(Error::NotOnnx, || model.and_then(|m| m.into_typed()))?.map_err(cannot)?;
+        bound_sizes(&typed, shape[0])?;
+        let plan =
+            guarded(Error::NotOnnx, || typed.into_optimized().and_then(|m| m.into_runnable()))?.map_err(cannot)?;
         plans.insert(shape[0], Arc::clone(&plan));
         Ok(plan)
     }
@@ -100,13 +164,15 @@ impl TractModel {
             &chunk_sizes(shape[0], self.threads),
             self.threads,
             |_, chunk, chunk_shape, chunk_labels| {
-                let mut inputs = tvec!(Tensor::from_shape(chunk_shape, chunk).map_err(runtime)?.into_tvalue());
-                if let Some(rows) = chunk_labels {
-                    inputs.push(Tensor::from_shape(&[rows.len()], rows).map_err(runtime)?.into_tvalue());
-                }
-                let result = self.plan(chunk_shape, labels.is_some())?.run(inputs).map_err(runtime)?;
-                let view = result[0].to_plain_array_view::<f32>().map_err(runtime)?;
-                Ok((view.iter().copied().collect(), view.shape().to_vec()))
+                guarded(Error::Runtime, || {
+                    let mut inputs = tvec!(Tensor::from_shape(chunk_shape, chunk).map_err(runtime)?.into_tvalue());
+                    if let Some(rows) = chunk_labels {
+                        inputs.push(Tensor::from_shape(&[rows.len()], rows).map_err(runtime)?.into_tvalue());
+                    }
+                    let result = self.plan(chunk_shape, labels.is_some())?.run(inputs).map_err(runtime)?;
+                    let view = result[0].to_plain_array_view::<f32>().map_err(runtime)?;
+                    Ok((view.iter().copied().collect(), view.shape().to_vec()))
+                })?
             },
         )
     }

@@ -4,12 +4,61 @@
 //! folder (a `location` can name any file on disk), and If/Loop/Scan subgraphs and
 //! functions are graphs inside the graph. A tensor must also hold the bytes its shape
 //! declares, so that no runtime allocates for data that is not there.
+//!
+//! A few hundred bytes can also *compute* a huge tensor: `ConstantOfShape` or `Expand`
+//! to a shape of 2^36, a transposed convolution with a stride of 2^30. So only the
+//! operators a generator is made of pass ([`OPERATORS`]: what `export` writes, and the
+//! plumbing other exporters add around it, none of which makes a tensor larger than its
+//! inputs and integer attributes say), and every integer attribute stays within
+//! [`MAX_ATTRIBUTE`]. The runtime library bounds what remains (broadcasts, the declared
+//! input width) with the shapes of the plan for one row.
 
 use crate::Error;
 use crate::pb::{self, tensor_proto::DataLocation, tensor_proto::DataType};
 
 /// Operators whose attributes carry subgraphs.
 const CONTROL_FLOW: [&str; 3] = ["If", "Loop", "Scan"];
+
+/// The operators a generator of this contract is made of: `export`'s (float32, float16
+/// and int8 files, folded or separate BatchNorm, both conditional heads) and the graph
+/// plumbing of other exporters (PyTorch's `torch.onnx.export` of the same network).
+/// Operators that build a tensor from a shape (`ConstantOfShape`, `Expand`, `Tile`,
+/// `Range`, `Pad`, `Resize`, the random ones) are not among them.
+pub const OPERATORS: [&str; 29] = [
+    "Add",
+    "BatchNormalization",
+    "Cast",
+    "Clip",
+    "Concat",
+    "Constant",
+    "Conv",
+    "ConvTranspose",
+    "DequantizeLinear",
+    "Div",
+    "Dropout",
+    "Flatten",
+    "Gather",
+    "Gemm",
+    "Identity",
+    "LeakyRelu",
+    "MatMul",
+    "Mul",
+    "ReduceSum",
+    "Relu",
+    "Reshape",
+    "Shape",
+    "Sigmoid",
+    "Slice",
+    "Squeeze",
+    "Sub",
+    "Tanh",
+    "Transpose",
+    "Unsqueeze",
+];
+
+/// Largest |value| of an integer attribute (kernel sizes, strides, pads, axes, output
+/// shapes): a generator's are single digits.
+pub const MAX_ATTRIBUTE: i64 = 1 << 16;
 
 /// `Err(Error::Refused)` naming the first thing about `model` that a generator of this
 /// project never has.
@@ -21,6 +70,9 @@ pub fn screen(model: &pb::ModelProto) -> Result<(), Error> {
     let Some(graph) = &model.graph else { return Ok(()) };
     for t in &graph.initializer {
         tensor(t)?;
+    }
+    if let Some(t) = graph.sparse_initializer.first() {
+        return refuse(format!("it holds sparse initializers (`{}`)", sparse_name(t)));
     }
     for node in &graph.node {
         let name = if node.name.is_empty() { &node.op_type } else { &node.name };
@@ -35,11 +87,30 @@ pub fn screen(model: &pb::ModelProto) -> Result<(), Error> {
                 node.domain
             ));
         }
+        if !OPERATORS.contains(&node.op_type.as_str()) {
+            return refuse(format!(
+                "node `{name}` is a `{}`, not one of the operators a generator is made of ({})",
+                node.op_type,
+                OPERATORS.join(", ")
+            ));
+        }
+        for a in &node.attribute {
+            if let Some(t) = a.sparse_tensor.iter().chain(&a.sparse_tensors).next() {
+                return refuse(format!("node `{name}` has a sparse tensor attribute (`{}`)", sparse_name(t)));
+            }
+            if let Some(v) = std::iter::once(&a.i).chain(&a.ints).find(|v| v.unsigned_abs() > MAX_ATTRIBUTE as u64) {
+                return refuse(format!("node `{name}` has attribute `{}` = {v} (at most ±{MAX_ATTRIBUTE})", a.name));
+            }
+        }
         for t in node.attribute.iter().flat_map(|a| a.t.iter().chain(&a.tensors)) {
             tensor(t)?;
         }
     }
     Ok(())
+}
+
+fn sparse_name(t: &pb::SparseTensorProto) -> &str {
+    t.values.as_ref().map_or("?", |v| v.name.as_str())
 }
 
 /// Bytes per value of a data type stored in `raw_data`; `None` for strings and others.
@@ -119,5 +190,27 @@ mod tests {
         let mut with_functions = model(relu, weights(vec![1], 4));
         with_functions.functions = vec![pb::FunctionProto { name: Some("f".into()) }];
         assert!(why(with_functions).contains("functions"));
+    }
+
+    /// Tiny files that would compute huge tensors are refused by what they are made of.
+    #[test]
+    fn operators_and_attributes_that_build_huge_tensors_are_refused() {
+        let why = |m: pb::ModelProto| screen(&m).map_err(|e| e.to_string()).err().unwrap_or_default();
+        for op in ["ConstantOfShape", "Expand", "Tile", "Range", "Pad", "Resize", "RandomNormal"] {
+            let node = pb::NodeProto { op_type: op.into(), name: "bomb".into(), ..Default::default() };
+            let e = why(model(node, weights(vec![1], 4)));
+            println!("{op}: {e}");
+            assert!(e.contains(&format!("is a `{op}`, not one of the operators")), "{e}");
+        }
+        let stride = pb::AttributeProto { name: "strides".into(), ints: vec![2, 1 << 30], ..Default::default() };
+        let conv = pb::NodeProto { op_type: "ConvTranspose".into(), attribute: vec![stride], ..Default::default() };
+        assert!(why(model(conv, weights(vec![1], 4))).contains("`strides` = 1073741824"));
+        let relu = pb::NodeProto { op_type: "Relu".into(), ..Default::default() };
+        let mut sparse = model(relu, weights(vec![1], 4));
+        let values = weights(vec![2], 8);
+        if let Some(g) = sparse.graph.as_mut() {
+            g.sparse_initializer.push(pb::SparseTensorProto { values: Some(values), ..Default::default() });
+        }
+        assert!(why(sparse).contains("sparse initializers (`w`)"));
     }
 }

@@ -47,9 +47,21 @@ impl From<Bad> for Refusal {
     }
 }
 
+/// Numbers the failures of ours, so that a client's short answer and the server's log
+/// line can be matched.
+static FAILURES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 impl From<dcgan_infer::Error> for Refusal {
+    /// The caller's mistake is said to the caller; a runtime's failure is logged in full
+    /// here and answered with a short reason and its number (a runtime's own text may
+    /// name files or internals that are not the caller's business).
     fn from(e: dcgan_infer::Error) -> Self {
-        if e.is_bad_input() { Refusal::Invalid(e.to_string()) } else { Refusal::Ours(e.to_string()) }
+        if e.is_bad_input() {
+            return Refusal::Invalid(e.to_string());
+        }
+        let id = FAILURES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::error!(failure = id, "the model run failed: {e}");
+        Refusal::Ours(format!("the model run failed (failure {id}; the server's log has the details)"))
     }
 }
 

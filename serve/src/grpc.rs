@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use tonic::{Request, Response, Status};
 
 use crate::State;
+use crate::auth::Group;
 use crate::dispatch::{Refusal, TensorSpec};
 use crate::metrics::Failure;
 use crate::tensors::{self, Header, Inputs, Values, bad};
@@ -66,18 +67,21 @@ fn metadata(specs: Vec<TensorSpec>) -> Vec<TensorMetadata> {
 
 #[tonic::async_trait]
 impl GrpcInferenceService for Grpc {
-    async fn server_live(&self, _: Request<pb::ServerLiveRequest>) -> Result<Response<pb::ServerLiveResponse>, Status> {
+    async fn server_live(&self, r: Request<pb::ServerLiveRequest>) -> Result<Response<pb::ServerLiveResponse>, Status> {
+        self.authorize(&r, Group::Health)?;
         Ok(Response::new(pb::ServerLiveResponse { live: true }))
     }
 
     async fn server_ready(
         &self,
-        _: Request<pb::ServerReadyRequest>,
+        r: Request<pb::ServerReadyRequest>,
     ) -> Result<Response<pb::ServerReadyResponse>, Status> {
+        self.authorize(&r, Group::Health)?;
         Ok(Response::new(pb::ServerReadyResponse { ready: true }))
     }
 
     async fn model_ready(&self, r: Request<pb::ModelReadyRequest>) -> Result<Response<pb::ModelReadyResponse>, Status> {
+        self.authorize(&r, Group::Health)?;
         let r = r.into_inner();
         self.state.check_model(&r.name, Some(&r.version))?;
         Ok(Response::new(pb::ModelReadyResponse { ready: true }))
@@ -85,8 +89,9 @@ impl GrpcInferenceService for Grpc {
 
     async fn server_metadata(
         &self,
-        _: Request<pb::ServerMetadataRequest>,
+        r: Request<pb::ServerMetadataRequest>,
     ) -> Result<Response<pb::ServerMetadataResponse>, Status> {
+        self.authorize(&r, Group::Metadata)?;
         let (name, version, extensions) = crate::SERVER;
         Ok(Response::new(pb::ServerMetadataResponse {
             name: name.into(),
@@ -99,6 +104,7 @@ impl GrpcInferenceService for Grpc {
         &self,
         r: Request<pb::ModelMetadataRequest>,
     ) -> Result<Response<pb::ModelMetadataResponse>, Status> {
+        self.authorize(&r, Group::Metadata)?;
         let r = r.into_inner();
         self.state.check_model(&r.name, Some(&r.version))?;
         let (inputs, outputs) = self.state.tensor_specs();
@@ -112,6 +118,7 @@ impl GrpcInferenceService for Grpc {
     }
 
     async fn model_infer(&self, r: Request<pb::ModelInferRequest>) -> Result<Response<pb::ModelInferResponse>, Status> {
+        self.authorize(&r, Group::Inference)?;
         let started = Instant::now();
         let answer = self.infer(r.into_inner()).await;
         let failure = answer.as_ref().err().map(|r| match r {
@@ -125,6 +132,19 @@ impl GrpcInferenceService for Grpc {
 }
 
 impl Grpc {
+    /// UNAUTHENTICATED unless `group` is open or the call carries the API key as
+    /// `authorization: Bearer KEY` metadata (what tritonclient's `headers=` sends).
+    fn authorize<T>(&self, r: &Request<T>, group: Group) -> Result<(), Status> {
+        let given = r.metadata().get("authorization").map(|v| v.as_bytes());
+        if self.state.config.auth.allows(group, given) {
+            return Ok(());
+        }
+        self.state.unauthorized[1].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let why =
+            if given.is_some() { "wrong API key" } else { "this server needs `authorization: Bearer KEY` metadata" };
+        Err(Status::unauthenticated(why))
+    }
+
     async fn infer(&self, r: pb::ModelInferRequest) -> Result<pb::ModelInferResponse, Refusal> {
         self.state.check_model(&r.model_name, Some(&r.model_version))?;
         if let Some(o) = r.outputs.iter().find(|o| o.name != OUTPUT) {

@@ -6,6 +6,7 @@
 //! Behind the `serve` cargo feature, so an app that embeds the library compiles no HTTP
 //! stack. The `serve` binary is a thin wrapper around [`Server::run`].
 
+pub mod auth;
 mod batcher;
 mod connections;
 mod dispatch;
@@ -50,6 +51,8 @@ pub struct Config {
     pub max_connections: usize,
     /// A connection that moves no byte for this long is closed.
     pub idle_timeout: Duration,
+    /// The API key and the groups open without it.
+    pub auth: auth::Auth,
 }
 
 /// The server's name, version and protocol extensions, as both metadata calls say them.
@@ -75,6 +78,8 @@ pub(crate) struct State {
     pub(crate) renders: tokio::sync::Semaphore,
     /// Request bodies read and parsed at once.
     pub(crate) bodies: tokio::sync::Semaphore,
+    /// Requests refused for a missing or wrong API key: REST, gRPC.
+    pub(crate) unauthorized: [std::sync::atomic::AtomicU64; 2],
 }
 
 /// Request bodies read and parsed at once (each up to `--max-body-bytes`).
@@ -135,6 +140,7 @@ impl Server {
             png: Default::default(),
             renders: tokio::sync::Semaphore::new(RENDERS),
             bodies: tokio::sync::Semaphore::new(BODIES),
+            unauthorized: Default::default(),
         });
         Ok(Self { listener, grpc, state })
     }

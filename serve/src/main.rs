@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use dcgan_infer::{Backend, Device, Generator, ModelSource};
+use dcgan_serve::auth::{Auth, Group};
 use dcgan_serve::{Config, Limits, Server};
 
 /// Serve the exported ONNX generator over HTTP: the Open Inference Protocol v2 (the REST
@@ -84,10 +85,26 @@ struct Cli {
     /// editing the page without rebuilding.
     #[arg(long, value_name = "DIR")]
     web_dir: Option<PathBuf>,
+    /// Require `Authorization: Bearer KEY` (gRPC: the same metadata) with the key on this
+    /// file's first line (at least 16 bytes, e.g. from `openssl rand -hex 32`); health
+    /// stays open [default: $DCGAN_API_KEY_FILE, else no key]
+    #[arg(long, value_name = "FILE")]
+    api_key_file: Option<PathBuf>,
+    /// With a key, API groups open to anyone besides health: metadata, model (the
+    /// weights at /model.onnx), metrics, page; comma-separated or repeated [default:
+    /// none]
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "GROUP")]
+    open: Vec<Group>,
+    /// Serve an address other than loopback without a key (anyone who can reach it may
+    /// generate, and download the weights).
+    #[arg(long)]
+    insecure_no_auth: bool,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A model that makes tract panic is refused in one line (the error carries the panic).
+    dcgan_infer::quiet_guarded_panics();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -110,7 +127,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// The key and open groups the flags ask for; a non-loopback address without a key is
+/// refused unless --insecure-no-auth says so.
+fn auth(cli: &Cli) -> anyhow::Result<Auth> {
+    let file = cli.api_key_file.clone().or_else(|| std::env::var_os("DCGAN_API_KEY_FILE").map(PathBuf::from));
+    let Some(file) = file else {
+        if !cli.host.is_loopback() && !cli.insecure_no_auth {
+            return Err(dcgan_infer::Error::BadInput(format!(
+                "--host {} is reachable from other machines: give --api-key-file FILE (e.g. `openssl rand -hex 32 > FILE`), or --insecure-no-auth to serve it to anyone",
+                cli.host
+            ))
+            .into());
+        }
+        return Ok(Auth::none());
+    };
+    let key = Auth::read_key(&file).map_err(|e| dcgan_infer::Error::BadInput(e.to_string()))?;
+    Ok(Auth::with_key(key, &cli.open))
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
+    let auth = auth(&cli)?;
     let device = cli.device;
     let backend = Backend::choose(cli.backend, device);
     let source = ModelSource::choose(cli.onnx.as_deref(), false);
@@ -144,7 +180,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         cors_origins: cli.cors_origins,
         max_connections: cli.max_connections.unwrap_or_else(dcgan_serve::default_max_connections),
         idle_timeout: Duration::from_secs(cli.idle_timeout_s as u64),
+        auth,
     };
+    let config_auth_required = config.auth.required();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let addr = SocketAddr::new(cli.host, cli.port as u16);
@@ -157,7 +195,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         use std::io::Write as _;
         std::io::stdout().flush()?;
-        tracing::info!(model = %source, ?backend, "serving");
+        tracing::info!(model = %source, ?backend, api_key = config_auth_required, "serving");
         server.run(shutdown_signal()).await?;
         Ok(())
     })

@@ -52,8 +52,14 @@ impl Requests {
 }
 
 /// The text of `/metrics` for model `model` (version 1): inference requests, PNG
-/// requests, the batcher's figures.
-pub(crate) fn render(model: &str, requests: &Requests, png: &Requests, batcher: &Stats) -> String {
+/// requests, the batcher's figures, requests refused for their API key (REST, gRPC).
+pub(crate) fn render(
+    model: &str,
+    requests: &Requests,
+    png: &Requests,
+    batcher: &Stats,
+    unauthorized: [u64; 2],
+) -> String {
     let labels = format!("model=\"{}\",version=\"1\"", escape(model));
     let mut out = String::with_capacity(4096);
     let metric = |out: &mut String, name: &str, kind: &str, help: &str, value: u64| {
@@ -112,6 +118,11 @@ pub(crate) fn render(model: &str, requests: &Requests, png: &Requests, batcher: 
     }
     let _ = writeln!(out, "{name}_sum{{{labels}}} {}", batcher.rows);
     let _ = writeln!(out, "{name}_count{{{labels}}} {}", batcher.runs);
+    let name = "dcgan_unauthorized_requests_total";
+    let _ = write!(out, "# HELP {name} Requests refused for a missing or wrong API key\n# TYPE {name} counter\n");
+    for (protocol, count) in ["rest", "grpc"].into_iter().zip(unauthorized) {
+        let _ = writeln!(out, "{name}{{protocol=\"{protocol}\"}} {count}");
+    }
     out
 }
 
@@ -135,9 +146,10 @@ mod tests {
             compute_us: 9,
             batch_buckets: [1, 1, 1, 1, 1, 2, 2, 3, 3, 3],
         };
-        let text = render("a\"b", &Requests::default(), &Requests::default(), &stats);
+        let text = render("a\"b", &Requests::default(), &Requests::default(), &stats, [3, 4]);
         assert!(text.contains("dcgan_batch_size_bucket{model=\"a\\\"b\",version=\"1\",le=\"64\"} 2\n"), "{text}");
         assert!(text.contains("dcgan_batch_size_bucket{model=\"a\\\"b\",version=\"1\",le=\"+Inf\"} 3\n"), "{text}");
         assert!(text.contains("nv_inference_count{model=\"a\\\"b\",version=\"1\"} 70\n"), "{text}");
+        assert!(text.contains("dcgan_unauthorized_requests_total{protocol=\"grpc\"} 4\n"), "{text}");
     }
 }

@@ -91,6 +91,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), authorize))
         .layer(middleware::from_fn_with_state(Arc::clone(&state), log));
     let app = match state.config.cors_origins.as_slice() {
         [] => app,
@@ -108,9 +109,23 @@ fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
-        .allow_headers([header::CONTENT_TYPE, length.clone()])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, length.clone()])
         .expose_headers([length])
         .max_age(std::time::Duration::from_secs(600))
+}
+
+/// 401 unless the request's group is open or it carries the API key (`auth.rs`).
+async fn authorize(Shared(state): AppState, request: Request, next: Next) -> Response {
+    let group = crate::auth::Group::of_path(request.uri().path());
+    let given = request.headers().get(header::AUTHORIZATION).map(HeaderValue::as_bytes);
+    if state.config.auth.allows(group, given) {
+        return next.run(request).await;
+    }
+    state.unauthorized[0].fetch_add(1, Ordering::Relaxed);
+    let why = if given.is_some() { "wrong API key" } else { "this server needs `Authorization: Bearer KEY`" };
+    let mut response = ApiError(StatusCode::UNAUTHORIZED, why.into()).into_response();
+    response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
 }
 
 /// One debug line per request; counts for the summary at shutdown.
@@ -326,6 +341,8 @@ async fn model_bytes(Shared(state): AppState) -> Response {
 
 /// `GET /metrics`: Prometheus text format (see `metrics.rs`).
 async fn metrics_text(Shared(state): AppState) -> Response {
-    let text = metrics::render(&state.config.model_name, &state.inference, &state.png, &state.batcher.stats());
+    let unauthorized = state.unauthorized.each_ref().map(|c| c.load(Ordering::Relaxed));
+    let text =
+        metrics::render(&state.config.model_name, &state.inference, &state.png, &state.batcher.stats(), unauthorized);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
 }

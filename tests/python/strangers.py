@@ -10,6 +10,14 @@ the loader inspects:
   domain.onnx              a node from a custom operator domain
   lying.onnx               fc.weight declaring twice the rows its bytes hold
   unknown-op.onnx          an operator no runtime implements, in the standard domain
+Tiny files that declare or compute huge tensors, with and without metadata:
+  wide-z-2e31.onnx         z declared [N, 2^31], no latent_dim metadata
+  wide-z-max.onnx          z declared [N, i64::MAX], no latent_dim metadata
+  constant-of-shape.onnx   ConstantOfShape of 2^36 floats, summed into the image
+  expand.onnx              a scalar Expanded to 2^36 floats, summed into the image
+  broadcast.onnx           [2^18, 1] + [1, 2^18] constants (2^36 values), summed into the image
+  stride.onnx              ct1's stride set to 2^30
+  sparse.onnx              a sparse initializer whose values name an external file
 """
 import os
 import sys
@@ -78,4 +86,62 @@ m = fresh()
 last = next(n for n in m.graph.node if n.op_type == "Tanh")
 last.op_type = "Frobnicate"
 save(m, "unknown-op.onnx")
+
+
+def without_latent_metadata(m):
+    keep = [p for p in m.metadata_props if p.key != "latent_dim"]
+    del m.metadata_props[:]
+    m.metadata_props.extend(keep)
+
+
+for name, width in [("wide-z-2e31.onnx", 1 << 31), ("wide-z-max.onnx", (1 << 63) - 1)]:
+    m = fresh()
+    without_latent_metadata(m)
+    m.graph.input[0].type.tensor_type.shape.dim[1].dim_value = width
+    save(m, name)
+
+
+def summed_into_image(m, nodes, huge):
+    """Adds ReduceSum(huge) (a scalar) to the image: the output keeps its shape."""
+    out = m.graph.output[0].name
+    last = next(n for n in m.graph.node if out in n.output)
+    last.output[list(last.output).index(out)] = "image_before"
+    m.graph.node.extend(nodes)
+    m.graph.node.append(helper.make_node("ReduceSum", [huge], ["huge_sum"], keepdims=0))
+    m.graph.node.append(helper.make_node("Add", ["image_before", "huge_sum"], [out]))
+    return m
+
+
+huge_shape = helper.make_tensor("huge_shape", TensorProto.INT64, [1], [1 << 36])
+m = fresh()
+m.graph.initializer.append(huge_shape)
+save(summed_into_image(m, [helper.make_node("ConstantOfShape", ["huge_shape"], ["huge"])], "huge"), "constant-of-shape.onnx")
+
+m = fresh()
+m.graph.initializer.extend([huge_shape, helper.make_tensor("one", TensorProto.FLOAT, [], [1.0])])
+save(summed_into_image(m, [helper.make_node("Expand", ["one", "huge_shape"], ["huge"])], "huge"), "expand.onnx")
+
+m = fresh()
+m.graph.initializer.extend([
+    helper.make_tensor("col", TensorProto.FLOAT, [1 << 18, 1], [0.0] * (1 << 18)),
+    helper.make_tensor("row", TensorProto.FLOAT, [1, 1 << 18], [0.0] * (1 << 18)),
+])
+save(summed_into_image(m, [helper.make_node("Add", ["col", "row"], ["huge"])], "huge"), "broadcast.onnx")
+
+m = fresh()
+ct = next(n for n in m.graph.node if n.op_type == "ConvTranspose")
+for a in ct.attribute:
+    if a.name == "strides":
+        a.ints[:] = [1 << 30, 1 << 30]
+save(m, "stride.onnx")
+
+m = fresh()
+values = helper.make_tensor("sparse_values", TensorProto.FLOAT, [1], [0.0])
+values.ClearField("float_data")
+values.data_location = TensorProto.EXTERNAL
+values.external_data.add(key="location", value="w.bin")
+m.graph.sparse_initializer.append(
+    helper.make_sparse_tensor(values, helper.make_tensor("sparse_indices", TensorProto.INT64, [1], [0]), [4])
+)
+save(m, "sparse.onnx")
 print(f"strangers: {len(os.listdir(out))} files in {out}")
