@@ -43,7 +43,15 @@ impl std::fmt::Debug for Generator {
 }
 
 impl Generator {
-    /// Load a generator from an ONNX file.
+    /// Load a generator from an ONNX file ([`Generator::builder`] has every option).
+    ///
+    /// ```
+    /// use dcgan_infer::{Backend, Device, Generator};
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/gen.onnx");
+    /// let g = Generator::from_path(path, Backend::Tract, Device::Cpu)?;
+    /// assert_eq!(g.info().metadata.get("latent_dim").map(String::as_str), Some("100"));
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn from_path(path: impl AsRef<Path>, backend: Backend, device: Device) -> Result<Self, Error> {
         Self::from_path_with(path, backend, device, CudaOptions::default())
     }
@@ -61,6 +69,13 @@ impl Generator {
     }
 
     /// Load a generator from ONNX bytes (for example `include_bytes!("gen.onnx")`).
+    ///
+    /// ```
+    /// use dcgan_infer::{Backend, Device, Generator};
+    /// let g = Generator::from_bytes(dcgan_models::GEN_COND_ONNX, Backend::Tract, Device::Cpu)?;
+    /// assert_eq!(g.info().num_classes, Some(10));
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn from_bytes(bytes: &[u8], backend: Backend, device: Device) -> Result<Self, Error> {
         Self::from_bytes_with(bytes, backend, device, CudaOptions::default())
     }
@@ -203,6 +218,14 @@ impl Generator {
 
     /// Images for caller-given latents z [n, latent], run in batches (labels cycling
     /// 0–9 for a conditional model).
+    ///
+    /// ```
+    /// use dcgan_infer::{Generator, Seed, latents};
+    /// let g = Generator::builder().build()?;
+    /// let z = latents(42, 2); // z [2,100], as `--seed 42 -n 2` draws it
+    /// assert_eq!(g.generate_from_z(&z)?, g.generate(Seed(42), 2)?);
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn generate_from_z(&self, z: &[f32]) -> Result<Images, Error> {
         self.collect(z.len() / self.info.latent_dim.max(1), |f| self.for_each_batch_from_z(z, None, f))
     }
@@ -263,6 +286,18 @@ impl Generator {
     /// once, so memory stays bounded whatever `n` is. The latents are the same as
     /// [`Generator::generate`]'s; `labels` (one per row) default to i mod 10 for a
     /// conditional model.
+    ///
+    /// ```
+    /// use dcgan_infer::{Generator, Seed};
+    /// let g = Generator::builder().batch_size(3).build()?;
+    /// let mut firsts = Vec::new();
+    /// g.for_each_batch(Seed(1), 7, None, |first, values| {
+    ///     firsts.push((first, values.len() / 784));
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(firsts, [(0, 3), (3, 3), (6, 1)]);
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn for_each_batch(
         &self,
         seed: Seed,

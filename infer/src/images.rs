@@ -59,6 +59,14 @@ impl Images {
     }
 
     /// Image `i` as a gray image, each pixel repeated `scale`×`scale` times (1–64).
+    ///
+    /// ```
+    /// let images = dcgan_infer::Images::new(vec![1.0; 784]); // white
+    /// let digit = images.gray(0, 2)?;
+    /// assert_eq!((digit.dimensions(), digit.get_pixel(0, 0).0), ((56, 56), [255]));
+    /// assert!(images.gray(1, 2).is_err() && images.gray(0, 0).is_err());
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn gray(&self, i: usize, scale: u32) -> Result<GrayImage, Error> {
         check_scale(scale)?;
         if i >= self.n {

@@ -96,6 +96,13 @@ impl Backend {
     /// The backend for `device` when `asked` may be unset: CUDA means ONNX Runtime (tract
     /// is CPU-only), anything else tract. What was asked is kept (tract on CUDA is then
     /// refused on load, in one line). `infer` and `serve` both choose this way.
+    ///
+    /// ```
+    /// use dcgan_infer::{Backend, Device};
+    /// assert_eq!(Backend::choose(None, Device::Cpu), Backend::Tract);
+    /// assert_eq!(Backend::choose(None, Device::Cuda(0)), Backend::Ort);
+    /// assert_eq!(Backend::choose(Some(Backend::Ort), Device::Cpu), Backend::Ort);
+    /// ```
     pub fn choose(asked: Option<Backend>, device: Device) -> Backend {
         match (asked, device) {
             (Some(backend), _) => backend,

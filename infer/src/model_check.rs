@@ -56,6 +56,13 @@ fn dims(v: &pb::ValueInfoProto) -> Option<(i32, Vec<Option<i64>>)> {
 /// Parse `bytes` as ONNX and check that it is a generator of this project's contract:
 /// input `z` f32 [N, latent] (and `label` int64 [N] for a conditional one), output
 /// `image` f32 [N, 1, 28, 28] (the values of [`dcgan::contract`]).
+///
+/// ```
+/// let info = dcgan_infer::model_check::check(dcgan_models::GEN_ONNX)?;
+/// assert_eq!((info.latent_dim, info.conditional()), (100, false));
+/// assert!(dcgan_infer::model_check::check(b"\x08\x08").is_err()); // no graph
+/// # Ok::<(), dcgan_infer::Error>(())
+/// ```
 pub fn check(bytes: &[u8]) -> Result<ModelInfo, Error> {
     let model = dcgan_onnx::decode(bytes)?;
     let graph =

@@ -21,17 +21,7 @@ fn tritonclient_needs_the_key_and_health_does_not() {
     let key = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
     std::fs::write(p("key"), format!("{key}\n")).unwrap();
     let z = p("z.npy");
-    {
-        use npyz::WriterBuilder;
-        let mut w = npyz::WriteOptions::<f32>::new()
-            .default_dtype()
-            .shape(&[3, 100])
-            .writer(std::fs::File::create(&z).unwrap())
-            .begin_nd()
-            .unwrap();
-        w.extend(dcgan_infer::latents(5, 3)).unwrap();
-        w.finish().unwrap();
-    }
+    common::write_latents(&z, 5, 3);
     infer(&["--z", s(&z), "--raw", s(&p("want.npy"))]);
     let mut server = Server::start(&["--api-key-file", s(&p("key")), "--grpc-port", "0"]);
     let o = Command::new(python().unwrap())

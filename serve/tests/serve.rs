@@ -28,17 +28,7 @@ fn check_with_tritonclient(model: &str, digit: Option<u8>) {
     let digit_text = digit.map(|d| d.to_string());
     let digit_flags: Vec<&str> = digit_text.as_deref().map_or(vec![], |d| vec!["--digit", d]);
     let z = p("z.npy");
-    {
-        use npyz::WriterBuilder;
-        let mut w = npyz::WriteOptions::<f32>::new()
-            .default_dtype()
-            .shape(&[5, 100])
-            .writer(std::fs::File::create(&z).unwrap())
-            .begin_nd()
-            .unwrap();
-        w.extend(dcgan_infer::latents(11, 5)).unwrap();
-        w.finish().unwrap();
-    }
+    common::write_latents(&z, 11, 5);
     infer(&[&["--onnx", s(&onnx), "--z", s(&z), "--raw", s(&p("want.npy"))][..], &digit_flags].concat());
     infer(&[&["--onnx", s(&onnx), "--seed", "7", "-n", "6", "--raw", s(&p("seed.npy"))][..], &digit_flags].concat());
     let grid_png = p("grid.png");

@@ -83,6 +83,19 @@ impl Drop for Server {
     }
 }
 
+/// `path` as a `.npy` of z [n,100] drawn with SplitMix64(`seed`), as `infer --seed` draws it.
+pub fn write_latents(path: &Path, seed: u64, n: usize) {
+    use npyz::WriterBuilder;
+    let mut w = npyz::WriteOptions::<f32>::new()
+        .default_dtype()
+        .shape(&[n as u64, 100])
+        .writer(std::fs::File::create(path).unwrap())
+        .begin_nd()
+        .unwrap();
+    w.extend(dcgan_infer::latents(seed, n)).unwrap();
+    w.finish().unwrap();
+}
+
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
