@@ -13,6 +13,6 @@ for arg in "$@"; do
     [[ $arg == --seed || $arg == --seed=* ]] && seed=()
 done
 if [[ ! -x target/release/infer ]]; then
-    echo "demo: the first build compiles tract, the pure-Rust ONNX runtime (about 5 minutes on 2 cores); later runs start at once" >&2
+    echo "demo: the first build compiles tract, the pure-Rust ONNX runtime (about 4½ minutes on 2 cores); later runs start at once" >&2
 fi
 exec cargo run --release --locked -p dcgan-infer --features cli --bin infer -- -n 25 "${seed[@]}" --out "$out" "$@"
