@@ -32,3 +32,13 @@ pub fn need_python(what: &str) -> Option<std::path::PathBuf> {
     let p = python();
     if require(what, p.is_some()) { p } else { None }
 }
+
+/// The repository root (this crate sits one folder below it).
+pub fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// `p` as a command-line argument; a test's paths are always UTF-8.
+pub fn arg(p: &std::path::Path) -> &str {
+    p.to_str().expect("a test's paths are UTF-8")
+}

@@ -22,6 +22,12 @@
 //! random state is one `u64` that a checkpoint can save.
 
 /// The SplitMix64 generator.
+///
+/// ```
+/// let mut rng = dcgan::latent::SplitMix64::new(0);
+/// let z = rng.latents(1, 100); // what `infer --seed 0 -n 1` feeds G
+/// assert!((z[0] - 0.766_621_6).abs() < 1e-6);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SplitMix64 {
     /// The whole state; save and restore it to continue the stream exactly.
@@ -30,11 +36,21 @@ pub struct SplitMix64 {
 
 impl SplitMix64 {
     /// A generator whose state is `seed`.
+    ///
+    /// ```
+    /// let mut a = dcgan::latent::SplitMix64::new(7);
+    /// let saved = a; // the whole state is one u64
+    /// assert_eq!(a.next_u64(), { let mut b = saved; b.next_u64() });
+    /// ```
     pub fn new(seed: u64) -> Self {
         Self { state: seed }
     }
 
     /// The next 64-bit output.
+    ///
+    /// ```
+    /// assert_eq!(dcgan::latent::SplitMix64::new(0).next_u64(), 0xE220_A839_7B1D_CDAF);
+    /// ```
     pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut u = self.state;
@@ -44,27 +60,57 @@ impl SplitMix64 {
     }
 
     /// Uniform in [0, 1) from the top 24 bits (exactly representable in f32).
+    ///
+    /// ```
+    /// let u = dcgan::latent::SplitMix64::new(0).next_unit();
+    /// assert_eq!(u, 0xE2_20A8 as f32 / (1 << 24) as f32); // the top 24 bits of 0xE220A8397B1DCDAF
+    /// ```
     pub fn next_unit(&mut self) -> f32 {
         (self.next_u64() >> 40) as f32 * (1.0 / (1u64 << 24) as f32)
     }
 
     /// Uniform in [-1, 1).
+    ///
+    /// ```
+    /// let z0 = dcgan::latent::SplitMix64::new(0).next_signed();
+    /// assert!((-1.0..1.0).contains(&z0) && (z0 - 0.766_621_6).abs() < 1e-6);
+    /// ```
     pub fn next_signed(&mut self) -> f32 {
         2.0 * self.next_unit() - 1.0
     }
 
     /// `n` latent rows of width `dim`, row-major.
+    ///
+    /// ```
+    /// let mut rng = dcgan::latent::SplitMix64::new(3);
+    /// let two = rng.latents(2, 100); // rows 0 and 1 …
+    /// assert_eq!(&two[100..], &dcgan::latent::latents(3, 2)[100..]);
+    /// assert_eq!(rng.latents(1, 100), dcgan::latent::latents(3, 3)[200..]); // … then row 2
+    /// ```
     pub fn latents(&mut self, n: usize, dim: usize) -> Vec<f32> {
         (0..n * dim).map(|_| self.next_signed()).collect()
     }
 
     /// Uniform integer in `0..bound` (Lemire's multiply-shift; the bias is below 2⁻³² for
     /// the dataset sizes here and the result is what matters for reproducibility).
+    ///
+    /// ```
+    /// let mut rng = dcgan::latent::SplitMix64::new(1);
+    /// assert!((0..1000).all(|_| rng.below(10) < 10));
+    /// ```
     pub fn below(&mut self, bound: usize) -> usize {
         (((self.next_u64() >> 32) * bound as u64) >> 32) as usize
     }
 
     /// Fisher–Yates shuffle.
+    ///
+    /// ```
+    /// let mut order: Vec<usize> = (0..10).collect();
+    /// dcgan::latent::SplitMix64::new(1).shuffle(&mut order);
+    /// let mut sorted = order.clone();
+    /// sorted.sort();
+    /// assert_eq!(sorted, (0..10).collect::<Vec<_>>()); // a permutation
+    /// ```
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
             let j = self.below(i + 1);
@@ -74,6 +120,12 @@ impl SplitMix64 {
 }
 
 /// `n` latent rows for `seed`: what `infer --seed seed -n n` feeds the generator.
+///
+/// ```
+/// let z = dcgan::latent::latents(0, 2); // z [2,100]
+/// assert_eq!(z.len(), 200);
+/// assert!(z.iter().all(|v| (-1.0..1.0).contains(v)));
+/// ```
 pub fn latents(seed: u64, n: usize) -> Vec<f32> {
     SplitMix64::new(seed).latents(n, crate::contract::LATENT_DIM)
 }
@@ -83,6 +135,15 @@ pub fn latents(seed: u64, n: usize) -> Vec<f32> {
 /// rows (anti)parallel, sin ω < 1e-6 (the page does exactly the same). Uniform(-1,1)
 /// latents concentrate on a shell of radius ≈ √(dim/3); a straight line between two of
 /// them dips inside it, where G saw no training input, while the arc stays on it.
+///
+/// ```
+/// use dcgan::latent::{latents, slerp};
+/// let (a, b) = (latents(1, 1), latents(2, 1));
+/// assert_eq!(slerp(&a, &b, 0.0, 100), a);
+/// let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+/// let mid = slerp(&a, &b, 0.5, 100); // on the arc, not inside the shell
+/// assert!(norm(&mid) > norm(&a).min(norm(&b)) * 0.95);
+/// ```
 pub fn slerp(a: &[f32], b: &[f32], t: f32, dim: usize) -> Vec<f32> {
     a.chunks(dim)
         .zip(b.chunks(dim))

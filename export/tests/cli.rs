@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // a panic is the failure report
 
+use cli::ci::arg as s;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -12,10 +13,6 @@ fn models() -> PathBuf {
 
 fn export(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_export")).args(args).output().unwrap()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// A copy of models/ (a run folder of the shipped generator) with `mangle` applied.

@@ -27,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cores = dcgan_infer::available_threads();
     let bytes = std::fs::read(&model)?;
     let generator = |backend, threads| -> Result<Runner, Error> {
-        let g = Generator::from_bytes(&bytes, backend, Device::Cpu)?.with_threads(threads)?;
+        let g = Generator::builder().bytes(&bytes).backend(backend).build()?.with_threads(threads)?;
         Ok(Box::new(move |z| g.run(z, None)))
     };
     // The alternative measured for ONNX Runtime: one single-threaded session per core,

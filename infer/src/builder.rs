@@ -73,6 +73,24 @@ impl<'a> GeneratorBuilder<'a> {
         self
     }
 
+    /// What a binary chose with [`ModelSource::choose`](crate::ModelSource::choose): a
+    /// file or a shipped generator.
+    ///
+    /// ```
+    /// use dcgan_infer::{Generator, ModelSource};
+    /// let source = ModelSource::choose(None, true); // no --onnx, a digit asked for
+    /// assert!(Generator::builder().source(source).build()?.conditional());
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
+    #[cfg(feature = "shipped")]
+    pub fn source(mut self, source: crate::ModelSource) -> Self {
+        self.source = Some(match source {
+            crate::ModelSource::File(path) => Source::File(path),
+            crate::ModelSource::Shipped(which) => Source::Shipped(which),
+        });
+        self
+    }
+
     /// An ONNX file, screened and checked against the contract on [`build`](Self::build):
     /// a stranger's file ends in an [`Error`], never in a crash.
     ///
@@ -103,6 +121,12 @@ impl<'a> GeneratorBuilder<'a> {
     }
 
     /// The runtime [default: tract on the CPU, ONNX Runtime on CUDA ([`Backend::choose`])].
+    ///
+    /// ```
+    /// use dcgan_infer::{Backend, Generator};
+    /// assert_eq!(Generator::builder().backend(Backend::Tract).build()?.backend(), Backend::Tract);
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn backend(mut self, backend: Backend) -> Self {
         self.backend = Some(backend);
         self
@@ -110,12 +134,26 @@ impl<'a> GeneratorBuilder<'a> {
 
     /// Where to run [default: the CPU]; CUDA needs the `ort` backend and never falls
     /// back to the CPU silently.
+    ///
+    /// ```
+    /// use dcgan_infer::{Backend, Device, Generator};
+    /// let tract_on_cuda = Generator::builder().backend(Backend::Tract).device(Device::Cuda(0)).build();
+    /// assert!(tract_on_cuda.is_err_and(|e| matches!(e, dcgan_infer::Error::Cuda(_)))); // never a silent CPU run
+    /// ```
     pub fn device(mut self, device: Device) -> Self {
         self.device = device;
         self
     }
 
     /// Options of ONNX Runtime's CUDA provider.
+    ///
+    /// ```
+    /// use dcgan_infer::{CudaOptions, Generator};
+    /// // Read only on CUDA; on the CPU the options change nothing.
+    /// let g = Generator::builder().cuda_options(CudaOptions { tf32: true }).build()?;
+    /// assert_eq!(g.device(), dcgan_infer::Device::Cpu);
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn cuda_options(mut self, cuda: CudaOptions) -> Self {
         self.cuda = cuda;
         self
@@ -123,27 +161,50 @@ impl<'a> GeneratorBuilder<'a> {
 
     /// CPU cores to use [default: every core the process may use]
     /// ([`Generator::with_threads`]).
+    ///
+    /// ```
+    /// use dcgan_infer::{Generator, Seed};
+    /// let one = Generator::builder().threads(1).build()?.generate(Seed(3), 4)?;
+    /// assert_eq!(one, Generator::builder().threads(2).build()?.generate(Seed(3), 4)?); // same digits
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = Some(threads);
         self
     }
 
     /// Rows per model run [default: [`crate::DEFAULT_BATCH`]].
+    ///
+    /// ```
+    /// use dcgan_infer::{Generator, Seed};
+    /// let small = Generator::builder().batch_size(2).build()?.generate(Seed(3), 5)?; // 3 runs
+    /// assert_eq!(small, Generator::builder().build()?.generate(Seed(3), 5)?); // 1 run, same digits
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn batch_size(mut self, rows: usize) -> Self {
         self.batch = Some(rows);
         self
     }
 
     /// Load, screen, check and smoke-run the model.
+    ///
+    /// ```
+    /// let g = dcgan_infer::Generator::builder().build()?;
+    /// assert_eq!((g.info().latent_dim, g.conditional()), (100, false));
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn build(self) -> Result<Generator, Error> {
         let backend = Backend::choose(self.backend, self.device);
         let g = match self.source {
-            Some(Source::File(path)) => Generator::from_path_with(path, backend, self.device, self.cuda)?,
-            Some(Source::Bytes(bytes)) => Generator::from_bytes_with(&bytes, backend, self.device, self.cuda)?,
+            Some(Source::File(path)) => {
+                let bytes = std::fs::read(&path).map_err(|cause| Error::Io { path, cause })?;
+                Generator::load(&bytes, backend, self.device, self.cuda)?
+            }
+            Some(Source::Bytes(bytes)) => Generator::load(&bytes, backend, self.device, self.cuda)?,
             #[cfg(feature = "shipped")]
-            Some(Source::Shipped(which)) => Generator::from_bytes_with(which.bytes(), backend, self.device, self.cuda)?,
+            Some(Source::Shipped(which)) => Generator::load(which.bytes(), backend, self.device, self.cuda)?,
             #[cfg(feature = "shipped")]
-            None => Generator::from_bytes_with(crate::Shipped::Unconditional.bytes(), backend, self.device, self.cuda)?,
+            None => Generator::load(crate::Shipped::Unconditional.bytes(), backend, self.device, self.cuda)?,
             #[cfg(not(feature = "shipped"))]
             None => {
                 return Err(Error::BadInput(

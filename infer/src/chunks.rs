@@ -14,6 +14,10 @@ use crate::Error;
 pub type Output = (Vec<f32>, Vec<usize>);
 
 /// The cores this process may use (at least 1).
+///
+/// ```
+/// assert!(dcgan_infer::available_threads() >= 1);
+/// ```
 pub fn available_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }

@@ -1,7 +1,5 @@
 //! The generator: a checked model on one backend, run in bounded batches.
 
-use std::path::Path;
-
 use dcgan::contract::{IMAGE_LEN as PIXELS, IMAGE_SHAPE, OUTPUT};
 
 use crate::model_check::{self, ModelInfo};
@@ -9,6 +7,10 @@ use crate::{Backend, CudaOptions, Device, Error, Images, Seed};
 
 /// Latent rows per run of the model: large enough to amortise a call, small enough
 /// that memory stays bounded (256 × 784 floats ≈ 0.8 MB out).
+///
+/// ```
+/// assert_eq!(dcgan_infer::DEFAULT_BATCH, 256);
+/// ```
 pub const DEFAULT_BATCH: usize = 256;
 
 enum Engine {
@@ -23,6 +25,14 @@ enum Engine {
 }
 
 /// A generator ONNX model ready to run.
+///
+/// ```
+/// use dcgan_infer::{Generator, Seed};
+/// let g = Generator::builder().build()?; // Send + Sync: share it across threads
+/// let images = std::thread::scope(|s| s.spawn(|| g.generate(Seed(1), 2)).join().unwrap())?;
+/// assert_eq!(images, g.generate(Seed(1), 2)?);
+/// # Ok::<(), dcgan_infer::Error>(())
+/// ```
 pub struct Generator {
     engine: Engine,
     info: ModelInfo,
@@ -43,47 +53,11 @@ impl std::fmt::Debug for Generator {
 }
 
 impl Generator {
-    /// Load a generator from an ONNX file ([`Generator::builder`] has every option).
-    ///
-    /// ```
-    /// use dcgan_infer::{Backend, Device, Generator};
-    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/gen.onnx");
-    /// let g = Generator::from_path(path, Backend::Tract, Device::Cpu)?;
-    /// assert_eq!(g.info().metadata.get("latent_dim").map(String::as_str), Some("100"));
-    /// # Ok::<(), dcgan_infer::Error>(())
-    /// ```
-    pub fn from_path(path: impl AsRef<Path>, backend: Backend, device: Device) -> Result<Self, Error> {
-        Self::from_path_with(path, backend, device, CudaOptions::default())
-    }
-
-    /// [`Generator::from_path`] with CUDA options (ort on CUDA only).
-    pub fn from_path_with(
-        path: impl AsRef<Path>,
-        backend: Backend,
-        device: Device,
-        cuda: CudaOptions,
-    ) -> Result<Self, Error> {
-        let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|cause| Error::Io { path: path.into(), cause })?;
-        Self::from_bytes_with(&bytes, backend, device, cuda)
-    }
-
-    /// Load a generator from ONNX bytes (for example `include_bytes!("gen.onnx")`).
-    ///
-    /// ```
-    /// use dcgan_infer::{Backend, Device, Generator};
-    /// let g = Generator::from_bytes(dcgan_models::GEN_COND_ONNX, Backend::Tract, Device::Cpu)?;
-    /// assert_eq!(g.info().num_classes, Some(10));
-    /// # Ok::<(), dcgan_infer::Error>(())
-    /// ```
-    pub fn from_bytes(bytes: &[u8], backend: Backend, device: Device) -> Result<Self, Error> {
-        Self::from_bytes_with(bytes, backend, device, CudaOptions::default())
-    }
-
-    /// [`Generator::from_bytes`] with CUDA options (ort on CUDA only).
+    /// Screen, check and load `bytes` on `backend`, then smoke-run it: what
+    /// [`GeneratorBuilder::build`](crate::GeneratorBuilder::build) does once it has the bytes.
     #[cfg_attr(not(any(feature = "tract", feature = "ort")), allow(unreachable_code))]
     #[cfg_attr(not(feature = "ort"), allow(unused_variables))]
-    pub fn from_bytes_with(bytes: &[u8], backend: Backend, device: Device, cuda: CudaOptions) -> Result<Self, Error> {
+    pub(crate) fn load(bytes: &[u8], backend: Backend, device: Device, cuda: CudaOptions) -> Result<Self, Error> {
         let info = model_check::check(bytes)?;
         let engine = match (backend, device) {
             (Backend::Tract, Device::Cuda(_)) => {
@@ -125,6 +99,13 @@ impl Generator {
     }
 
     /// Rows per run of the model (default [`DEFAULT_BATCH`]).
+    ///
+    /// ```
+    /// use dcgan_infer::{Generator, Seed};
+    /// let g = Generator::builder().build()?.with_batch_size(1);
+    /// assert_eq!(g.generate(Seed(0), 3)?.len(), 3);
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn with_batch_size(mut self, batch: usize) -> Self {
         self.batch = batch.max(1);
         self
@@ -134,6 +115,13 @@ impl Generator {
     /// runs at most `threads` row chunks at once (results do not depend on the count);
     /// ONNX Runtime runs with `threads` intra-op threads (its session is rebuilt, hence
     /// the `Result`). No effect on CUDA.
+    ///
+    /// ```
+    /// let g = dcgan_infer::Generator::builder().build()?.with_threads(1)?;
+    /// assert_eq!(g.generate(dcgan_infer::Seed(0), 2)?.len(), 2);
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
+    #[cfg_attr(not(any(feature = "tract", feature = "ort")), allow(unreachable_code, unused_variables, unused_mut))]
     pub fn with_threads(mut self, threads: usize) -> Result<Self, Error> {
         self.engine = match self.engine {
             #[cfg(feature = "tract")]
@@ -147,27 +135,58 @@ impl Generator {
     }
 
     /// What the model says about itself.
+    ///
+    /// ```
+    /// let g = dcgan_infer::Generator::builder().build()?;
+    /// assert_eq!(g.info().metadata.get("latent_distribution").map(String::as_str), Some("uniform(-1,1)"));
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn info(&self) -> &ModelInfo {
         &self.info
     }
 
     /// The backend in use.
+    ///
+    /// ```
+    /// let g = dcgan_infer::Generator::builder().build()?;
+    /// assert_eq!(g.backend(), dcgan_infer::Backend::Tract);
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
     /// The device in use.
+    ///
+    /// ```
+    /// let g = dcgan_infer::Generator::builder().build()?;
+    /// assert_eq!(g.device(), dcgan_infer::Device::Cpu);
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn device(&self) -> Device {
         self.device
     }
 
     /// Whether the model takes a label per row (a conditional generator).
+    ///
+    /// ```
+    /// use dcgan_infer::{Generator, Shipped};
+    /// assert!(Generator::builder().shipped(Shipped::Conditional).build()?.conditional());
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn conditional(&self) -> bool {
         self.info.conditional()
     }
 
     /// Check `labels` against the model: only a conditional model takes them, and each
     /// must be a class it knows. Nothing runs with a bad index.
+    ///
+    /// ```
+    /// use dcgan_infer::{Generator, Shipped};
+    /// let g = Generator::builder().shipped(Shipped::Conditional).build()?;
+    /// assert!(g.check_labels(&[0, 9]).is_ok() && g.check_labels(&[10]).is_err());
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn check_labels(&self, labels: &[i64]) -> Result<(), Error> {
         let Some(classes) = self.info.num_classes else {
             return Err(Error::BadInput(
@@ -183,7 +202,15 @@ impl Generator {
     /// One run of the model: z [n, latent] (and one label per row for a conditional
     /// model) -> images [n,1,28,28]. The runtime's actual output is checked: a model that
     /// returns another shape than the contract's is an error, not a picture.
-    #[cfg_attr(not(any(feature = "tract", feature = "ort")), allow(unused_variables))]
+    ///
+    /// ```
+    /// let g = dcgan_infer::Generator::builder().build()?;
+    /// let values = g.run(&dcgan_infer::latents(0, 2), None)?; // z [2,100] -> [2,1,28,28]
+    /// assert_eq!(values.len(), 2 * 28 * 28);
+    /// assert!(g.run(&[0.0; 99], None).is_err_and(|e| e.is_bad_input())); // not a whole row
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
+    #[cfg_attr(not(any(feature = "tract", feature = "ort")), allow(unused_variables, unreachable_code))]
     pub fn run(&self, z: &[f32], labels: Option<&[i64]>) -> Result<Vec<f32>, Error> {
         let latent = self.info.latent_dim;
         if z.is_empty() || !z.len().is_multiple_of(latent) {
@@ -199,7 +226,7 @@ impl Generator {
             (None, false) => {}
         }
         let shape = [n, latent];
-        let (values, out_shape) = match &self.engine {
+        let (values, out_shape): (Vec<f32>, Vec<usize>) = match &self.engine {
             #[cfg(feature = "tract")]
             Engine::Tract(m) => m.run(z, &shape, labels)?,
             #[cfg(feature = "ort")]
@@ -310,6 +337,19 @@ impl Generator {
     }
 
     /// [`Generator::for_each_batch`] for caller-given latents z [n, latent].
+    ///
+    /// ```
+    /// use dcgan_infer::{Generator, latents};
+    /// let g = Generator::builder().batch_size(2).build()?;
+    /// let mut rows = 0;
+    /// g.for_each_batch_from_z(&latents(5, 3), None, |first, values| {
+    ///     assert_eq!(first, rows);
+    ///     rows += values.len() / 784;
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(rows, 3);
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn for_each_batch_from_z(
         &self,
         z: &[f32],

@@ -32,17 +32,23 @@
 #![deny(missing_docs)]
 
 mod builder;
-#[cfg(any(feature = "tract", feature = "ort"))]
-pub mod chunks;
 mod generator;
 mod images;
 pub mod model_check;
 pub mod npy;
-#[cfg(feature = "ort")]
-pub mod ort_backend;
 pub mod request;
 #[cfg(feature = "shipped")]
-pub mod shipped;
+mod shipped;
+
+// The runtimes' adapters, under [`Generator`]: public for this workspace's benchmarks and
+// agreement tests, which measure and compare the backends themselves; not the API.
+#[doc(hidden)]
+#[cfg(any(feature = "tract", feature = "ort"))]
+pub mod chunks;
+#[doc(hidden)]
+#[cfg(feature = "ort")]
+pub mod ort_backend;
+#[doc(hidden)]
 #[cfg(feature = "tract")]
 pub mod tract_backend;
 
@@ -60,6 +66,14 @@ pub use shipped::{ModelSource, Shipped};
 pub use tract_backend::quiet_guarded_panics;
 
 /// Which runtime executes the model.
+///
+/// ```
+/// use dcgan_infer::{Backend, Generator};
+/// assert_eq!(Backend::Tract.to_string(), "tract");
+/// let g = Generator::builder().backend(Backend::Tract).build()?;
+/// assert_eq!(g.backend(), Backend::Tract);
+/// # Ok::<(), dcgan_infer::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Backend {
@@ -170,6 +184,11 @@ impl From<dcgan_onnx::Error> for Error {
 }
 
 /// Options of ONNX Runtime's CUDA provider.
+///
+/// ```
+/// let options = dcgan_infer::CudaOptions::default();
+/// assert!(!options.tf32); // float32 products unless asked
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CudaOptions {
     /// Let cuDNN and cuBLAS use TF32 (10-bit mantissa) matrix products: faster, but
@@ -182,11 +201,21 @@ pub struct CudaOptions {
 impl Error {
     /// True for errors caused by what the caller passed (exit status 2 in the CLI, a 4xx
     /// in `serve`); false for a runtime's failure (exit 1, a 500).
+    ///
+    /// ```
+    /// use dcgan_infer::Generator;
+    /// assert!(Generator::builder().bytes(&b"junk"[..]).build().unwrap_err().is_bad_input());
+    /// ```
     pub fn is_bad_input(&self) -> bool {
         !matches!(self, Error::Runtime(_) | Error::Cancelled)
     }
 
     /// The process exit status for this error (README, "Exit codes").
+    ///
+    /// ```
+    /// let e = dcgan_infer::Generator::builder().bytes(&b"junk"[..]).build().unwrap_err();
+    /// assert_eq!(e.exit_code(), 2); // the caller's input
+    /// ```
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Io { cause, .. } => dcgan::exit::io_exit_code(cause.kind()),

@@ -1,5 +1,17 @@
 //! Checks a model against the ONNX contract (DESIGN.md §2, the values of `dcgan::contract`)
 //! and reads its metadata.
+//!
+//! ```
+//! let info = dcgan_infer::model_check::check(dcgan_models::GEN_ONNX)?; // no runtime involved
+//! assert_eq!(info.metadata.get("image_range").map(String::as_str), Some("[-1,1]"));
+//! # Ok::<(), dcgan_infer::Error>(())
+//! ```
+//!
+//! ```
+//! let info = dcgan_infer::model_check::check(dcgan_models::GEN_ONNX)?; // no runtime involved
+//! assert_eq!(info.metadata.get("image_range").map(String::as_str), Some("[-1,1]"));
+//! # Ok::<(), dcgan_infer::Error>(())
+//! ```
 
 use std::collections::BTreeMap;
 
@@ -9,6 +21,12 @@ use dcgan_onnx::pb;
 use crate::Error;
 
 /// What a loaded generator says about itself.
+///
+/// ```
+/// let info = dcgan_infer::model_check::check(dcgan_models::GEN_ONNX)?;
+/// assert_eq!((info.latent_dim, info.num_classes, info.assumed_defaults), (100, None, false));
+/// # Ok::<(), dcgan_infer::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelInfo {
     /// Length of z (the input's second dimension).
@@ -26,6 +44,12 @@ pub struct ModelInfo {
 
 impl ModelInfo {
     /// Whether the model takes a `label` input.
+    ///
+    /// ```
+    /// let info = dcgan_infer::model_check::check(dcgan_models::GEN_COND_ONNX)?;
+    /// assert!(info.conditional() && info.num_classes == Some(10));
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn conditional(&self) -> bool {
         self.num_classes.is_some()
     }
@@ -40,6 +64,10 @@ const FIXED_METADATA: [(&str, &str); 2] = [("latent_distribution", LATENT_DISTRI
 /// Widest latent row a file may declare. A width is allocated for (a row for the load's
 /// smoke run, the request limits of `serve`), so it is bounded before anything is; this
 /// project's is 100.
+///
+/// ```
+/// assert!(dcgan_infer::model_check::MAX_LATENT_DIM >= 100);
+/// ```
 pub const MAX_LATENT_DIM: usize = 1 << 16;
 
 /// Dimensions of a graph value; `None` for a symbolic or unknown one.

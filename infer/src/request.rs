@@ -1,24 +1,53 @@
 //! What a caller asks for — how many digits, which ones, laid out how — checked before
-//! any model run. Shared by the `infer` CLI and the `serve` binary, so that
+//! any model run. Shared by the `infer` CLI and `serve`, so that
 //! `infer --seed S -n N --cols C --scale K --digit D` and
 //! `GET /v1/samples.png?seed=S&n=N&cols=C&scale=K&digit=D` mean the same grid.
+//!
+//! ```
+//! use dcgan_infer::{Digits, Plan};
+//! let plan = Plan::new(3, Some(&Digits::All), None, 2)?; // `infer -n 3 --digits all --scale 2`
+//! assert_eq!((plan.count, plan.cols), (30, 3));          // rows 0–9, three of each
+//! plan.check_grid()?;
+//! # Ok::<(), dcgan_infer::Error>(())
+//! ```
 
 use dcgan::contract::{self, CLASSES, near_square_cols};
 
 use crate::Error;
 
 /// Largest pixel scale of a digit.
+///
+/// ```
+/// assert!(dcgan_infer::Plan::new(1, None, None, dcgan_infer::request::MAX_SCALE + 1).is_err());
+/// ```
 pub const MAX_SCALE: u32 = 64;
 /// Largest grid, in pixels (128 Mi gray levels = 128 MiB): enough for 100000 digits at
 /// scale 1, refused before any model run beyond that.
+///
+/// ```
+/// use dcgan_infer::Plan;
+/// assert!(Plan::new(100_000, None, None, 64)?.check_grid().is_err()); // 2.3·10^10 pixels
+/// # Ok::<(), dcgan_infer::Error>(())
+/// ```
 pub const MAX_GRID_PIXELS: u64 = 1 << 27;
 
 /// Most images that can be asked for with `--digit`/`--digits all`: their labels are held
 /// in memory (8 bytes each, 128 MiB at this bound), so a larger count is refused before
 /// anything is allocated for it. Unlabelled requests stream and have no such bound.
+///
+/// ```
+/// use dcgan_infer::{Digits, Plan, request::MAX_LABELLED};
+/// assert!(Plan::new(MAX_LABELLED + 1, Some(&Digits::One(3)), None, 1).is_err());
+/// ```
 pub const MAX_LABELLED: usize = 1 << 24;
 
 /// Which digits a conditional model is asked for.
+///
+/// ```
+/// use dcgan_infer::Digits;
+/// assert_eq!("3,1,4".parse::<Digits>(), Ok(Digits::List(vec![3, 1, 4])));
+/// assert_eq!("all".parse::<Digits>(), Ok(Digits::All));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Digits {
     /// Every image this digit.
@@ -46,6 +75,12 @@ impl std::str::FromStr for Digits {
 }
 
 /// A grid request, resolved: the rows to generate, their labels, the layout.
+///
+/// ```
+/// let plan = dcgan_infer::Plan::new(25, None, None, 1)?; // `infer -n 25`
+/// assert_eq!((plan.count, plan.labels, plan.cols), (25, None, 5));
+/// # Ok::<(), dcgan_infer::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     /// Images to generate (latent rows drawn from the seed).
@@ -62,6 +97,13 @@ impl Plan {
     /// Resolve `n` images (per row for [`Digits::All`]), optional digits, columns
     /// (default near-square, or `n` per row for `All`) and scale, refusing a scale out of
     /// range. Call [`Plan::check_grid`] before any work when a grid will be drawn.
+    ///
+    /// ```
+    /// use dcgan_infer::{Digits, Plan};
+    /// let sevens = Plan::new(4, Some(&Digits::One(7)), Some(2), 1)?;
+    /// assert_eq!((sevens.labels, sevens.cols), (Some(vec![7; 4]), 2));
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn new(n: usize, digits: Option<&Digits>, cols: Option<usize>, scale: u32) -> Result<Self, Error> {
         if n == 0 {
             return Err(Error::BadInput("n must be at least 1".into()));
@@ -94,12 +136,23 @@ impl Plan {
     }
 
     /// Width and height of the grid in pixels.
+    ///
+    /// ```
+    /// let plan = dcgan_infer::Plan::new(4, None, None, 2)?; // 2×2 digits of 56 pixels
+    /// assert_eq!(plan.grid_size(), (2 * 58 + 2, 2 * 58 + 2));
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn grid_size(&self) -> (u64, u64) {
         let (_, _, width, height) = contract::grid_layout(self.count, self.cols, self.scale);
         (width, height)
     }
 
     /// Refuse a grid larger than [`MAX_GRID_PIXELS`].
+    ///
+    /// ```
+    /// assert!(dcgan_infer::Plan::new(25, None, None, 1)?.check_grid().is_ok());
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn check_grid(&self) -> Result<(), Error> {
         let (w, h) = self.grid_size();
         if w.saturating_mul(h) > MAX_GRID_PIXELS || w > u64::from(u32::MAX) || h > u64::from(u32::MAX) {
@@ -108,64 +161,6 @@ impl Plan {
             )));
         }
         Ok(())
-    }
-}
-
-/// The names a grid query may use (`GET /v1/samples.png?…`).
-pub const QUERY_KEYS: [&str; 6] = ["seed", "n", "cols", "scale", "digit", "digits"];
-
-/// A grid asked for by name (`seed=S&n=N&cols=C&scale=K&digit=D` or `digits=…`), checked
-/// as `infer` checks its flags: known names only, every number in its range, at most
-/// `max_rows` images, digits only of a conditional model, the grid within bounds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GridQuery {
-    /// The latents' seed (default 0).
-    pub seed: u64,
-    /// The grid (n default 25, scale default 1).
-    pub plan: Plan,
-}
-
-impl GridQuery {
-    /// Check `query` (name → value) for a model that is `conditional` or not.
-    pub fn parse(
-        query: &std::collections::HashMap<String, String>,
-        max_rows: usize,
-        conditional: bool,
-    ) -> Result<Self, Error> {
-        let bad = |m: String| Error::BadInput(m);
-        if let Some(k) = query.keys().find(|k| !QUERY_KEYS.contains(&k.as_str())) {
-            return Err(bad(format!("unknown query parameter `{k}`; known: {}", QUERY_KEYS.join(", "))));
-        }
-        let num = |k: &str, lo: u64, hi: u64| -> Result<Option<u64>, Error> {
-            query
-                .get(k)
-                .map(|v| match v.parse::<u64>() {
-                    Ok(n) if (lo..=hi).contains(&n) => Ok(n),
-                    _ => Err(bad(format!("`{k}={v}` is not an integer in {lo}–{hi}"))),
-                })
-                .transpose()
-        };
-        let seed = num("seed", 0, u64::MAX)?.unwrap_or(0);
-        let n = num("n", 1, max_rows as u64)?.unwrap_or(25) as usize;
-        let cols = num("cols", 1, 1 << 16)?.map(|c| c as usize);
-        let scale = num("scale", 1, u64::from(MAX_SCALE))?.unwrap_or(1) as u32;
-        let digits = match (query.get("digit"), query.get("digits")) {
-            (Some(_), Some(_)) => return Err(bad("give `digit` or `digits`, not both".into())),
-            (Some(d), None) => Some(Digits::One(d.parse().map_err(|_| bad(format!("`digit={d}` is not an integer")))?)),
-            (None, Some(d)) => Some(d.parse::<Digits>().map_err(bad)?),
-            (None, None) => None,
-        };
-        if digits.is_some() && !conditional {
-            return Err(bad(
-                "this model is unconditional (no `label` input): `digit`/`digits` need a conditional model".into(),
-            ));
-        }
-        let plan = Plan::new(n, digits.as_ref(), cols, scale)?;
-        plan.check_grid()?;
-        if plan.count > max_rows {
-            return Err(bad(format!("{} images is over this server's --max-rows {max_rows}", plan.count)));
-        }
-        Ok(Self { seed, plan })
     }
 }
 

@@ -3,16 +3,23 @@
 //! `--onnx` is given.
 //!
 //! ```
-//! use dcgan_infer::{Backend, Device, Generator, Seed, Shipped};
-//! let g = Generator::shipped(Shipped::Conditional, Backend::Tract, Device::Cpu)?;
+//! use dcgan_infer::{Generator, Seed, Shipped};
+//! let g = Generator::builder().shipped(Shipped::Conditional).build()?;
 //! let sevens = g.generate_digits(Seed(0), &[7; 8])?;
 //! assert_eq!(sevens.len(), 8);
 //! # Ok::<(), dcgan_infer::Error>(())
 //! ```
 
-use crate::{Backend, Device, Error, Generator};
+use crate::Error;
 
 /// One of the shipped generators (their card: `models/MODEL_CARD.md`).
+///
+/// ```
+/// use dcgan_infer::{Generator, Shipped};
+/// let g = Generator::builder().shipped(Shipped::Unconditional).build()?;
+/// assert!(!g.conditional());
+/// # Ok::<(), dcgan_infer::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shipped {
     /// `models/gen.onnx`: any digit (the `improved` recipe, odd-half Fréchet 1.95).
@@ -23,6 +30,11 @@ pub enum Shipped {
 
 impl Shipped {
     /// The ONNX file's bytes, as committed.
+    ///
+    /// ```
+    /// let bytes = dcgan_infer::Shipped::Unconditional.bytes();
+    /// assert_eq!(bytes, dcgan_models::GEN_ONNX);
+    /// ```
     pub fn bytes(self) -> &'static [u8] {
         match self {
             Shipped::Unconditional => dcgan_models::GEN_ONNX,
@@ -31,6 +43,10 @@ impl Shipped {
     }
 
     /// Its path in the repository, which is how messages name it.
+    ///
+    /// ```
+    /// assert_eq!(dcgan_infer::Shipped::Conditional.name(), "models/gen-cond.onnx");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Shipped::Unconditional => "models/gen.onnx",
@@ -45,14 +61,13 @@ impl std::fmt::Display for Shipped {
     }
 }
 
-impl Generator {
-    /// A shipped generator, from the bytes compiled into this library.
-    pub fn shipped(which: Shipped, backend: Backend, device: Device) -> Result<Self, Error> {
-        Self::from_bytes(which.bytes(), backend, device)
-    }
-}
-
 /// Where a binary's model comes from: the file given with `--onnx`, or a shipped one.
+///
+/// ```
+/// use dcgan_infer::{ModelSource, Shipped};
+/// assert_eq!(ModelSource::choose(None, false), ModelSource::Shipped(Shipped::Unconditional));
+/// assert_eq!(ModelSource::choose(None, false).to_string(), "the built-in models/gen.onnx");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModelSource {
     /// An ONNX file.
@@ -64,6 +79,12 @@ pub enum ModelSource {
 impl ModelSource {
     /// `--onnx FILE` if given, else the shipped conditional model when digits are asked
     /// for and the unconditional one otherwise.
+    ///
+    /// ```
+    /// use dcgan_infer::ModelSource;
+    /// let given = ModelSource::choose(Some("mine.onnx".as_ref()), true); // --onnx wins
+    /// assert_eq!(given, ModelSource::File("mine.onnx".into()));
+    /// ```
     pub fn choose(onnx: Option<&std::path::Path>, digits_asked: bool) -> Self {
         match onnx {
             Some(path) => ModelSource::File(path.into()),
@@ -73,6 +94,13 @@ impl ModelSource {
     }
 
     /// The model's bytes (read from the file, or borrowed from the binary).
+    ///
+    /// ```
+    /// use dcgan_infer::ModelSource;
+    /// assert_eq!(&*ModelSource::choose(None, true).bytes()?, dcgan_models::GEN_COND_ONNX);
+    /// assert!(ModelSource::choose(Some("no/such.onnx".as_ref()), false).bytes().is_err());
+    /// # Ok::<(), dcgan_infer::Error>(())
+    /// ```
     pub fn bytes(&self) -> Result<std::borrow::Cow<'static, [u8]>, Error> {
         match self {
             ModelSource::File(path) => std::fs::read(path)

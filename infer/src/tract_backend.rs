@@ -53,6 +53,13 @@ thread_local! {
 /// Keep the panic hook quiet about panics that [`guarded`] turns into errors (their text
 /// is in the error); every other panic is reported as before. For binaries and apps that
 /// print errors in one line: call once at start.
+///
+/// ```
+/// dcgan_infer::quiet_guarded_panics(); // once, at the start of main
+/// let g = dcgan_infer::Generator::builder().build()?;
+/// assert_eq!(g.generate(dcgan_infer::Seed(0), 1)?.len(), 1);
+/// # Ok::<(), dcgan_infer::Error>(())
+/// ```
 pub fn quiet_guarded_panics() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {

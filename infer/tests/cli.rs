@@ -4,11 +4,12 @@
 
 #![allow(clippy::unwrap_used)] // helpers of tests: a panic is the failure report
 
+use cli::ci::arg as s;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use dcgan::{Arch, DISCRIMINATOR, GENERATOR, SplitMix64, Tensor, TensorMap};
-use dcgan_infer::{Backend, Device, Generator, Seed};
+use dcgan_infer::{Backend, Generator, Seed};
 use export::Bn;
 
 /// tract against ONNX Runtime on the same file and latents.
@@ -41,10 +42,6 @@ fn infer(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_infer")).args(args).output().unwrap()
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 #[test]
 fn writes_a_near_square_grid_and_says_what_it_did() {
     let dir = tempfile::tempdir().unwrap();
@@ -71,8 +68,8 @@ fn writes_a_near_square_grid_and_says_what_it_did() {
 fn the_same_seed_gives_the_same_digits_on_both_backends() {
     let dir = tempfile::tempdir().unwrap();
     let onnx = model(dir.path(), &GENERATOR, "gen.onnx");
-    let tract = Generator::from_path(&onnx, Backend::Tract, Device::Cpu).unwrap();
-    let ort = Generator::from_path(&onnx, Backend::Ort, Device::Cpu).unwrap().with_batch_size(3);
+    let tract = Generator::builder().onnx(&onnx).backend(Backend::Tract).build().unwrap();
+    let ort = Generator::builder().onnx(&onnx).backend(Backend::Ort).build().unwrap().with_batch_size(3);
     let (a, b) = (tract.generate(Seed(11), 10).unwrap(), ort.generate(Seed(11), 10).unwrap());
     let diff = dcgan::tensors::max_abs_diff(a.values(), b.values());
     println!("tract vs ort, seed 11, n 10: max |Δ| = {diff:.2e} (tolerance {BACKEND_TOLERANCE:.0e})");
@@ -107,7 +104,8 @@ fn raw_each_and_z_files_round_trip() {
     let npy = npyz::NpyFile::new(std::fs::File::open(&raw).unwrap()).unwrap();
     assert_eq!(npy.shape(), &[7, 1, 28, 28]);
     let images = npy.into_vec::<f32>().unwrap();
-    let direct = Generator::from_path(&onnx, Backend::Tract, Device::Cpu).unwrap().generate(Seed(4), 7).unwrap();
+    let direct =
+        Generator::builder().onnx(&onnx).backend(Backend::Tract).build().unwrap().generate(Seed(4), 7).unwrap();
     assert_eq!(images, direct.into_values());
 
     // --z with the same latents reproduces them.
@@ -323,7 +321,7 @@ fn fortran_order_latents_are_read_as_rows() {
 fn conditional_models_take_digits() {
     let dir = tempfile::tempdir().unwrap();
     let onnx = model(dir.path(), &dcgan::CONDITIONAL_GENERATOR, "cond.onnx");
-    let g = Generator::from_path(&onnx, Backend::Tract, Device::Cpu).unwrap();
+    let g = Generator::builder().onnx(&onnx).backend(Backend::Tract).build().unwrap();
     assert_eq!(g.info().num_classes, Some(10));
     // Without digits, row i is digit i mod 10 (DESIGN.md §7).
     let cycled: Vec<i64> = (0..12).map(|i| i % 10).collect();
@@ -438,7 +436,13 @@ fn images_are_identical_for_any_thread_count() {
         .unwrap()
         .0;
         for threads in [1, 2, 3, 8] {
-            let g = Generator::from_bytes(&bytes, Backend::Tract, Device::Cpu).unwrap().with_threads(threads).unwrap();
+            let g = Generator::builder()
+                .bytes(&bytes)
+                .backend(Backend::Tract)
+                .build()
+                .unwrap()
+                .with_threads(threads)
+                .unwrap();
             let got = g.run(&z, labels.as_deref()).unwrap();
             let same = got.iter().zip(&before).filter(|(a, b)| a.to_bits() == b.to_bits()).count();
             println!("{name}, {threads} threads: {same} of {} values bit-identical", before.len());

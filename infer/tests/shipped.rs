@@ -7,7 +7,7 @@
 mod common;
 
 use common::root;
-use dcgan_infer::{Backend, Device, Generator};
+use dcgan_infer::{Backend, Generator};
 use export::{Bn, Precision, What};
 
 /// Each shipped ONNX file with the run folder whose weights, probe and config it came
@@ -40,7 +40,7 @@ fn every_shipped_model_keeps_the_contract_and_reproduces_its_weights() {
     let files = shipped();
     assert!(files.iter().any(|(f, ..)| f.ends_with("gen.onnx")), "models/gen.onnx is shipped");
     for (file, run, precision) in files {
-        let g = Generator::from_path(&file, Backend::Tract, Device::Cpu).unwrap();
+        let g = Generator::builder().onnx(&file).backend(Backend::Tract).build().unwrap();
         let m = &g.info().metadata;
         for (key, want) in [
             ("latent_dim", "100"),

@@ -3,8 +3,8 @@
 //! pages and `<img>` tags, the model's bytes and the web page — over one [`Batcher`]
 //! that coalesces concurrent requests into model runs and refuses work it cannot queue.
 //!
-//! Behind the `serve` cargo feature, so an app that embeds the library compiles no HTTP
-//! stack. The `serve` binary is a thin wrapper around [`Server::run`].
+//! A crate of its own, so that an app that embeds `dcgan-infer` compiles no HTTP stack.
+//! The `serve` binary is a thin wrapper around [`Server::run`].
 
 pub mod auth;
 mod batcher;
@@ -14,6 +14,7 @@ mod grpc;
 mod metrics;
 mod ports;
 mod routes;
+pub mod samples;
 mod tensors;
 pub mod v2;
 mod web;

@@ -151,11 +151,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let backend = Backend::choose(cli.backend, device);
     let source = ModelSource::choose(cli.onnx.as_deref(), false);
     let bytes = source.bytes()?;
-    let generator = Generator::from_bytes(&bytes, backend, device).with_context(|| format!("loading {source}"))?;
-    let generator = match cli.threads {
-        Some(threads) => generator.with_threads(threads)?,
-        None => generator,
+    let builder = Generator::builder().bytes(&bytes[..]).backend(backend).device(device);
+    let builder = match cli.threads {
+        Some(threads) => builder.threads(threads),
+        None => builder,
     };
+    let generator = builder.build().with_context(|| format!("loading {source}"))?;
     let max_queue_rows = cli.max_queue_rows.unwrap_or(4 * cli.max_rows);
     if max_queue_rows < cli.max_rows {
         return Err(dcgan_infer::Error::BadInput(format!(

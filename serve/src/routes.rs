@@ -1,14 +1,12 @@
 //! The HTTP routes (DESIGN.md §8) and their errors: JSON `{"error": "..."}` with a 4xx
 //! for the caller's fault, 503 with `Retry-After` when the queue is full, 500 for ours.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State as Shared};
+use axum::extract::{DefaultBodyLimit, Path, Request, State as Shared};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -18,15 +16,13 @@ use serde_json::json;
 
 use crate::dispatch::Refusal;
 use crate::v2;
-use crate::{State, metrics, web};
-use dcgan_infer::request::GridQuery;
-use media::grid;
+use crate::{State, metrics, samples, web};
 
 /// An error answer.
 pub(crate) struct ApiError(pub(crate) StatusCode, pub(crate) String);
 
 impl ApiError {
-    fn bad(text: impl Into<String>) -> Self {
+    pub(crate) fn bad(text: impl Into<String>) -> Self {
         Self(StatusCode::BAD_REQUEST, text.into())
     }
 }
@@ -60,12 +56,9 @@ impl From<dcgan_infer::Error> for ApiError {
     }
 }
 
-type Result<T> = std::result::Result<T, ApiError>;
+pub(crate) type Result<T> = std::result::Result<T, ApiError>;
 
-/// Largest grid `/v1/samples.png` draws (16 Mi pixels, 16 MiB): `infer` allows more, a
-/// shared server keeps each request's memory small.
-pub(crate) const MAX_SERVED_PIXELS: u64 = 1 << 24;
-type AppState = Shared<Arc<State>>;
+pub(crate) type AppState = Shared<Arc<State>>;
 
 pub(crate) fn router(state: Arc<State>) -> Router {
     let limit = state.config.max_body_bytes;
@@ -79,7 +72,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/v2/models/{name}/versions/{version}/ready", get(model_ready_version))
         .route("/v2/models/{name}/infer", post(infer))
         .route("/v2/models/{name}/versions/{version}/infer", post(infer_version))
-        .route("/v1/samples.png", get(samples_png))
+        .route("/v1/samples.png", get(samples::samples_png))
         .route("/model.onnx", get(model_bytes))
         .route("/metrics", get(metrics_text))
         .merge(web::routes())
@@ -217,7 +210,7 @@ async fn counted(
 }
 
 /// How `/metrics` counts a request's answer: Triton's failure reasons.
-fn failure_of(answer: &Result<Response>) -> Option<metrics::Failure> {
+pub(crate) fn failure_of(answer: &Result<Response>) -> Option<metrics::Failure> {
     answer.as_ref().err().map(|ApiError(status, _)| match *status {
         StatusCode::SERVICE_UNAVAILABLE => metrics::Failure::Rejected,
         s if s.is_server_error() => metrics::Failure::Backend,
@@ -294,45 +287,6 @@ async fn run_infer(
         }
     }
     Ok(response)
-}
-
-/// `GET /v1/samples.png?seed=&n=&cols=&scale=&digit=&digits=`: the PNG `infer` writes
-/// for the same flags, byte for byte; counted for `/metrics`.
-async fn samples_png(
-    s: AppState,
-    query: std::result::Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Result<Response> {
-    let (state, started) = (Arc::clone(&s.0), Instant::now());
-    let answer = draw_samples_png(s, query).await;
-    state.png.record(started, failure_of(&answer));
-    answer
-}
-
-async fn draw_samples_png(
-    Shared(state): AppState,
-    query: std::result::Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Result<Response> {
-    let Query(q) = query.map_err(|e| ApiError::bad(e.body_text()))?;
-    let GridQuery { seed, plan } = GridQuery::parse(&q, state.config.max_rows, state.generator.conditional())?;
-    let (w, h) = plan.grid_size();
-    if w * h > MAX_SERVED_PIXELS {
-        return Err(ApiError::bad(format!(
-            "the grid would be {w}×{h} pixels; this server draws at most {MAX_SERVED_PIXELS} (lower n or scale)"
-        )));
-    }
-    // A render holds the grid in memory: a few at a time, the rest get 503 at once.
-    let _permit = state.renders.try_acquire().map_err(|_| {
-        ApiError(StatusCode::SERVICE_UNAVAILABLE, "too many PNGs are being drawn; retry after a second".into())
-    })?;
-    let z = dcgan_infer::SplitMix64::new(seed).latents(plan.count, state.generator.info().latent_dim);
-    let images = dcgan_infer::Images::new(state.generate(z, plan.labels.clone()).await?);
-    let draw = move || images.grid(plan.cols, plan.scale).map_err(|e| e.to_string()).map(|g| grid::png_bytes(&g));
-    let png = tokio::task::spawn_blocking(draw)
-        .await
-        .map_err(|e| e.to_string())
-        .and_then(|r| r.and_then(|png| png.map_err(|e| e.to_string())))
-        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("drawing the grid: {e}")))?;
-    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }
 
 async fn model_bytes(Shared(state): AppState) -> Response {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use dcgan::{Arch, CONDITIONAL_GENERATOR, GENERATOR, latent::latents};
-use dcgan_infer::{Backend, Device, Generator};
+use dcgan_infer::{Backend, Generator};
 use dcgan_tests::{labels, random_net, tch_eval};
 use export::{Bn, Precision};
 
@@ -43,7 +43,8 @@ fn check_with_python(arch: &'static Arch) {
         // fp32 is held to the runtimes' agreement; compact weights to their rounding.
         let tolerance = if precision == Precision::Fp32 { AGREEMENT_TOLERANCE } else { precision.tolerance() };
         for backend in [Backend::Tract, Backend::Ort] {
-            let got = Generator::from_bytes(&bytes, backend, Device::Cpu).unwrap().run(&z, l.as_deref()).unwrap();
+            let got =
+                Generator::builder().bytes(&bytes).backend(backend).build().unwrap().run(&z, l.as_deref()).unwrap();
             let diff = dcgan::tensors::max_abs_diff(&got, &want);
             println!(
                 "{} BN {bn:?}, {backend:?}: {} bytes, max |Δ| vs tch = {diff:.2e} (tolerance {tolerance:.1e})",

@@ -401,7 +401,10 @@ fn every_parser_returns_a_value_or_a_typed_error_within_its_memory() {
     run("ONNX tract", onnx_bent(&gen_onnx), |bytes, tally| {
         // Loaded, it also runs two rows: a bent attribute may only show at run time.
         let r = bounded(PER_BYTE * bytes.len() + TRACT_ALLOWANCE, || {
-            dcgan_infer::Generator::from_bytes(&bytes, dcgan_infer::Backend::Tract, dcgan_infer::Device::Cpu)
+            dcgan_infer::Generator::builder()
+                .bytes(&bytes)
+                .backend(dcgan_infer::Backend::Tract)
+                .build()
                 .and_then(|g| g.generate(dcgan_infer::Seed(0), 2))
         });
         if let Err(e) = &r {
@@ -415,7 +418,10 @@ fn every_parser_returns_a_value_or_a_typed_error_within_its_memory() {
     // budget; what is checked is that it never sees a file the checks should refuse and
     // that what it refuses is the caller's).
     run("ONNX ort", onnx_bent(&shipped("gen.onnx")), |bytes, tally| {
-        let r = dcgan_infer::Generator::from_bytes(&bytes, dcgan_infer::Backend::Ort, dcgan_infer::Device::Cpu)
+        let r = dcgan_infer::Generator::builder()
+            .bytes(&bytes)
+            .backend(dcgan_infer::Backend::Ort)
+            .build()
             .and_then(|g| g.generate(dcgan_infer::Seed(0), 2));
         if let Err(e) = &r {
             prop_assert!(e.is_bad_input(), "a stranger's file is the caller's input (exit 2), got: {e}");
@@ -436,7 +442,7 @@ fn every_parser_returns_a_value_or_a_typed_error_within_its_memory() {
         run("PNG query", png_query(), |q, tally| {
             let size: usize = q.iter().map(|(k, v)| k.len() + v.len()).sum();
             let r =
-                bounded(PER_BYTE * size + ALLOWANCE, || dcgan_infer::request::GridQuery::parse(&q, 4096, conditional));
+                bounded(PER_BYTE * size + ALLOWANCE, || dcgan_serve::samples::GridQuery::parse(&q, 4096, conditional));
             if let Ok(g) = &r {
                 prop_assert!(g.plan.count <= 4096);
             }

@@ -19,6 +19,7 @@ pub mod artifacts;
 pub mod checkpoint;
 pub mod classifier;
 pub mod data;
+pub mod device;
 pub mod download;
 pub mod draws;
 pub mod ema;
@@ -27,6 +28,7 @@ pub mod keep_best;
 pub mod model;
 pub mod options;
 pub mod plot;
+pub mod progress;
 pub mod quality;
 pub mod step;
 pub mod tensorboard;
@@ -141,7 +143,7 @@ pub(crate) fn interrupted(signal: usize, epoch: usize) -> Error {
         signal: signal as i32,
         name,
         epoch,
-        checkpoint: trainer::last_checkpoint(epoch.saturating_sub(1)),
+        checkpoint: progress::last_checkpoint(epoch.saturating_sub(1)),
     }
 }
 

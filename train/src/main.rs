@@ -274,12 +274,12 @@ fn main() -> ExitCode {
             });
             println!(
                 "trained {} on {} at {:.0} images/s in the training steps ({:.0} with sampling and checkpoints); run folder {} ({} in total){best}",
-                train::trainer::plural(s.trained, "epoch"),
+                train::progress::plural(s.trained, "epoch"),
                 s.device,
                 s.images_per_s,
                 s.overall_images_per_s,
                 s.out.display(),
-                train::trainer::plural(s.epochs, "epoch"),
+                train::progress::plural(s.epochs, "epoch"),
             );
             ExitCode::SUCCESS
         }

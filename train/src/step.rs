@@ -234,7 +234,7 @@ fn check_diverged(stats: &Tensor, epoch: usize, step: i64, config: &TrainConfig)
                 value,
                 epoch,
                 step,
-                checkpoint: crate::trainer::last_checkpoint(epoch - 1),
+                checkpoint: crate::progress::last_checkpoint(epoch - 1),
                 cause: format!(
                     "the learning rates (D {}, G {}) are the likely cause: the tutorial's 2e-4 trains; try --lr 2e-4",
                     h.lr_d(),

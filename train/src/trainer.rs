@@ -13,12 +13,14 @@ use crate::adam::Adam;
 use crate::artifacts::{self, SampleNoise};
 use crate::checkpoint::{self, Host, Progress, State};
 use crate::data::{self, Split};
+use crate::device::{device_name, parse_device};
 use crate::ema::Ema;
 use crate::graphed::Graphs;
 use crate::keep_best::{Best, Evaluator};
 use crate::model::Net;
 use crate::options::{self, Options};
 use crate::plot::{self, LossRow};
+use crate::progress::{early_samples_note, plural, report_epoch};
 use crate::step::EpochLoop;
 use crate::tensorboard;
 use crate::{Error, download, interrupted, io_err};
@@ -40,24 +42,6 @@ pub struct Summary {
     pub device: String,
     /// The epoch `best/` holds (`--keep-best`).
     pub best: Option<Best>,
-}
-
-/// Parse `auto|cpu|cuda|cuda:N` (`dcgan::Device` parses all but `auto`); CUDA must
-/// really be there. Returns the device and why it was chosen.
-pub fn parse_device(spec: &str) -> Result<(Device, &'static str), Error> {
-    let visible = if tch::Cuda::is_available() { tch::Cuda::device_count() as usize } else { 0 };
-    let wanted = match spec {
-        "auto" if visible > 0 => return Ok((Device::Cuda(0), "--device auto: libtorch sees a CUDA GPU")),
-        "auto" => return Ok((Device::Cpu, "--device auto: libtorch sees no CUDA GPU")),
-        s => s.parse::<dcgan::Device>().map_err(|e| Error::BadInput(format!("--device {e}; or auto")))?,
-    };
-    match wanted {
-        dcgan::Device::Cpu => Ok((Device::Cpu, "--device cpu")),
-        dcgan::Device::Cuda(i) if i < visible => Ok((Device::Cuda(i), "as asked")),
-        dcgan::Device::Cuda(_) => Err(Error::BadInput(format!(
-            "--device {spec}: CUDA is not available here ({visible} GPU(s) visible to libtorch); use --device cpu"
-        ))),
-    }
 }
 
 /// Train as `opts` says, leaving a run folder in `opts.out`.
@@ -309,56 +293,4 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
     let scaled = images.scaled();
     debug_assert_eq!(scaled.len(), images.count * IMAGE_PIXELS);
     Ok(Setup { opts, device, dir, config, config_digest, scaled, labels: images.labels, state, rows, graphs })
-}
-
-/// One line per epoch: the means of its `losses.csv` rows, the epoch's training
-/// throughput (its steps only, as the closing line's first figure) and the time so far.
-fn report_epoch(rows: &[LossRow], epoch: usize, epochs: usize, images_per_s: f64, started: Instant) {
-    let epoch_rows: Vec<&LossRow> = rows.iter().filter(|r| r.epoch == epoch).collect();
-    let mean = |f: fn(&LossRow) -> f64| epoch_rows.iter().map(|r| f(r)).sum::<f64>() / epoch_rows.len().max(1) as f64;
-    eprintln!(
-        "epoch {epoch}/{epochs}  loss_d {:.4}  loss_g {:.4}  D(x) {:.3}  D(G(z)) {:.3}  {images_per_s:.0} img/s  {:.1} s",
-        mean(|r| r.loss_d),
-        mean(|r| r.loss_g),
-        mean(|r| r.d_real),
-        mean(|r| r.d_fake),
-        started.elapsed().as_secs_f64()
-    );
-}
-
-/// Steps before the samples show digit shapes (BENCHMARKS.md, "When digits appear": the
-/// tutorial's recipe draws one repeated blob after 600 steps and rough strokes at 1200,
-/// the improved recipe clear digits at 1200); before, they are grey noise or blobs.
-pub const DIGITS_APPEAR_AFTER_STEPS: usize = 1200;
-
-/// What the first epoch's pictures show, for a run of `steps_per_epoch`.
-pub fn early_samples_note(steps_per_epoch: usize) -> String {
-    let epochs = DIGITS_APPEAR_AFTER_STEPS.div_ceil(steps_per_epoch.max(1));
-    format!(
-        "note: samples/epoch_NNN.png start as grey noise or blobs; digit shapes take about {DIGITS_APPEAR_AFTER_STEPS} \
-         steps, here {} ({steps_per_epoch} steps an epoch)",
-        plural(epochs, "epoch")
-    )
-}
-
-/// What is on disk after epoch `epoch` completed (0: none yet).
-pub fn last_checkpoint(epoch: usize) -> String {
-    if epoch == 0 {
-        "no epoch had completed, so there is no checkpoint yet".into()
-    } else {
-        format!("the checkpoint of epoch {epoch} is whole")
-    }
-}
-
-/// `1 epoch`, `2 epochs`.
-pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
-}
-
-fn device_name(device: Device) -> String {
-    match device {
-        Device::Cpu => format!("cpu ({})", plural(tch::get_num_threads() as usize, "thread")),
-        Device::Cuda(i) => format!("cuda:{i}"),
-        other => format!("{other:?}"),
-    }
 }

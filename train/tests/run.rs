@@ -461,7 +461,7 @@ fn a_conditional_run_trains_resumes_and_exports() {
     let onnx = dir.path().join("c.onnx");
     let r = export::export(&out, &onnx, export::What::Generator, export::Bn::Folded).unwrap();
     println!("conditional export: self-check max |Δ| = {:.2e}", r.max_diff);
-    let g = dcgan_infer::Generator::from_path(&onnx, dcgan_infer::Backend::Tract, dcgan_infer::Device::Cpu).unwrap();
+    let g = dcgan_infer::Generator::builder().onnx(&onnx).backend(dcgan_infer::Backend::Tract).build().unwrap();
     assert_eq!(g.info().num_classes, Some(10));
     assert_eq!(g.info().metadata.get("conditional").map(String::as_str), Some("true"));
     assert!(g.generate_digits(dcgan_infer::Seed(1), &[3, 1, 4]).is_ok());

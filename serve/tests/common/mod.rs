@@ -6,12 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-/// The repository root.
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-pub use cli::ci::python;
+pub use cli::ci::{arg as s, python, repo_root as root};
 
 /// The `infer` binary beside `serve` (another package's: `cargo test --workspace` builds it).
 pub fn infer_exe() -> PathBuf {
@@ -94,10 +89,6 @@ pub fn write_latents(path: &Path, seed: u64, n: usize) {
         .unwrap();
     w.extend(dcgan_infer::latents(seed, n)).unwrap();
     w.finish().unwrap();
-}
-
-pub fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// The page served at `addr` in Chromium (tests/python/web_test.py) must draw what

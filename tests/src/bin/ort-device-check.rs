@@ -111,7 +111,12 @@ fn main() -> ExitCode {
 
 /// The library's ONNX Runtime backend on `device`, TF32 off.
 fn load(bytes: &[u8], device: Device) -> Result<Generator, dcgan_infer::Error> {
-    Generator::from_bytes_with(bytes, Backend::Ort, device, CudaOptions { tf32: false })
+    Generator::builder()
+        .bytes(bytes)
+        .backend(Backend::Ort)
+        .device(device)
+        .cuda_options(CudaOptions { tf32: false })
+        .build()
 }
 
 /// z [N,100] (and labels [N]) -> images [N,1,28,28], flat.

@@ -80,7 +80,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     // The model and the output first: a wrong file or place is refused before any data
     // is read or trained on.
     let source = dcgan_infer::ModelSource::choose(cli.onnx.as_deref(), false);
-    let g = dcgan_infer::Generator::from_bytes(&source.bytes()?, dcgan_infer::Backend::Tract, dcgan_infer::Device::Cpu)
+    let g = dcgan_infer::Generator::builder()
+        .source(source.clone())
+        .backend(dcgan_infer::Backend::Tract)
+        .build()
         .with_context(|| format!("loading {source}"))?;
     if let Some(out) = &cli.out {
         dcgan::output::check_output(out)

@@ -34,21 +34,21 @@ pub(crate) fn run(cli: &Cli, stop: &AtomicUsize) -> Result<()> {
     }
 
     let source = ModelSource::choose(cli.onnx.as_deref(), digits.is_some());
-    let g = source
-        .bytes()
-        .and_then(|bytes| {
-            Generator::from_bytes_with(&bytes, backend, device, dcgan_infer::CudaOptions { tf32: cli.tf32 })
-        })
-        .map_err(|e| match e {
-            // An I/O error already names the file.
-            dcgan_infer::Error::Io { .. } => anyhow::Error::from(e),
-            e => anyhow::Error::from(e).context(format!("loading {source}")),
-        })?
-        .with_batch_size(cli.batch_size);
-    let g = match cli.threads {
-        Some(threads) => g.with_threads(threads)?,
-        None => g,
+    let builder = Generator::builder()
+        .source(source.clone())
+        .backend(backend)
+        .device(device)
+        .cuda_options(dcgan_infer::CudaOptions { tf32: cli.tf32 })
+        .batch_size(cli.batch_size);
+    let builder = match cli.threads {
+        Some(threads) => builder.threads(threads),
+        None => builder,
     };
+    let g = builder.build().map_err(|e| match e {
+        // An I/O error already names the file.
+        dcgan_infer::Error::Io { .. } => anyhow::Error::from(e),
+        e => anyhow::Error::from(e).context(format!("loading {source}")),
+    })?;
     if g.info().assumed_defaults {
         eprintln!("note: {source} has no latent metadata; assuming z ~ uniform(-1,1) and images in [-1,1]");
     }
