@@ -12,7 +12,7 @@ mod common;
 use std::process::Command;
 
 /// (file, what the one line must say)
-const STRANGERS: [(&str, &str); 13] = [
+const STRANGERS: [(&str, &str); 16] = [
     ("external.onnx", "refused: tensor `fc.weight` keeps its data in an external file (`w.bin`)"),
     ("if.onnx", "refused: node `If` (If) carries a subgraph"),
     ("function.onnx", "refused: it defines functions (`Twice`)"),
@@ -24,7 +24,10 @@ const STRANGERS: [(&str, &str); 13] = [
     ("wide-z-max.onnx", "input `z` declares 9223372036854775807 values per row (at most 65536)"),
     ("constant-of-shape.onnx", "is a `ConstantOfShape`, not one of the operators a generator is made of"),
     ("expand.onnx", "is a `Expand`, not one of the operators a generator is made of"),
-    ("broadcast.onnx", "274877906944"), // bytes of 2^36 floats: the runtime could not have them
+    ("broadcast.onnx", "computes up to 68719476736 values from constants alone (at most 16777216)"),
+    ("matmul.onnx", "computes up to 68719476736 values from constants alone"),
+    ("gather.onnx", "computes up to 68719476736 values from constants alone"),
+    ("folded-conv.onnx", "computes up to 38656278544 values from constants alone"),
     ("stride.onnx", "has attribute `strides` = 1073741824 (at most ±65536)"),
     ("sparse.onnx", "refused: it holds sparse initializers (`sparse_values`)"),
 ];

@@ -16,6 +16,9 @@ Tiny files that declare or compute huge tensors, with and without metadata:
   constant-of-shape.onnx   ConstantOfShape of 2^36 floats, summed into the image
   expand.onnx              a scalar Expanded to 2^36 floats, summed into the image
   broadcast.onnx           [2^18, 1] + [1, 2^18] constants (2^36 values), summed into the image
+  matmul.onnx              [2^18, 1] · [1, 2^18] constants (2^36 values), summed into the image
+  gather.onnx              2^18 rows gathered from a [1, 2^18] constant (2^36 values), summed
+  folded-conv.onnx         a [1,1,4,4] constant transposed-convolved with stride 65536 (3.9·10^10 values)
   stride.onnx              ct1's stride set to 2^30
   sparse.onnx              a sparse initializer whose values name an external file
 """
@@ -127,6 +130,28 @@ m.graph.initializer.extend([
     helper.make_tensor("row", TensorProto.FLOAT, [1, 1 << 18], [0.0] * (1 << 18)),
 ])
 save(summed_into_image(m, [helper.make_node("Add", ["col", "row"], ["huge"])], "huge"), "broadcast.onnx")
+
+m = fresh()
+m.graph.initializer.extend([
+    helper.make_tensor("col", TensorProto.FLOAT, [1 << 18, 1], [0.0] * (1 << 18)),
+    helper.make_tensor("row", TensorProto.FLOAT, [1, 1 << 18], [0.0] * (1 << 18)),
+])
+save(summed_into_image(m, [helper.make_node("MatMul", ["col", "row"], ["huge"])], "huge"), "matmul.onnx")
+
+m = fresh()
+m.graph.initializer.extend([
+    helper.make_tensor("row", TensorProto.FLOAT, [1, 1 << 18], [0.0] * (1 << 18)),
+    helper.make_tensor("picks", TensorProto.INT64, [1 << 18], [0] * (1 << 18)),
+])
+save(summed_into_image(m, [helper.make_node("Gather", ["row", "picks"], ["huge"], axis=0)], "huge"), "gather.onnx")
+
+m = fresh()
+m.graph.initializer.extend([
+    helper.make_tensor("small", TensorProto.FLOAT, [1, 1, 4, 4], [0.0] * 16),
+    helper.make_tensor("kernel", TensorProto.FLOAT, [1, 1, 4, 4], [0.0] * 16),
+])
+wide = helper.make_node("ConvTranspose", ["small", "kernel"], ["huge"], strides=[1 << 16, 1 << 16])
+save(summed_into_image(m, [wide], "huge"), "folded-conv.onnx")
 
 m = fresh()
 ct = next(n for n in m.graph.node if n.op_type == "ConvTranspose")
