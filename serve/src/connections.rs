@@ -203,11 +203,6 @@ impl AsyncWrite for Conn {
     }
 }
 
-impl tonic::transport::server::Connected for Conn {
-    type ConnectInfo = ();
-    fn connect_info(&self) -> Self::ConnectInfo {}
-}
-
 /// The default `--max-connections`: the process's limit on open files less room for
 /// everything else it opens (2048, or half the limit when that is smaller).
 pub fn default_max_connections() -> usize {

@@ -16,6 +16,7 @@ mod ports;
 mod routes;
 pub mod samples;
 mod tensors;
+pub mod tls;
 pub mod v2;
 mod web;
 
@@ -54,6 +55,8 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// The API key and the groups open without it.
     pub auth: auth::Auth,
+    /// TLS on both ports (`--tls-cert`, `--tls-key`); plain HTTP and gRPC without.
+    pub tls: Option<tls::Tls>,
 }
 
 /// The server's name, version and protocol extensions, as both metadata calls say them.
@@ -166,10 +169,12 @@ impl Server {
             shutdown.await;
             let _ = stop.send(true);
         });
-        let rest = ports::rest(listener, gate.clone(), routes::router(Arc::clone(&state)), stopped.clone());
+        let tls = state.config.tls.clone();
+        let rest =
+            ports::rest(listener, gate.clone(), routes::router(Arc::clone(&state)), tls.clone(), stopped.clone());
         match grpc {
             Some(grpc) => {
-                let grpc = ports::grpc(grpc, gate, grpc::service(Arc::clone(&state)), stopped);
+                let grpc = ports::grpc(grpc, gate, grpc::service(Arc::clone(&state)), tls, stopped);
                 let (rest, grpc) = tokio::join!(rest, grpc);
                 rest?;
                 grpc?;

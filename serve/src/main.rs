@@ -99,6 +99,13 @@ struct Cli {
     /// generate, and download the weights).
     #[arg(long)]
     insecure_no_auth: bool,
+    /// Serve HTTPS and gRPC over TLS with this PEM certificate chain (leaf first); needs
+    /// --tls-key [default: plain HTTP and gRPC]
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert's leaf (PKCS#8, PKCS#1 or SEC1)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -147,6 +154,13 @@ fn auth(cli: &Cli) -> anyhow::Result<Auth> {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let auth = auth(&cli)?;
+    let tls = match (&cli.tls_cert, &cli.tls_key) {
+        (Some(cert), Some(key)) => Some(
+            dcgan_serve::tls::Tls::from_pem_files(cert, key)
+                .map_err(|e| dcgan_infer::Error::BadInput(e.to_string()))?,
+        ),
+        _ => None,
+    };
     let device = cli.device;
     let backend = Backend::choose(cli.backend, device);
     let source = ModelSource::choose(cli.onnx.as_deref(), false);
@@ -182,17 +196,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         max_connections: cli.max_connections.unwrap_or_else(dcgan_serve::default_max_connections),
         idle_timeout: Duration::from_secs(cli.idle_timeout_s as u64),
         auth,
+        tls,
     };
     let config_auth_required = config.auth.required();
+    if config_auth_required && config.tls.is_none() && !cli.host.is_loopback() {
+        tracing::warn!(
+            "the API key crosses the network in clear text: give --tls-cert and --tls-key, or serve behind a TLS proxy"
+        );
+    }
+    let (http, grpc) = if config.tls.is_some() { ("https", "grpcs") } else { ("http", "grpc") };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let addr = SocketAddr::new(cli.host, cli.port as u16);
         let server =
             Server::bind(addr, generator, bytes, config).await.with_context(|| format!("listening on {addr}"))?;
         let bound = server.local_addr()?;
-        println!("listening on http://{bound}");
-        if let Some(grpc) = server.grpc_addr() {
-            println!("listening on grpc://{}", grpc?);
+        println!("listening on {http}://{bound}");
+        if let Some(addr) = server.grpc_addr() {
+            println!("listening on {grpc}://{}", addr?);
         }
         use std::io::Write as _;
         std::io::stdout().flush()?;

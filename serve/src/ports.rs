@@ -1,7 +1,8 @@
 //! The accept loops of the two ports: REST over HTTP/1 (hyper, with a header-read
-//! timeout) and gRPC over HTTP/2 (tonic), both through the one connection [`Gate`], both
-//! stopping when `stopped` turns true: no new connections, the requests in flight
-//! finished for at most [`DRAIN_DEADLINE`].
+//! timeout) and gRPC over HTTP/2 (tonic), both through the one connection [`Gate`] and,
+//! with `--tls-cert`, a TLS handshake in the connection's own task; both stopping when
+//! `stopped` turns true: no new connections, the requests in flight finished for at
+//! most [`DRAIN_DEADLINE`].
 
 use std::io;
 
@@ -13,6 +14,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::connections::{Conn, Gate};
+use crate::tls::{Stream, Tls, secure};
 use crate::{DRAIN_DEADLINE, HEADER_TIMEOUT};
 
 /// Resolves once `stopped` is true (or its sender is gone).
@@ -42,16 +44,19 @@ pub(crate) async fn rest(
     listener: TcpListener,
     gate: Gate,
     app: Router,
+    tls: Option<Tls>,
     stopped: watch::Receiver<bool>,
 ) -> io::Result<()> {
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
     while let Some(conn) = next(&listener, &gate, &stopped).await {
-        let service = TowerToHyperService::new(app.clone());
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(conn), service));
+        let (service, http, watcher) = (TowerToHyperService::new(app.clone()), http.clone(), graceful.watcher());
+        let acceptor = tls.as_ref().map(|t| t.rest.clone());
         tokio::spawn(async move {
-            let _ = connection.await;
+            if let Some(stream) = secure(conn, acceptor.as_ref()).await {
+                let _ = watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await;
+            }
         });
     }
     drop(listener);
@@ -64,15 +69,19 @@ pub(crate) async fn grpc(
     listener: TcpListener,
     gate: Gate,
     service: crate::grpc::Service,
+    tls: Option<Tls>,
     stopped: watch::Receiver<bool>,
 ) -> io::Result<()> {
-    let (sender, receiver) = tokio::sync::mpsc::channel::<io::Result<Conn>>(1);
+    let (sender, receiver) = tokio::sync::mpsc::channel::<io::Result<Stream>>(1);
     let accepting = stopped.clone();
     tokio::spawn(async move {
         while let Some(conn) = next(&listener, &gate, &accepting).await {
-            if sender.send(Ok(conn)).await.is_err() {
-                break;
-            }
+            let (sender, acceptor) = (sender.clone(), tls.as_ref().map(|t| t.grpc.clone()));
+            tokio::spawn(async move {
+                if let Some(stream) = secure(conn, acceptor.as_ref()).await {
+                    let _ = sender.send(Ok(stream)).await;
+                }
+            });
         }
     });
     let incoming = tokio_stream::wrappers::ReceiverStream::new(receiver);

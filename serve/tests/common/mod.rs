@@ -48,11 +48,15 @@ impl Server {
             .spawn()
             .unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        // `listening on http://ADDR` (https with TLS), then `grpc://ADDR` (grpcs).
         let mut listening = |scheme: &str| {
             let mut line = String::new();
             stdout.read_line(&mut line).unwrap();
-            let prefix = format!("listening on {scheme}://");
-            line.trim().strip_prefix(&prefix).unwrap_or_else(|| panic!("expected {prefix}…, got {line:?}")).to_string()
+            let rest = line.trim().strip_prefix("listening on ").and_then(|r| r.split_once("://"));
+            match rest {
+                Some((s, addr)) if s.trim_end_matches('s') == scheme => addr.to_string(),
+                _ => panic!("expected `listening on {scheme}(s)://…`, got {line:?}"),
+            }
         };
         let addr = listening("http");
         let grpc = args.contains(&"--grpc-port").then(|| listening("grpc"));
