@@ -1,6 +1,12 @@
 //! Dynamic batching: requests wait in a bounded queue and worker threads run them
-//! together, up to `max_batch` rows per model run, after waiting at most `max_delay` for
-//! company. Each caller gets exactly its own rows back.
+//! together, up to `max_batch` rows per model run. Each caller gets exactly its own rows
+//! back.
+//!
+//! A batch waits for company only as far as the load has shown there is any: for at most
+//! `max_delay`, and only while it holds fewer rows than the last run did (the first batch
+//! waits for a full one). After a 1-row run (one client, or a lull) the next request runs
+//! at once, so a lone client pays the delay at most once; under steady load the batches
+//! keep the size the load gives them.
 //!
 //! One worker at a time gathers a batch; once it is sealed, the next worker gathers the
 //! following one while the first runs, so up to `runs_in_flight` model runs overlap when
@@ -71,6 +77,9 @@ struct Shared {
     rows_run: AtomicU64,
     in_flight: AtomicUsize,
     peak_in_flight: AtomicUsize,
+    /// Rows the last sealed batch held (`max_batch` before the first): how much company
+    /// the next one waits for.
+    last_rows: AtomicUsize,
     /// Summed over requests: microseconds from queued to their run's start, and of
     /// their run.
     queue_us: AtomicU64,
@@ -121,6 +130,7 @@ impl Batcher {
             rows_run: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
             peak_in_flight: AtomicUsize::new(0),
+            last_rows: AtomicUsize::new(limits.max_batch),
             queue_us: AtomicU64::new(0),
             compute_us: AtomicU64::new(0),
             batch_buckets: Default::default(),
@@ -195,10 +205,10 @@ impl Batcher {
     }
 }
 
-/// A worker: when it is its turn to gather, take the first job, wait up to `max_delay`
-/// for more while the batch has room, then let the next worker gather while this one
-/// runs them in one model run (a job larger than `max_batch` runs alone, in batches)
-/// and hands each job its rows.
+/// A worker: when it is its turn to gather, take the first job and what is queued behind
+/// it, wait up to `max_delay` for more while the batch holds fewer rows than the last one
+/// did, then let the next worker gather while this one runs them in one model run (a job
+/// larger than `max_batch` runs alone, in batches) and hands each job its rows.
 fn work(shared: &Shared, g: &Generator, limits: Limits) {
     let latent = g.info().latent_dim;
     loop {
@@ -211,6 +221,7 @@ fn work(shared: &Shared, g: &Generator, limits: Limits) {
             queue = shared.ready.wait(queue).unwrap_or_else(|p| p.into_inner());
         }
         let deadline = Instant::now() + limits.max_delay;
+        let company = shared.last_rows.load(Ordering::Relaxed).clamp(1, limits.max_batch);
         let mut jobs = vec![queue.pop_front().expect("the queue is not empty")];
         let mut rows = jobs[0].rows(latent);
         loop {
@@ -220,7 +231,7 @@ fn work(shared: &Shared, g: &Generator, limits: Limits) {
                     jobs.push(queue.pop_front().expect("front exists"));
                 }
                 Some(_) => break,
-                None if rows < limits.max_batch && !shared.closed.load(Ordering::SeqCst) => {
+                None if rows < company && !shared.closed.load(Ordering::SeqCst) => {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {
                         break;
@@ -231,6 +242,7 @@ fn work(shared: &Shared, g: &Generator, limits: Limits) {
             }
         }
         drop(queue);
+        shared.last_rows.store(rows, Ordering::Relaxed);
         drop(turn);
         let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         shared.peak_in_flight.fetch_max(now, Ordering::SeqCst);

@@ -198,5 +198,11 @@ impl Server {
     }
 }
 
-/// The default batching delay.
-pub const DEFAULT_MAX_DELAY: Duration = Duration::from_micros(2000);
+/// The default batching delay (`--max-delay-us`): waited only while a batch holds fewer
+/// rows than the last one, so a lone client does not pay it.
+pub const DEFAULT_MAX_DELAY: Duration = Duration::from_micros(5000);
+
+/// The default `--runs-in-flight`: one run at a time, its rows split over every core
+/// (BENCHMARKS.md, "serve under load": with two, the second run's smaller batch cost
+/// binary REST 15% at 64 clients on two cores).
+pub const DEFAULT_RUNS_IN_FLIGHT: usize = 1;

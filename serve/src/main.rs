@@ -44,8 +44,9 @@ struct Cli {
     /// Most rows in one model run, 1–4096.
     #[arg(long, default_value_t = 256, value_parser = cli::between(1, 4096))]
     max_batch: usize,
-    /// Longest wait in microseconds for more rows before a model run, 0–1000000.
-    #[arg(long, default_value_t = 2000, value_parser = cli::between(0, 1_000_000))]
+    /// Longest wait in microseconds for more rows before a model run, 0–1000000; waited
+    /// only while a batch holds fewer rows than the last run did.
+    #[arg(long, default_value_t = dcgan_serve::DEFAULT_MAX_DELAY.as_micros() as usize, value_parser = cli::between(0, 1_000_000))]
     max_delay_us: usize,
     /// Most rows queued or running; beyond it requests get 503 with Retry-After
     /// [default: 4 × --max-rows].
@@ -61,9 +62,9 @@ struct Cli {
     /// many intra-op threads [default: every core].
     #[arg(long, value_name = "N", value_parser = cli::between(1, 1024))]
     threads: Option<usize>,
-    /// Model runs at once when rows wait, 1–64: while one runs, the next batch gathers
-    /// (and a small run of tract uses one core).
-    #[arg(long, value_name = "N", default_value_t = 2, value_parser = cli::between(1, 64))]
+    /// Model runs at once when rows wait, 1–64: with more than one, the next batch gathers
+    /// while one runs (each then gets fewer cores).
+    #[arg(long, value_name = "N", default_value_t = dcgan_serve::DEFAULT_RUNS_IN_FLIGHT, value_parser = cli::between(1, 64))]
     runs_in_flight: usize,
     /// Also serve the Open Inference Protocol over gRPC on this port (0 picks a free one)
     /// [default: off].

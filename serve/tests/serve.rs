@@ -189,3 +189,27 @@ fn bad_input_is_refused_in_one_line() {
         assert!(!err.contains("panicked") && o.stdout.is_empty(), "{args:?}: {err}");
     }
 }
+
+/// The defaults the README's "Serve" section states, `--flag` … (N), are the binary's.
+#[test]
+fn the_readmes_serve_defaults_are_the_binarys() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme.split("\n## Serve").nth(1).unwrap().split("\n## ").next().unwrap();
+    let help = Command::new(env!("CARGO_BIN_EXE_serve")).arg("--help").output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    let mut checked = 0;
+    for (i, _) in section.match_indices("`--") {
+        let flag = section[i + 1..].split('`').next().unwrap();
+        let after = &section[i + 2 + flag.len()..];
+        // `--flag` rows (256): a number in brackets within a few words of the flag.
+        let Some(open) = after.find('(').filter(|&o| o < 16 && !after[..o].contains('`')) else { continue };
+        let Some(value) = after[open + 1..].split(')').next().filter(|v| v.parse::<u64>().is_ok()) else { continue };
+        let block = help.split(&format!("  {flag} ")).nth(1).unwrap_or_else(|| panic!("{flag} is not in serve --help"));
+        let block = block.split("\n  -").next().unwrap();
+        let default = block.split("[default: ").nth(1).and_then(|d| d.split(']').next());
+        println!("README: {flag} ({value}); --help: [default: {}]", default.unwrap_or("none"));
+        assert!(block.contains(&format!("[default: {value}]")), "README says {flag} ({value})");
+        checked += 1;
+    }
+    assert!(checked >= 3, "found only {checked} defaults in the README's Serve section");
+}
