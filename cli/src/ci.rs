@@ -42,3 +42,17 @@ pub fn repo_root() -> std::path::PathBuf {
 pub fn arg(p: &std::path::Path) -> &str {
     p.to_str().expect("a test's paths are UTF-8")
 }
+
+/// Assert that a binary refused the caller's input in `o` (`what` names the case):
+/// exit 2, `needle` on stderr, no panic, and one line, unless it is clap's own usage
+/// error (which starts with `error:` and adds a usage hint). Prints the first line.
+pub fn assert_refused(what: &str, o: &std::process::Output, needle: &str) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    println!("{what} -> exit {:?}: {}", o.status.code(), err.lines().next().unwrap_or(""));
+    assert_eq!(o.status.code(), Some(2), "{what}: {err}");
+    assert!(err.contains(needle), "{what}: expected `{needle}` in {err}");
+    assert!(!err.contains("panicked"), "{what}: {err}");
+    if !err.starts_with("error:") {
+        assert_eq!(err.trim_end().lines().count(), 1, "{what}: one line: {err}");
+    }
+}

@@ -80,14 +80,7 @@ fn bad_input_is_refused_in_one_line() {
     ];
     for (args, needle) in &cases {
         let r = export(args);
-        let err = String::from_utf8_lossy(&r.stderr);
-        println!("{args:?} -> exit {:?}: {}", r.status.code(), err.lines().next().unwrap_or(""));
-        assert_eq!(r.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains(needle), "{args:?}: expected `{needle}` in {err}");
-        assert!(!err.contains("panicked"));
-        if !err.starts_with("error:") {
-            assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: one line: {err}");
-        }
+        cli::ci::assert_refused(&format!("{args:?}"), &r, needle);
         assert!(!out.exists() && !nowhere.exists() && !d.join("repo/../x").exists(), "{args:?}: nothing written");
     }
 }

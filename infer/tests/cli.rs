@@ -130,14 +130,7 @@ fn raw_each_and_z_files_round_trip() {
 fn refused(args: &[&str], out: &Path, needle: &str) {
     let started = std::time::Instant::now();
     let o = infer(args);
-    let err = String::from_utf8_lossy(&o.stderr);
-    println!("{args:?} -> exit {:?}: {}", o.status.code(), err.lines().next().unwrap_or(""));
-    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-    if !err.starts_with("error:") {
-        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-    }
-    assert!(err.contains(needle), "expected `{needle}` in: {err}");
-    assert!(!err.contains("panicked"), "{err}");
+    cli::ci::assert_refused(&format!("{args:?}"), &o, needle);
     assert!(!out.exists(), "no partial output");
     assert!(started.elapsed().as_secs() < 30, "refused before any long work");
 }

@@ -63,11 +63,7 @@ fn models_that_reach_past_their_bytes_are_refused() {
                 .arg(&out)
                 .output()
                 .unwrap();
-            let err = String::from_utf8_lossy(&o.stderr);
-            println!("{file} ({backend}) -> exit {:?}: {}", o.status.code(), err.trim());
-            assert_eq!(o.status.code(), Some(2), "{err}");
-            assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-            assert!(err.contains(needle), "expected `{needle}` in: {err}");
+            cli::ci::assert_refused(&format!("{file} ({backend})"), &o, needle);
             assert!(!out.exists(), "nothing written");
         }
     }

@@ -86,7 +86,7 @@ fn attr_int(node: &pb::NodeProto, name: &str, default: i64) -> i64 {
 
 /// The values of a short int64 or int32 tensor.
 fn int_values(t: &pb::TensorProto) -> Option<Vec<i64>> {
-    let count = t.dims.iter().product::<i64>();
+    let count = t.dims.iter().try_fold(1i64, |n, &d| n.checked_mul(d))?;
     if !(0..=KEPT_INTS as i64).contains(&count) {
         return None;
     }

@@ -51,10 +51,19 @@ pub(crate) async fn rest(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
     while let Some(conn) = next(&listener, &gate, &stopped).await {
-        let (service, http, watcher) = (TowerToHyperService::new(app.clone()), http.clone(), graceful.watcher());
-        let acceptor = tls.as_ref().map(|t| t.rest.clone());
+        let service = TowerToHyperService::new(app.clone());
+        let Some(acceptor) = tls.as_ref().map(|t| t.rest.clone()) else {
+            // Watched from the moment it is accepted, so that a shutdown waits for it.
+            let connection = graceful.watch(http.serve_connection(TokioIo::new(conn), service));
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            continue;
+        };
+        // Watched once its handshake is done: until then it holds no request.
+        let (http, watcher) = (http.clone(), graceful.watcher());
         tokio::spawn(async move {
-            if let Some(stream) = secure(conn, acceptor.as_ref()).await {
+            if let Some(stream) = secure(conn, Some(&acceptor)).await {
                 let _ = watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await;
             }
         });

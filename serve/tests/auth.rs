@@ -9,7 +9,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{Server, infer, python, root, s};
+use common::{Server, infer, python, run_python, s};
 
 #[test]
 fn tritonclient_needs_the_key_and_health_does_not() {
@@ -24,15 +24,12 @@ fn tritonclient_needs_the_key_and_health_does_not() {
     common::write_latents(&z, 5, 3);
     infer(&["--z", s(&z), "--raw", s(&p("want.npy"))]);
     let mut server = Server::start(&["--api-key-file", s(&p("key")), "--grpc-port", "0"]);
-    let o = Command::new(python().unwrap())
-        .arg(root().join("tests/python/serve_auth.py"))
-        .args(["--http", &server.addr, "--grpc", server.grpc.as_deref().unwrap(), "--model", "dcgan", "--key", key])
-        .args(["--z", s(&z), "--want", s(&p("want.npy"))])
-        .output()
-        .unwrap();
-    print!("{}", String::from_utf8_lossy(&o.stdout));
-    eprint!("{}", String::from_utf8_lossy(&o.stderr));
-    assert!(o.status.success(), "serve_auth.py found a problem");
+    let grpc = server.grpc.clone().unwrap();
+    let want = p("want.npy");
+    run_python(
+        "serve_auth.py",
+        &["--http", &server.addr, "--grpc", &grpc, "--model", "dcgan", "--key", key, "--z", s(&z), "--want", s(&want)],
+    );
     assert_eq!(server.stop(), Some(0));
 }
 
@@ -53,10 +50,6 @@ fn a_network_address_without_a_key_is_refused_at_start() {
             .env_remove("DCGAN_API_KEY_FILE")
             .output()
             .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
-        println!("serve {args:?} -> exit {:?}: {}", o.status.code(), err.trim());
-        assert_eq!(o.status.code(), Some(2), "{err}");
-        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-        assert!(err.contains(needle), "expected `{needle}` in: {err}");
+        cli::ci::assert_refused(&format!("serve {args:?}"), &o, needle);
     }
 }

@@ -8,21 +8,12 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Server, infer, python, root, s};
+use common::{Server, infer, python, run_python, s};
 
 fn need_python() -> bool {
     cli::ci::require("Python with tritonclient and prometheus_client (scripts/setup.sh)", python().is_some())
-}
-
-/// Run tests/python/SCRIPT with `args`, printing what it says; it must exit 0.
-fn run_python(script: &str, args: &[&str]) {
-    let o = Command::new(python().unwrap()).arg(root().join("tests/python").join(script)).args(args).output().unwrap();
-    print!("{}", String::from_utf8_lossy(&o.stdout));
-    eprint!("{}", String::from_utf8_lossy(&o.stderr));
-    assert!(o.status.success(), "{script} found a problem");
 }
 
 /// A full queue is RESOURCE_EXHAUSTED; SIGTERM lets the request in flight finish, later

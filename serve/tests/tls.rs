@@ -9,7 +9,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{Server, infer, python, root, s};
+use common::{Server, infer, python, run_python, s};
 
 /// A self-signed certificate for 127.0.0.1 and localhost, and its key, as PEM files.
 fn certificate(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
@@ -35,15 +35,9 @@ fn tritonclient_over_https_and_grpc_with_tls() {
     infer(&["--z", s(&z), "--raw", s(&p("want.npy"))]);
     let tls = ["--tls-cert", s(&cert), "--tls-key", s(&key)];
     let mut server = Server::start(&[&tls[..], &["--api-key-file", s(&p("api-key")), "--grpc-port", "0"]].concat());
-    let o = Command::new(python().unwrap())
-        .arg(root().join("tests/python/serve_tls.py"))
-        .args(["--http", &server.addr, "--grpc", server.grpc.as_deref().unwrap(), "--model", "dcgan"])
-        .args(["--key", api_key, "--ca", s(&cert), "--z", s(&z), "--want", s(&p("want.npy"))])
-        .output()
-        .unwrap();
-    print!("{}", String::from_utf8_lossy(&o.stdout));
-    eprint!("{}", String::from_utf8_lossy(&o.stderr));
-    assert!(o.status.success(), "serve_tls.py found a problem");
+    let (grpc, want) = (server.grpc.clone().unwrap(), p("want.npy"));
+    let args = ["--http", &server.addr, "--grpc", &grpc, "--model", "dcgan", "--key", api_key, "--ca", s(&cert)];
+    run_python("serve_tls.py", &[&args[..], &["--z", s(&z), "--want", s(&want)]].concat());
     assert_eq!(server.stop(), Some(0));
 }
 
@@ -66,12 +60,6 @@ fn files_that_are_not_a_certificate_and_its_key_are_refused_at_start() {
     ];
     for (args, needle) in cases {
         let o = Command::new(env!("CARGO_BIN_EXE_serve")).args(["--port", "0"]).args(args).output().unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
-        println!("serve {args:?} -> exit {:?}: {}", o.status.code(), err.trim());
-        assert_eq!(o.status.code(), Some(2), "{err}");
-        assert!(err.contains(needle), "expected `{needle}` in: {err}");
-        if !needle.starts_with("--") {
-            assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-        }
+        cli::ci::assert_refused(&format!("serve {args:?}"), &o, needle);
     }
 }

@@ -35,14 +35,7 @@ fn bad_input_is_refused_in_one_line_and_at_once() {
     for (args, needle) in &cases {
         let started = Instant::now();
         let o = Command::new(env!("CARGO_BIN_EXE_eval")).args(args).current_dir(dir.path()).output().unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
-        println!("{args:?} -> exit {:?}: {}", o.status.code(), err.lines().next().unwrap_or(""));
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains(needle), "{args:?}: expected `{needle}` in {err}");
-        assert!(!err.contains("panicked"), "{err}");
-        if !err.starts_with("error:") {
-            assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: one line: {err}");
-        }
+        cli::ci::assert_refused(&format!("{args:?}"), &o, needle);
         assert!(started.elapsed() < Duration::from_secs(30), "refused at once, no classifier trained");
         assert!(!dir.path().join("eval.json").exists(), "nothing written into the current folder");
     }

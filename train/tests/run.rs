@@ -526,15 +526,7 @@ fn bad_input_is_refused_in_one_line() {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_train"));
         cmd.args(["--threads", "1", "--device", "cpu", "--data"]).arg(&data).arg("--out").arg(&out).args(*args);
         let o = cmd.output().unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
-        println!("{args:?} -> exit {:?}: {}", o.status.code(), err.lines().next().unwrap_or(""));
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains(needle), "{args:?}: expected `{needle}` in {err}");
-        assert!(!err.contains("panicked"), "{args:?}: {err}");
-        // clap's own errors add a usage hint; ours are one line.
-        if !err.starts_with("error:") {
-            assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: one line: {err}");
-        }
+        cli::ci::assert_refused(&format!("{args:?}"), &o, needle);
         assert!(!out.exists(), "{args:?}: nothing is created");
     }
 }

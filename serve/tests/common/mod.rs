@@ -82,6 +82,14 @@ impl Drop for Server {
     }
 }
 
+/// Run tests/python/SCRIPT with `args`, printing what it says; it must exit 0.
+pub fn run_python(script: &str, args: &[&str]) {
+    let o = Command::new(python().unwrap()).arg(root().join("tests/python").join(script)).args(args).output().unwrap();
+    print!("{}", String::from_utf8_lossy(&o.stdout));
+    eprint!("{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{script} found a problem");
+}
+
 /// `path` as a `.npy` of z [n,100] drawn with SplitMix64(`seed`), as `infer --seed` draws it.
 pub fn write_latents(path: &Path, seed: u64, n: usize) {
     use npyz::WriterBuilder;
