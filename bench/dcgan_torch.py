@@ -16,10 +16,12 @@ from torch import nn
 
 class G(nn.Module):
     """`classes` > 0: the conditional G, which adds row `label` of a [classes,4096] table to
-    fc's output (what one-hot labels concatenated with z compute)."""
+    fc's output (what one-hot labels concatenated with z compute). `native_image_layer`:
+    ct3 computed on the CPU as `train` computes it (the replay of tests/python)."""
 
-    def __init__(self, classes=0):
+    def __init__(self, classes=0, native_image_layer=False):
         super().__init__()
+        self.native_image_layer = native_image_layer
         self.fc = nn.Linear(100, 4096)
         self.ct1 = nn.ConvTranspose2d(256, 128, 4, 2, 1)
         self.bn1 = nn.BatchNorm2d(128)
@@ -37,6 +39,12 @@ class G(nn.Module):
         h = torch.relu(h).view(-1, 256, 4, 4)
         h = self.act(self.bn1(self.ct1(h)[:, :, :7, :7]))
         h = self.act(self.bn2(self.ct2(h)))
+        if self.native_image_layer and h.device.type == "cpu":
+            # What `train` runs on the CPU (train/src/model.rs): libtorch's own transposed
+            # convolution for the one-channel layer, not oneDNN's, so the same sums in the
+            # same order.
+            ct3 = self.ct3
+            return torch.tanh(torch._C._nn.slow_conv_transpose2d(h, ct3.weight, (4, 4), ct3.bias, (2, 2), (1, 1)))
         return torch.tanh(self.ct3(h))
 
 

@@ -25,8 +25,9 @@ Checks, each printed in units of its tolerance (≤ 1 passes):
   gives, under the trained-tensor tolerance;
 - the EMA's refreshed BatchNorm statistics, from the trainer's EMA weights: as BN.
 Both sides run libtorch 2.11 kernels in float32, but not the same sequence of ops (our
-Adam is written with in-place lerp/addcmul, torch.optim.Adam with foreach kernels;
-LeakyReLU is PReLU on our side), so values differ by float32 rounding. Adam divides each
+Adam is written with in-place lerp/addcmul, torch.optim.Adam with foreach kernels; our
+G's one-channel image layer runs libtorch's native transposed convolution, not oneDNN's),
+so values differ by float32 rounding. Adam divides each
 gradient by its own running magnitude, so for the few elements whose gradient is near
 Adam's ε rounding noise becomes a visible part of an update, and it compounds from step
 to step: hence a percentile in units of an update rather than an elementwise bound. The
@@ -87,7 +88,7 @@ def replay(tensors, config, mistake=None):
     steps = sorted({int(k.split(".")[0][1:]) for k in tensors if k.startswith("s") and k.endswith(".x")})
     head = config.get("conditional")
     label = lambda name: ((t(name).long() + (mistake == "label-shift")) % 10) if head else None
-    g, d = G(classes=10 if head else 0), D(head=head)
+    g, d = G(classes=10 if head else 0, native_image_layer=True), D(head=head)
     load_into(g, tensors, "g0.")
     load_into(d, tensors, "d0.")
     g.train()
@@ -188,7 +189,7 @@ def ema_bn(tensors, head, g_last, mistake):
     cumulative average), one train-mode pass per fixed batch of 100."""
     t = lambda name: torch.from_numpy(tensors[name])
     last = max(int(k.split(".")[0][1:]) for k in tensors if k.startswith("s") and k.endswith(".x"))
-    ema = G(classes=10 if head else 0)
+    ema = G(classes=10 if head else 0, native_image_layer=True)
     weights = {k.split(".ema.", 1)[1]: v for k, v in tensors.items() if k.startswith((f"s{last}.ema.", "bn.ema."))}
     load_into(ema, weights)
     bns = [m for m in ema.modules() if isinstance(m, nn.BatchNorm2d)]
