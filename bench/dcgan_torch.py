@@ -44,7 +44,7 @@ class G(nn.Module):
             # convolution for the one-channel layer, not oneDNN's, so the same sums in the
             # same order.
             ct3 = self.ct3
-            return torch.tanh(torch._C._nn.slow_conv_transpose2d(h, ct3.weight, (4, 4), ct3.bias, (2, 2), (1, 1)))
+            return torch.tanh(torch._C._nn.slow_conv_transpose2d(h, ct3.weight, ct3.kernel_size, ct3.bias, ct3.stride, ct3.padding))
         return torch.tanh(self.ct3(h))
 
 

@@ -25,7 +25,8 @@ kept=(MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824)
 
 ours() { # RECIPE LIMIT RUN -> images/s of the epoch's second losses.csv row
     target/release/train --recipe "$1" --limit "$2" --epochs 1 --threads "$threads" --device "$device" \
-        --sample-every 1 --seed "$3" --out "$out/$1-$2-$3" >/dev/null 2>&1
+        --sample-every 1 --seed "$3" --out "$out/$1-$2-$3" >/dev/null 2>"$out/$1-$2-$3.log" ||
+        { echo "train failed: $(tail -3 "$out/$1-$2-$3.log")" >&2; return 1; }
     sed -n 3p "$out/$1-$2-$3/losses.csv" | cut -d, -f8
 }
 theirs() { # RECIPE LIMIT [ENV...] -> images/s
@@ -33,7 +34,7 @@ theirs() { # RECIPE LIMIT [ENV...] -> images/s
 }
 millis() { # COMMAND... -> wall milliseconds
     local start; start=$(date +%s%N)
-    "$@" >/dev/null
+    "$@" >/dev/null || return 1
     echo $((($(date +%s%N) - start) / 1000000))
 }
 

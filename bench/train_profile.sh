@@ -19,7 +19,10 @@ fi
 cargo build --release --locked -p dcgan-train --bin train 2>/dev/null
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-record() { perf record -q -e cpu-clock -F 499 -o "$out/$1.data" -- "${@:2}" >/dev/null 2>&1; }
+record() {
+    perf record -q -e cpu-clock -F 499 -o "$out/$1.data" -- "${@:2}" >/dev/null 2>"$out/$1.log" ||
+        { echo "train_profile: $1 failed: $(tail -3 "$out/$1.log")" >&2; exit 1; }
+}
 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; 2 threads; $(date -u +%F)"
 tables=()

@@ -22,9 +22,19 @@ from torch import nn
 
 from dcgan_torch import D, G, init
 
+def usage():
+    print(__doc__.split("\n")[2], file=sys.stderr)
+    sys.exit(2)
+
+
+if len(sys.argv) < 5:
+    usage()
 mnist, limit, threads, device = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-graphed = len(sys.argv) > 5 and sys.argv[5] == "graph"
-improved = len(sys.argv) > 6 and sys.argv[6] == "improved"
+mode = sys.argv[5] if len(sys.argv) > 5 else "eager"
+recipe = sys.argv[6] if len(sys.argv) > 6 else "tutorial"
+if mode not in ("eager", "graph") or recipe not in ("tutorial", "improved"):
+    usage()
+graphed, improved = mode == "graph", recipe == "improved"
 if graphed and not device.startswith("cuda"):
     sys.exit("train_torch.py: graph needs a CUDA device")
 torch.set_num_threads(threads)

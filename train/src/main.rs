@@ -179,7 +179,8 @@ fn parse() -> (Cli, ArgMatches, Option<String>) {
 }
 
 fn main() -> ExitCode {
-    // Before libtorch allocates: each step's activations are then reused, not faulted in.
+    // Before libtorch allocates or starts threads: each step's activations are then
+    // reused, not faulted in again.
     torch_ops::keep_freed_memory();
     let (cli, matches, recipe) = parse();
     if cli.list_recipes {

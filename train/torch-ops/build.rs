@@ -16,6 +16,10 @@ fn main() {
     if !include.join("ATen/ops/leaky_relu.h").exists() {
         return println!("cargo:warning=LeakyReLU falls back to PReLU: no ATen headers in {}", include.display());
     }
+    // A libtorch upgraded in place (scripts/setup.sh) must rebuild the shim.
+    println!("cargo:rerun-if-changed={}", include.join("ATen/ops/leaky_relu.h").display());
+    // Assumes scripts/setup.sh's layout: PyPI's torch, built with the C++11 ABI (no
+    // std::string crosses the shim's interface either way).
     cc::Build::new()
         .cpp(true)
         .std("c++17")

@@ -17,14 +17,15 @@ const MMAP_THRESHOLD: i32 = 32 << 20;
 /// Free memory at the heap's top kept rather than returned to the kernel.
 const TRIM_THRESHOLD: i32 = 1 << 30;
 
-/// Keep freed heap memory for reuse (see the module docs); call once, early, in a
-/// process that trains on the CPU. Returns whether the C library took both settings
+/// Keep freed heap memory for reuse (see the module docs); call once, first thing in
+/// `main`, before any other thread starts (glibc's `mallopt` is not thread-safe). A
+/// process that trains on CUDA loses nothing by it (its host tensors are few). Returns whether the C library took both settings
 /// (`false` on a C library other than glibc, which keeps its own defaults).
 pub fn keep_freed_memory() -> bool {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         // SAFETY: mallopt only sets allocator parameters, here to values glibc documents
-        // as valid; it is safe to call at any time, from any thread.
+        // as valid; the caller makes it before other threads exist (see above).
         unsafe {
             libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
                 && libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1

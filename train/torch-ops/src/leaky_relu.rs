@@ -33,7 +33,7 @@ pub fn leaky_relu(x: &Tensor, slope: f64) -> Result<Tensor, TchError> {
     }
     #[cfg(not(torch_ops))]
     {
-        let weight = Tensor::from_slice(&[slope as f32]).to_device(x.device());
+        let weight = Tensor::f_full([1i64], slope, (x.kind(), x.device()))?;
         x.f_prelu(&weight)
     }
 }
