@@ -21,6 +21,7 @@ py=.native/venv/bin/python
 cargo build --release --locked -p dcgan-train --bin train 2>/dev/null
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+# The values of train/torch-ops/src/allocator.rs (MMAP_THRESHOLD, TRIM_THRESHOLD).
 kept=(MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824)
 
 ours() { # RECIPE LIMIT RUN -> images/s of the epoch's second losses.csv row
