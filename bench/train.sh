@@ -8,8 +8,9 @@
 # - the whole process, start to exit, of one epoch over 6000 images (60 steps, tutorial
 #   recipe): `train` with everything it writes (samples, checkpoint, plots) against the
 #   script's import, load and 60 steps; 3 alternating runs, medians;
-# - on the CPU, the limit (bench/train_limit.py): the tutorial step's floating-point work
-#   against the rate of a large matrix product, and each trainer's share of it.
+# - on the CPU, the limits (bench/train_limit.py): the tutorial step's floating-point work
+#   against the rate of a large matrix product and against the cores' peak
+#   multiply-add rate (the physical limit), and each trainer's share of both.
 # usage: bench/train.sh [THREADS] [DEVICE]     (MNIST_DIR must point at MNIST)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -55,12 +56,12 @@ for i in 1 2 3; do
     wall_ours+=("$(millis ours tutorial 6000 "$i")")
     wall_theirs+=("$(millis theirs tutorial 6000)")
 done
-limit=0
-[ "$device" = cpu ] && limit=$("$py" bench/train_limit.py "$threads" | awk '{print $NF}')
-"$py" - "$limit" "${rows[@]}" "wall|${wall_ours[*]}|${wall_theirs[*]}|" <<'PY'
+limits="0 0" # images/s at the matrix-product rate and at the peak rate (0: not measured)
+[ "$device" = cpu ] && limits=$("$py" bench/train_limit.py "$threads" | awk '{print $6, $10}')
+"$py" - "$limits" "${rows[@]}" "wall|${wall_ours[*]}|${wall_theirs[*]}|" <<'PY'
 import statistics, sys
 
-limit = float(sys.argv.pop(1))
+limit, peak = (0.0 if v == "n/a" else float(v) for v in sys.argv.pop(1).split())
 
 def runs(field):
     return [float(v) for v in field.split()]
@@ -80,7 +81,7 @@ for row in sys.argv[1:-1]:
         extra = f"| {show(k)} | {statistics.median(o) / statistics.median(k):.2f} |"
     print(f"| {recipe} | {show(o)} | {show(t)} | **{ratio:.2f}** {extra}")
     if recipe == "tutorial" and limit:
-        tutorial = (statistics.median(o) / limit, statistics.median(t) / limit)
+        tutorial = (statistics.median(o), statistics.median(t))
 _, ours, theirs, _ = sys.argv[-1].split("|")
 o, t = [v / 1000 for v in runs(ours)], [v / 1000 for v in runs(theirs)]
 print()
@@ -89,7 +90,8 @@ print("|---|---:|---|")
 print(f"| train | {statistics.median(o):.1f} | {', '.join(f'{v:.1f}' for v in o)} |")
 print(f"| PyTorch eager | {statistics.median(t):.1f} | {', '.join(f'{v:.1f}' for v in t)} |")
 print(f"\nwhole-process ratio (PyTorch seconds / train seconds): {statistics.median(t) / statistics.median(o):.2f}")
-if limit:
-    print(f"limit {limit:.0f} images/s (bench/train_limit.py); tutorial step: train at {tutorial[0]:.0%} of it, "
-          f"PyTorch eager at {tutorial[1]:.0%}")
+for name, rate in (("matrix-product limit", limit), ("physical limit (peak multiply-adds)", peak)):
+    if rate:
+        print(f"{name} {rate:.0f} images/s (bench/train_limit.py); tutorial step: train at "
+              f"{tutorial[0] / rate:.0%} of it, PyTorch eager at {tutorial[1] / rate:.0%}")
 PY

@@ -1,0 +1,49 @@
+// The cores' peak single-precision rate: independent fused multiply-adds on registers,
+// no memory traffic, one chain set per OpenMP thread. What no kernel can exceed, so the
+// physical limit that bench/train_limit.py divides a training step's work by.
+// build: cc -O3 -march=native -ffp-contract=fast -fopenmp peak_flops.c
+// usage: peak_flops THREADS   -> prints `peak_gflops R` (best of 5)
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#ifdef __AVX512F__
+#define LANES 16
+#else
+#define LANES 8
+#endif
+// Enough independent chains to cover the FMA latency on every pipe (4 cycles x 2 pipes on
+// current x86 cores); -O3 unrolls the loop over them, so that they live in registers.
+#define CHAINS 12
+typedef float vec __attribute__((vector_size(LANES * sizeof(float))));
+
+int main(int argc, char **argv) {
+    int threads = argc > 1 ? atoi(argv[1]) : 0;
+    if (threads < 1 || threads > 1024) {
+        fprintf(stderr, "usage: peak_flops THREADS (1 to 1024)\n");
+        return 2;
+    }
+    omp_set_num_threads(threads);
+    const long iters = 50000000;
+    double best = 0;
+    float sink = 0;
+    for (int rep = 0; rep < 5; rep++) {
+        double start = omp_get_wtime();
+#pragma omp parallel reduction(+ : sink)
+        {
+            vec a[CHAINS], m, c;
+            for (int l = 0; l < LANES; l++) m[l] = 0.999999f, c[l] = 1e-7f;
+            for (int i = 0; i < CHAINS; i++)
+                for (int l = 0; l < LANES; l++) a[i][l] = (float)i;
+            for (long k = 0; k < iters; k++)
+                for (int i = 0; i < CHAINS; i++) a[i] = a[i] * m + c;
+            for (int i = 0; i < CHAINS; i++) sink += a[i][0];
+        }
+        double rate = 2.0 * LANES * CHAINS * iters * threads / (omp_get_wtime() - start);
+        if (rate > best) best = rate;
+    }
+    // sink keeps the chains alive; it never prints for finite values.
+    if (sink != sink) printf("nan\n");
+    printf("peak_gflops %.1f\n", best / 1e9);
+    return 0;
+}
