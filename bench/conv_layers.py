@@ -16,12 +16,19 @@ import statistics
 import sys
 import time
 
+try:
+    (threads,) = map(int, sys.argv[1:])
+    assert 1 <= threads <= 1024
+except (ValueError, AssertionError):
+    print(__doc__, file=sys.stderr)
+    sys.exit(2)
+
 # `train` keeps freed activations (torch_ops::keep_freed_memory); without the same glibc
 # settings a 5 MB output is mapped and faulted in anew on every call, which makes D's c1
 # look ten times slower alone than it is inside a step.
 ALLOCATOR = {"MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "1073741824"}
 if any(os.environ.get(k) != v for k, v in ALLOCATOR.items()):
-    os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **ALLOCATOR})
+    os.execve(sys.executable, sys.orig_argv, {**os.environ, **ALLOCATOR})
 
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
@@ -29,10 +36,6 @@ from torch import nn  # noqa: E402
 from dcgan_torch import D, G, init  # noqa: E402
 from peak import peak_gflops  # noqa: E402
 
-if len(sys.argv) != 2 or not sys.argv[1].isdigit() or int(sys.argv[1]) < 1:
-    print(__doc__, file=sys.stderr)
-    sys.exit(2)
-threads = int(sys.argv[1])
 peak_before = peak_gflops(threads)
 torch.set_num_threads(threads)
 torch.manual_seed(0)

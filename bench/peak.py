@@ -17,5 +17,8 @@ def peak_gflops(threads):
         except (OSError, subprocess.CalledProcessError) as e:
             print(f"no peak rate: bench/peak_flops.c did not build: {e}", file=sys.stderr)
             return None
-        out = subprocess.run([str(exe), str(threads)], check=True, capture_output=True, text=True).stdout
-        return float(out.split()[-1])
+        run = subprocess.run([str(exe), str(threads)], capture_output=True, text=True)
+        if run.returncode != 0:
+            print(f"no peak rate: peak_flops {threads}: {run.stderr.strip()}", file=sys.stderr)
+            return None
+        return float(run.stdout.split()[-1])

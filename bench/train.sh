@@ -80,7 +80,7 @@ for row in sys.argv[1:-1]:
         k = runs(kept)
         extra = f"| {show(k)} | {statistics.median(o) / statistics.median(k):.2f} |"
     print(f"| {recipe} | {show(o)} | {show(t)} | **{ratio:.2f}** {extra}")
-    if recipe == "tutorial" and limit:
+    if recipe == "tutorial":
         tutorial = (statistics.median(o), statistics.median(t))
 _, ours, theirs, _ = sys.argv[-1].split("|")
 o, t = [v / 1000 for v in runs(ours)], [v / 1000 for v in runs(theirs)]
