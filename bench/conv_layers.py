@@ -25,7 +25,8 @@ except (ValueError, AssertionError):
 
 # `train` keeps freed activations (torch_ops::keep_freed_memory); without the same glibc
 # settings a 5 MB output is mapped and faulted in anew on every call, which makes D's c1
-# look ten times slower alone than it is inside a step.
+# look ten times slower alone than it is inside a step. The values of
+# train/torch-ops/src/allocator.rs, as bench/train.sh sets them.
 ALLOCATOR = {"MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "1073741824"}
 if any(os.environ.get(k) != v for k, v in ALLOCATOR.items()):
     os.execve(sys.executable, sys.orig_argv, {**os.environ, **ALLOCATOR})
@@ -82,28 +83,30 @@ for (tag, name), shape in inputs.items():
     m = getattr(g if tag == "G" else d, name)
     x = torch.randn(shape, requires_grad=True)
     k, s, p = m.kernel_size, m.stride, m.padding
+    conv = isinstance(m, nn.Conv2d)
+    # Multiply-adds per call: every output (conv) or input (transposed) element takes
+    # in_channels (conv) or out_channels (transposed) x kernel area of them; each pass
+    # costs the same.
+    with torch.no_grad():
+        elements = m(x).numel() if conv else x.numel()
+    gflop = 2 * elements * (m.in_channels if conv else m.out_channels) * k[0] * k[1] / 1e9
     # kernel -> (input, weight, call): inputs and weights are leaves, so that each pass
     # is timed alone; channels-last keeps its weight in that layout, as a trainer would.
     cl = torch.channels_last
     x_cl = x.detach().contiguous(memory_format=cl).requires_grad_()
     w_cl = m.weight.detach().contiguous(memory_format=cl).requires_grad_()
-    op = nn.functional.conv2d if isinstance(m, nn.Conv2d) else nn.functional.conv_transpose2d
+    op = nn.functional.conv2d if conv else nn.functional.conv_transpose2d
     kernels = {
         "oneDNN": (x, m.weight, lambda: m(x)),
         "oneDNN, channels-last": (x_cl, w_cl, lambda: op(x_cl, w_cl, m.bias, s, p)),
     }
-    if isinstance(m, nn.ConvTranspose2d) and m.out_channels == 1:
+    if not conv and m.out_channels == 1:
         kernels["native"] = (x, m.weight, lambda: torch._C._nn.slow_conv_transpose2d(x, m.weight, k, m.bias, s, p))
-    if isinstance(m, nn.Conv2d) and m.in_channels == 1:
+    if conv and m.in_channels == 1:
         kernels["native"] = (x, m.weight, lambda: torch._C._nn.thnn_conv2d(x, m.weight, k, m.bias, s, p))
     best = None
     for kernel, (inp, w, run) in kernels.items():
         y = run()
-        # Multiply-adds per call: every output (conv) or input (transposed) element takes
-        # in_channels/out_channels x kernel area of them; each pass costs the same.
-        per = m.in_channels if isinstance(m, nn.Conv2d) else m.out_channels
-        elements = y.numel() if isinstance(m, nn.Conv2d) else inp.numel()
-        gflop = 2 * elements * per * k[0] * k[1] / 1e9
         grad = torch.randn_like(y)
         with torch.no_grad():
             fwd = millis(run)
