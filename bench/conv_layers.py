@@ -3,6 +3,9 @@ reach on this model's shapes, against the cores' peak (bench/peak_flops.c).
 
 usage: conv_layers.py THREADS
 Measures the peak first and again last (a shared VM's clock moves; the higher is used).
+Kernels: oneDNN (libtorch's default), oneDNN with channels-last tensors, libtorch's native
+kernel for the one-channel layers, and the layer as matrix products (MKL) between
+unfold and fold ("im2col + MKL", what a custom kernel built on a GEMM would do).
 Prints a Markdown table: per layer and kernel, milliseconds per call of the forward pass,
 the backward pass to the input (data) and to the weights, GFLOP/s and % of the peak; then
 the convolutions' milliseconds per tutorial step at these rates (D: 3 forward passes,
@@ -43,7 +46,8 @@ torch.manual_seed(0)
 BATCH, REPEATS = 100, 20
 # Calls per tutorial step: forward, backward to the input, backward to the weights.
 PER_STEP = {"D": (3, 3, 2), "G": (2, 1, 1)}
-FIRST_LAYER_INPUT_GRADS = 1  # D's c1: only the G step needs the gradient of D's input
+FIRST_LAYER_INPUT_GRADS = 1
+MATRIX_PRODUCT_TOLERANCE = 1e-4  # float32 reordering of sums of up to 4096 products  # D's c1: only the G step needs the gradient of D's input
 
 
 def millis(fn):
@@ -55,6 +59,23 @@ def millis(fn):
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times) * 1e3
+
+
+def as_matrix_product(m, x):
+    """The layer as one matrix product per image (MKL) between unfold and fold; autograd
+    derives both backward passes as matrix products too.
+    conv: x [N,Cin,H,W] -> [N,Cout,H',W']; transposed: x [N,Cin,H,W] -> [N,Cout,H'',W'']"""
+    k, s, p = m.kernel_size, m.stride, m.padding
+    n, _, h, w = x.shape
+    if isinstance(m, nn.Conv2d):
+        cols = nn.functional.unfold(x, k, padding=p, stride=s)  # [N, Cin*k*k, H'*W']
+        side = ((h + 2 * p[0] - k[0]) // s[0] + 1, (w + 2 * p[1] - k[1]) // s[1] + 1)
+        y = m.weight.view(m.out_channels, -1) @ cols
+        return (y + m.bias.view(1, -1, 1)).view(n, m.out_channels, *side)
+    cols = m.weight.view(m.in_channels, -1).t() @ x.view(n, m.in_channels, h * w)  # [N, Cout*k*k, H*W]
+    side = ((h - 1) * s[0] - 2 * p[0] + k[0], (w - 1) * s[1] - 2 * p[1] + k[1])
+    y = nn.functional.fold(cols, side, k, padding=p, stride=s)
+    return y + m.bias.view(1, -1, 1, 1)
 
 
 g, d = G(), D()
@@ -104,6 +125,10 @@ for (tag, name), shape in inputs.items():
         kernels["native"] = (x, m.weight, lambda: torch._C._nn.slow_conv_transpose2d(x, m.weight, k, m.bias, s, p))
     if conv and m.in_channels == 1:
         kernels["native"] = (x, m.weight, lambda: torch._C._nn.thnn_conv2d(x, m.weight, k, m.bias, s, p))
+    kernels["im2col + MKL"] = (x, m.weight, lambda: as_matrix_product(m, x))
+    with torch.no_grad():
+        worst = (as_matrix_product(m, x) - m(x)).abs().max().item()
+    assert worst < MATRIX_PRODUCT_TOLERANCE, f"{tag}.{name}: im2col differs by {worst}"
     best = None
     for kernel, (inp, w, run) in kernels.items():
         y = run()
