@@ -1,0 +1,113 @@
+//! The quality figures the README and the model card state about the shipped files are
+//! what `eval` measures of them now (10000 samples of seed 0, the figures' own
+//! settings), and what `models/eval.json` and `models/cond/eval.json` recorded. Shipping
+//! a new generator without new figures fails here.
+
+#![allow(clippy::unwrap_used)] // a panic is the failure report
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+/// How far a figure may move between machines: tract's float32 sums run in another
+/// order on other SIMD widths (a fresh `eval` here differs from the recorded JSON by
+/// about 5e-7).
+const MEASURE_TOLERANCE: f64 = 1e-4;
+
+fn models() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models")
+}
+
+/// `eval --onnx models/NAME` with its defaults, as its JSON.
+fn measure(mnist: &Path, dir: &Path, name: &str) -> Value {
+    let out = dir.join(format!("{name}.json"));
+    let o = Command::new(env!("CARGO_BIN_EXE_eval"))
+        .args(["--onnx", cli::ci::arg(&models().join(name)), "--out", cli::ci::arg(&out)])
+        .env("MNIST_DIR", mnist)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "eval {name}: {}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap()
+}
+
+fn figure(json: &Value, path: &[&str]) -> f64 {
+    path.iter().fold(json, |v, key| &v[key]).as_f64().unwrap_or_else(|| panic!("no number at {path:?}"))
+}
+
+/// The first `count` numbers after `prefix` in `text` (whitespace-normalised), each with
+/// half a unit of its last printed digit: "**1.951**," gives (1.951, 0.0005).
+fn stated(text: &str, prefix: &str, count: usize) -> Vec<(f64, f64)> {
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let at = words.find(prefix).unwrap_or_else(|| panic!("`{prefix}` is not in the text any more"));
+    let numbers: Vec<(f64, f64)> = words[at + prefix.len()..]
+        .split(' ')
+        .map(|w| w.trim_matches(|c: char| "*()%,;:|`".contains(c)))
+        .filter_map(|w| {
+            let value = w.parse::<f64>().ok()?;
+            let decimals = w.split_once('.').map_or(0, |(_, d)| d.len());
+            Some((value, 0.5 * 10f64.powi(-(decimals as i32))))
+        })
+        .take(count)
+        .collect();
+    assert_eq!(numbers.len(), count, "`{prefix}` is followed by fewer than {count} numbers");
+    numbers
+}
+
+#[test]
+fn the_stated_quality_figures_are_what_eval_measures() {
+    let mnist = cli::ci::mnist();
+    if !cli::ci::require("MNIST (MNIST_DIR)", mnist.is_some()) {
+        return;
+    }
+    let (mnist, dir) = (mnist.unwrap(), tempfile::tempdir().unwrap());
+    let fp32 = measure(&mnist, dir.path(), "gen.onnx");
+    let int8 = measure(&mnist, dir.path(), "gen.int8.onnx");
+    let cond = measure(&mnist, dir.path(), "gen-cond.onnx");
+
+    let kept = [["generator", "frechet"], ["generator", "frechet_report"], ["generator", "coverage"]];
+    let kept = kept.iter().chain(&[["generator", "confidence"], ["floor", "frechet_report"]]);
+    for (fresh, file) in [(&fp32, "eval.json"), (&cond, "cond/eval.json")] {
+        let recorded: Value = serde_json::from_slice(&std::fs::read(models().join(file)).unwrap()).unwrap();
+        for path in kept.clone() {
+            let (now, then) = (figure(fresh, path), figure(&recorded, path));
+            println!(
+                "models/{file} {path:?}: recorded {then:.6}, measured {now:.6} (tolerance {MEASURE_TOLERANCE:.0e})"
+            );
+            assert!((now - then).abs() <= MEASURE_TOLERANCE, "models/{file} {path:?}: {then} recorded, {now} measured");
+        }
+    }
+
+    let read = |file: &str| std::fs::read_to_string(models().join(file)).unwrap();
+    let (readme, card) = (read("../README.md"), read("MODEL_CARD.md"));
+    let g = |json: &Value, key: &str| figure(json, &["generator", key]);
+    let floor = |key: &str| figure(&fp32, &["floor", key]);
+    let accuracy = 100.0 * figure(&fp32, &["classifier", "test_accuracy"]);
+    #[rustfmt::skip]
+    let claims: Vec<(&str, &str, Vec<f64>)> = vec![
+        ("README", "On the other half its Fréchet distance is", vec![g(&fp32, "frechet_report"), floor("frechet_report")]),
+        ("README", "shipped generator in int8: its Fréchet distance on the odd half is", vec![g(&int8, "frechet_report"), g(&fp32, "frechet_report")]),
+        ("README", "compiled into `eval` (", vec![accuracy]),
+        ("MODEL_CARD", "(a small CNN,", vec![accuracy]),
+        ("MODEL_CARD", "| **`gen.onnx`** (improved recipe, epoch 43) |",
+            vec![g(&fp32, "frechet"), g(&fp32, "frechet_report"), g(&fp32, "coverage"), g(&fp32, "confidence")]),
+        ("MODEL_CARD", "| MNIST train (floor) |",
+            vec![floor("frechet"), floor("frechet_report"), floor("coverage"), floor("confidence")]),
+        ("MODEL_CARD", "10000 samples, odd half: Fréchet",
+            vec![g(&int8, "frechet_report"), g(&fp32, "frechet_report"), g(&int8, "coverage"), g(&int8, "confidence"), g(&fp32, "confidence")]),
+        ("MODEL_CARD", "| **`gen-cond.onnx`** (epoch 19) |",
+            vec![g(&cond, "frechet"), g(&cond, "frechet_report"), g(&cond, "coverage"), g(&cond, "confidence"),
+                 figure(&cond, &["generator", "label_accuracy", "overall"])]),
+    ];
+    for (file, prefix, measured) in &claims {
+        let text = if *file == "README" { &readme } else { &card };
+        for ((value, half_unit), now) in stated(text, prefix, measured.len()).into_iter().zip(measured) {
+            let tolerance = half_unit + MEASURE_TOLERANCE;
+            println!(
+                "{file} `{prefix}` {value}: measured {now:.6}, |Δ| {:.1e} (tolerance {tolerance:.1e})",
+                (value - now).abs()
+            );
+            assert!((value - now).abs() <= tolerance, "{file} states {value} after `{prefix}`; eval measures {now:.6}");
+        }
+    }
+}
