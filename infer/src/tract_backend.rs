@@ -39,11 +39,11 @@ fn runtime(e: impl std::fmt::Display) -> Error {
     Error::Runtime(format!("tract: {e}"))
 }
 
-/// Values one tensor of a plan may hold per row of the batch (16 MiB of float32; this
-/// project's largest, a weight, holds 819200 in all). A file whose shapes, once the
-/// batch is concrete, call for more is refused before the plan is optimised or run:
-/// broadcasts and widths the screening of `dcgan-onnx` cannot see.
-pub const MAX_VALUES_PER_ROW: usize = 1 << 22;
+/// Values one tensor of a plan may hold per row of the batch: the screening's bound
+/// ([`dcgan_onnx::folded::MAX_VALUES_PER_ROW`]). A file whose shapes, once the batch is
+/// concrete, call for more is refused before the plan is optimised or run: the shapes
+/// the screening cannot work out from the file alone (a reshape computed at run time).
+pub const MAX_VALUES_PER_ROW: usize = dcgan_onnx::folded::MAX_VALUES_PER_ROW as usize;
 
 thread_local! {
     /// Whether this thread is inside [`guarded`], whose panics become errors.

@@ -12,7 +12,7 @@ mod common;
 use std::process::Command;
 
 /// (file, what the one line must say)
-const STRANGERS: [(&str, &str); 16] = [
+const STRANGERS: [(&str, &str); 17] = [
     ("external.onnx", "refused: tensor `fc.weight` keeps its data in an external file (`w.bin`)"),
     ("if.onnx", "refused: node `If` (If) carries a subgraph"),
     ("function.onnx", "refused: it defines functions (`Twice`)"),
@@ -29,6 +29,10 @@ const STRANGERS: [(&str, &str); 16] = [
     ("gather.onnx", "computes up to 68719476736 values from constants alone"),
     ("folded-conv.onnx", "computes up to 38656278544 values from constants alone"),
     ("stride.onnx", "has attribute `strides` = 1073741824 (at most ±65536)"),
+    (
+        "wide-plan.onnx",
+        "node `ct1` (ConvTranspose) makes up to 19339937792 values per row of the batch (at most 4194304)",
+    ),
     ("sparse.onnx", "refused: it holds sparse initializers (`sparse_values`)"),
 ];
 

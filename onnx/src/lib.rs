@@ -14,6 +14,7 @@
 
 #![deny(missing_docs)]
 
+mod bounds;
 pub mod folded;
 pub mod pb;
 pub mod screen;

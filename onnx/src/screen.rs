@@ -10,10 +10,10 @@
 //! operators a generator is made of pass ([`OPERATORS`]: what `export` writes, and the
 //! plumbing other exporters add around it, none of which makes a tensor larger than its
 //! inputs and integer attributes say), and every integer attribute stays within
-//! [`MAX_ATTRIBUTE`]. What a runtime computes from constants alone while it loads is
-//! bounded from the shapes ([`crate::folded`]); the runtime library bounds what remains
-//! (broadcasts of the input, the declared input width) with the shapes of the plan for
-//! one row.
+//! [`MAX_ATTRIBUTE`]. What a runtime computes from constants alone while it loads, and
+//! what the input makes per row of the batch, is bounded from the shapes
+//! ([`crate::folded`]); the runtime library bounds what the file alone does not tell
+//! (a reshape computed at run time) with the shapes of the plan for one row.
 
 use crate::Error;
 use crate::pb::{self, tensor_proto::DataLocation, tensor_proto::DataType};

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // a panic is the failure report
 
-use dcgan_onnx::folded::MAX_FOLDED_VALUES;
+use dcgan_onnx::folded::{MAX_FOLDED_VALUES, MAX_VALUES_PER_ROW};
 use dcgan_onnx::pb::{self, tensor_proto::DataType};
 use dcgan_onnx::screen::screen;
 
@@ -111,8 +111,81 @@ fn a_generators_constant_work_passes() {
 }
 
 #[test]
-fn nodes_fed_by_the_input_are_left_to_the_plan() {
-    // `z` is not a constant: the runtime library bounds this per row once the batch is known.
+fn nodes_fed_by_an_undeclared_input_are_left_to_the_plan() {
+    // `z` is no constant and no declared input: the runtime library bounds this per row
+    // once the batch is known.
     let nodes = vec![node("MatMul", &["z", "b"], vec![])];
     assert_eq!(folded(vec![floats("b", &[1, 1 << 18])], nodes), 0);
+}
+
+/// The values per row the screening says `nodes` make from the input `z` [N, 100] and
+/// `initializer` (0 when it passes).
+fn per_row(initializer: Vec<pb::TensorProto>, nodes: Vec<pb::NodeProto>) -> u64 {
+    use pb::tensor_shape_proto::{Dimension, dimension::Value as Dim};
+    let dims = [Dim::DimParam("N".into()), Dim::DimValue(100)];
+    let shape = pb::TensorShapeProto {
+        dim: dims.into_iter().map(|d| Dimension { value: Some(d), ..Default::default() }).collect(),
+    };
+    let tensor = pb::type_proto::Tensor { elem_type: DataType::Float as i32, shape: Some(shape) };
+    let z = pb::ValueInfoProto {
+        name: "z".into(),
+        r#type: Some(pb::TypeProto { value: Some(pb::type_proto::Value::TensorType(tensor)), ..Default::default() }),
+        ..Default::default()
+    };
+    let graph = pb::GraphProto { node: nodes, initializer, input: vec![z], ..Default::default() };
+    match screen(&pb::ModelProto { graph: Some(graph), ..Default::default() }) {
+        Ok(()) => 0,
+        Err(e) => {
+            let text = e.to_string();
+            assert!(text.contains("per row of the batch"), "{text}");
+            text.split("makes up to ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap()
+        }
+    }
+}
+
+/// G's first layers from `z`: fc (Gemm), a reshape by [-1, 256, 4, 4], ct1 with `stride`.
+fn generator_head(stride: i64) -> u64 {
+    let with = |output: &str, n: pb::NodeProto| pb::NodeProto { output: vec![output.into()], ..n };
+    per_row(
+        vec![floats("fc", &[4096, 100]), ints("s", &[-1, 256, 4, 4]), floats("w", &[256, 128, 4, 4])],
+        vec![
+            with(
+                "h",
+                node(
+                    "Gemm",
+                    &["z", "fc"],
+                    vec![pb::AttributeProto { name: "transB".into(), i: 1, ..Default::default() }],
+                ),
+            ),
+            with("x", node("Reshape", &["h", "s"], vec![])),
+            node(
+                "ConvTranspose",
+                &["x", "w"],
+                vec![ints_attr("strides", &[stride, stride]), ints_attr("pads", &[1; 4])],
+            ),
+        ],
+    )
+}
+
+#[test]
+fn huge_tensors_per_row_of_the_input_are_refused() {
+    let wide = pb::NodeProto { output: vec!["zz".into()], ..node("Reshape", &["z", "s"], vec![]) };
+    let cases = [
+        ("ct1 with stride 4096", generator_head(4096)),
+        (
+            "z [N, 100, 1] broadcast against a [1, 1, 2^16] constant",
+            per_row(
+                vec![ints("s", &[0, 100, 1]), floats("c", &[1, 1, 1 << 16])],
+                vec![wide, node("Add", &["zz", "c"], vec![])],
+            ),
+        ),
+    ];
+    for (what, values) in cases {
+        println!("{what}: up to {values} values per row, refused (at most {MAX_VALUES_PER_ROW})");
+        assert!(values > MAX_VALUES_PER_ROW, "{what}");
+    }
+    // ct1's output: 128 channels of (4096·3 + 3 + 1)² (the pads not subtracted: a bound).
+    assert_eq!(generator_head(4096), 128 * 12292 * 12292);
+    // The same layers as the generator has them pass (the shipped files: above).
+    assert_eq!(generator_head(2), 0);
 }

@@ -20,6 +20,7 @@ Tiny files that declare or compute huge tensors, with and without metadata:
   gather.onnx              2^18 rows gathered from a [1, 2^18] constant (2^36 values), summed
   folded-conv.onnx         a [1,1,4,4] constant transposed-convolved with stride 65536 (3.9·10^10 values)
   stride.onnx              ct1's stride set to 2^30
+  wide-plan.onnx           ct1's stride set to 2^12: 1.9·10^10 values per row of the batch
   sparse.onnx              a sparse initializer whose values name an external file
 """
 import os
@@ -153,12 +154,17 @@ m.graph.initializer.extend([
 wide = helper.make_node("ConvTranspose", ["small", "kernel"], ["huge"], strides=[1 << 16, 1 << 16])
 save(summed_into_image(m, [wide], "huge"), "folded-conv.onnx")
 
-m = fresh()
-ct = next(n for n in m.graph.node if n.op_type == "ConvTranspose")
-for a in ct.attribute:
-    if a.name == "strides":
-        a.ints[:] = [1 << 30, 1 << 30]
-save(m, "stride.onnx")
+def with_ct1_stride(stride):
+    m = fresh()
+    ct = next(n for n in m.graph.node if n.op_type == "ConvTranspose")
+    next(a for a in ct.attribute if a.name == "strides").ints[:] = [stride, stride]
+    return m
+
+
+save(with_ct1_stride(1 << 30), "stride.onnx")
+# Within every attribute bound, but ct1 then makes 128 x 12290 x 12290 values per row:
+# ONNX Runtime would try to allocate 77 GB on the first row.
+save(with_ct1_stride(1 << 12), "wide-plan.onnx")
 
 m = fresh()
 values = helper.make_tensor("sparse_values", TensorProto.FLOAT, [1], [0.0])
