@@ -1,6 +1,7 @@
 //! The rest of `serve`'s protocol surface (DESIGN.md §11): gRPC under overload and at
-//! shutdown, `/metrics` after known traffic (prometheus_client's parser), cross-origin
-//! calls from a page in Chromium, the page's isolation headers, and bounded connections.
+//! shutdown, REST under overload, `/metrics` after known traffic (prometheus_client's
+//! parser), cross-origin calls from a page in Chromium, the page's isolation headers,
+//! and bounded connections.
 
 #![allow(clippy::unwrap_used)] // a panic is the failure report
 
@@ -31,6 +32,37 @@ fn grpc_refuses_work_it_cannot_queue_and_finishes_work_in_flight() {
     run_python("serve_grpc.py", &["limits", "--url", &grpc, "--pid", &pid, "--rows", "40"]);
     let status = server.child.take().unwrap().wait().unwrap();
     assert_eq!(status.code(), Some(0), "serve exits 0 after SIGTERM");
+}
+
+/// The same over REST: a request the queue cannot hold gets 503 with `Retry-After` at
+/// once, and the one queued before it still gets its images.
+#[test]
+fn rest_answers_a_full_queue_with_503_and_retry_after() {
+    const AT_ONCE: Duration = Duration::from_millis(500);
+    let args = ["--max-rows", "64", "--max-queue-rows", "64", "--max-delay-us", "1000000"];
+    let server = Server::start(&args);
+    let body = r#"{"parameters":{"seed":1,"count":40}}"#;
+    let request = format!(
+        "POST /v2/models/dcgan/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let (addr, first_request) = (server.addr.clone(), request.clone());
+    let first = std::thread::spawn(move || exchange(&addr, &first_request));
+    std::thread::sleep(Duration::from_millis(200)); // the first waits for company, holding 40 rows
+    let started = Instant::now();
+    let (status, headers) = exchange(&server.addr, &request);
+    let took = started.elapsed();
+    println!(
+        "second request of 40 rows: {status} in {:.3} s (limit {} s); {headers:?}",
+        took.as_secs_f64(),
+        AT_ONCE.as_secs_f64()
+    );
+    assert!(status.contains(" 503"), "{status}");
+    assert!(headers.iter().any(|h| h == "retry-after: 1"), "{headers:?}");
+    assert!(took < AT_ONCE, "refused at once, not after the batching delay");
+    let (status, _) = first.join().unwrap();
+    assert!(status.contains(" 200"), "the queued request: {status}");
 }
 
 #[test]
