@@ -147,16 +147,17 @@ fn rss_kib(pid: u32) -> u64 {
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
-/// Idle sockets, 25 times more than --max-connections: the ones accepted are closed once
-/// idle, the rest wait in the kernel's backlog, and a well-formed request still gets its
-/// answer while memory stays flat.
+/// Idle sockets, 25 times more than --max-connections: with the idle timeout far away
+/// (60 s), the oldest silent one is closed to make room for each newcomer, the rest wait
+/// in the kernel's backlog, and a well-formed request still gets its answer at once
+/// while memory stays flat.
 #[test]
 fn idle_sockets_beyond_the_limit_do_not_starve_a_request() {
     const LIMIT: usize = 8;
     const IDLE_SOCKETS: usize = 200;
     const ANSWER_WITHIN: Duration = Duration::from_secs(10);
     const RSS_GROWTH_KIB: u64 = 16 * 1024;
-    let server = Server::start(&["--max-connections", &LIMIT.to_string(), "--idle-timeout-s", "1"]);
+    let server = Server::start(&["--max-connections", &LIMIT.to_string(), "--idle-timeout-s", "60"]);
     let before = rss_kib(server.pid());
     let idle: Vec<TcpStream> = (0..IDLE_SOCKETS).map(|_| TcpStream::connect(&server.addr).unwrap()).collect();
     let started = Instant::now();
@@ -168,7 +169,7 @@ fn idle_sockets_beyond_the_limit_do_not_starve_a_request() {
     let took = started.elapsed();
     let after = rss_kib(server.pid());
     println!(
-        "{IDLE_SOCKETS} idle sockets, --max-connections {LIMIT}, --idle-timeout-s 1: answered in {:.2} s \
+        "{IDLE_SOCKETS} idle sockets, --max-connections {LIMIT}, --idle-timeout-s 60: answered in {:.2} s \
          (limit {} s); RSS {before} -> {after} KiB (growth limit {RSS_GROWTH_KIB} KiB)",
         took.as_secs_f64(),
         ANSWER_WITHIN.as_secs()
@@ -185,4 +186,26 @@ fn idle_sockets_beyond_the_limit_do_not_starve_a_request() {
         "an accepted idle socket stays open: {closed:?}"
     );
     drop(idle);
+}
+
+/// A connection that moves no byte is closed after --idle-timeout-s, not before, with
+/// every other place free.
+#[test]
+fn a_silent_connection_is_closed_after_the_idle_timeout() {
+    const IDLE: Duration = Duration::from_secs(1);
+    const SLACK: Duration = Duration::from_secs(5);
+    let server = Server::start(&["--idle-timeout-s", &IDLE.as_secs().to_string()]);
+    let started = Instant::now();
+    let mut silent = TcpStream::connect(&server.addr).unwrap();
+    silent.set_read_timeout(Some(IDLE + SLACK)).unwrap();
+    let closed = silent.read(&mut [0u8; 1]);
+    let took = started.elapsed();
+    println!(
+        "silent connection, --idle-timeout-s 1: {closed:?} after {:.2} s (window {:?}..{:?})",
+        took.as_secs_f64(),
+        IDLE,
+        IDLE + SLACK
+    );
+    assert!(matches!(closed, Ok(0)), "closed by the server: {closed:?}");
+    assert!(took >= IDLE && took < IDLE + SLACK, "closed after {took:?}");
 }
