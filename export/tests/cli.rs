@@ -40,7 +40,13 @@ fn the_shipped_run_exports_checks_and_makes_a_triton_repository() {
     let o = export(&["--run", s(&models()), "--triton", s(&repo), "--triton-kind", "cpu", "--model-name", "digits"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read(repo.join("digits/1/model.onnx")).unwrap(), std::fs::read(&out).unwrap());
-    assert!(std::fs::read_to_string(repo.join("digits/config.pbtxt")).unwrap().contains("KIND_CPU"));
+    let config = std::fs::read_to_string(repo.join("digits/config.pbtxt")).unwrap();
+    println!("{config}");
+    assert!(config.contains("KIND_CPU"));
+    // The README's comment on the repository: the defaults, as Triton reads them.
+    for line in ["platform: \"onnxruntime_onnx\"", "max_batch_size: 256", "dynamic_batching {"] {
+        assert!(config.lines().any(|l| l.trim() == line), "no `{line}` in config.pbtxt");
+    }
 }
 
 #[test]
