@@ -84,7 +84,7 @@ fn the_stated_quality_figures_are_what_eval_measures() {
     let floor = |key: &str| figure(&fp32, &["floor", key]);
     let accuracy = 100.0 * figure(&fp32, &["classifier", "test_accuracy"]);
     #[rustfmt::skip]
-    let claims: Vec<(&str, &str, Vec<f64>)> = vec![
+    let mut claims: Vec<(&str, &str, Vec<f64>)> = vec![
         ("README", "On the other half its Fréchet distance is", vec![g(&fp32, "frechet_report"), floor("frechet_report")]),
         ("README", "shipped generator in int8: its Fréchet distance on the odd half is", vec![g(&int8, "frechet_report"), g(&fp32, "frechet_report")]),
         ("README", "compiled into `eval` (", vec![accuracy]),
@@ -99,6 +99,16 @@ fn the_stated_quality_figures_are_what_eval_measures() {
             vec![g(&cond, "frechet"), g(&cond, "frechet_report"), g(&cond, "coverage"), g(&cond, "confidence"),
                  figure(&cond, &["generator", "label_accuracy", "overall"])]),
     ];
+    // The sample counts the README gives for eval's and --keep-best's measurements.
+    let (count, real) = (g(&fp32, "count"), floor("count"));
+    let per_digit = g(&cond, "count") / 10.0;
+    let keep_best = train::keep_best::EVAL_SAMPLES as f64;
+    claims.extend([
+        ("README", "--onnx models/gen.onnx ``` draws", vec![count]),
+        ("README", "top-class confidence, beside the same numbers for", vec![real]),
+        ("README", "label accuracy, overall and per digit (", vec![per_digit]),
+        ("README", "measures the sampled generator after every epoch (", vec![keep_best]),
+    ]);
     for (file, prefix, measured) in &claims {
         let text = if *file == "README" { &readme } else { &card };
         for ((value, half_unit), now) in stated(text, prefix, measured.len()).into_iter().zip(measured) {
