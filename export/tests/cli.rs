@@ -49,6 +49,27 @@ fn the_shipped_run_exports_checks_and_makes_a_triton_repository() {
     }
 }
 
+/// The README's sizes of the three precisions ("2.2 MB and 1.1 MB instead of 4.3 MB"),
+/// to their printed digit, for the shipped run exported now.
+#[test]
+fn each_precision_has_the_size_the_readme_states() {
+    let dir = tempfile::tempdir().unwrap();
+    let readme = std::fs::read_to_string(models().join("../README.md")).unwrap();
+    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    let after = "compute stay float32: ";
+    let stated = readme.split(after).nth(1).unwrap_or_else(|| panic!("README: no `{after}`"));
+    let stated: Vec<&str> = stated.split(' ').filter(|w| w.parse::<f64>().is_ok()).take(3).collect();
+    for (precision, text) in ["fp16", "int8", "fp32"].into_iter().zip(stated) {
+        let out = dir.path().join(format!("{precision}.onnx"));
+        let o = export(&["--run", s(&models()), "--precision", precision, "--out", s(&out)]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let mb = std::fs::metadata(&out).unwrap().len() as f64 / 1e6;
+        let half_unit = 0.5 * 10f64.powi(-(text.split_once('.').map_or(0, |(_, d)| d.len()) as i32));
+        println!("{precision}: {mb:.3} MB, README {text} MB (± {half_unit})");
+        assert!((mb - text.parse::<f64>().unwrap()).abs() <= half_unit, "{precision}: {mb:.3} MB, README {text}");
+    }
+}
+
 #[test]
 fn bad_input_is_refused_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
