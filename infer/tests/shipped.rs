@@ -50,8 +50,16 @@ fn every_shipped_model_keeps_the_contract_and_reproduces_its_weights() {
         ] {
             assert_eq!(m.get(key).map(String::as_str), Some(want), "{}: {key}", file.display());
         }
+        // The rest of the README's list: present, with what the card says of the weights.
+        for key in ["epochs", "config_digest", "producer"] {
+            assert!(m.get(key).is_some_and(|v| !v.is_empty()), "{}: no {key}", file.display());
+        }
+        assert_eq!(m.get("weights").map(String::as_str), Some("ema(0.999)"), "{}: weights", file.display());
         assert!(!g.info().assumed_defaults);
         assert_eq!(g.conditional(), m.get("conditional").map(String::as_str) == Some("true"));
+        if g.conditional() {
+            assert_eq!(m.get("num_classes").map(String::as_str), Some("10"), "{}", file.display());
+        }
         let config: dcgan::TrainConfig =
             serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
         assert_eq!(
