@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use crate::pb::{self, tensor_proto::DataType};
 
 /// Values of an integer constant this long or shorter are kept (a `Reshape`'s shape).
-const KEPT_INTS: usize = 16;
+pub(crate) const KEPT_INTS: usize = 16;
 
 /// An upper bound on a tensor's size: per axis when its shape is known, else in all.
 #[derive(Debug, Clone)]
@@ -31,11 +31,11 @@ impl Bound {
     }
 }
 
-fn attr<'a>(node: &'a pb::NodeProto, name: &str) -> Option<&'a pb::AttributeProto> {
+pub(crate) fn attr<'a>(node: &'a pb::NodeProto, name: &str) -> Option<&'a pb::AttributeProto> {
     node.attribute.iter().find(|a| a.name == name)
 }
 
-fn attr_int(node: &pb::NodeProto, name: &str, default: i64) -> i64 {
+pub(crate) fn attr_int(node: &pb::NodeProto, name: &str, default: i64) -> i64 {
     attr(node, name).map_or(default, |a| a.i)
 }
 
@@ -89,7 +89,25 @@ pub(crate) fn output_bound(node: &pb::NodeProto, inputs: &[&Bound], ints: &HashM
             | "ReduceSum" | "Sigmoid" | "Slice" | "Tanh",
             _,
         ) => (*first).clone(),
-        ("Flatten" | "Squeeze" | "Unsqueeze", _) => Bound::counted(first.count),
+        ("Flatten", _) => match dims(first) {
+            Some(d) => {
+                let axis = attr_int(node, "axis", 1);
+                let axis = if axis < 0 { axis + d.len() as i64 } else { axis }.clamp(0, d.len() as i64) as usize;
+                let product = |d: &[u64]| d.iter().fold(1u64, |n, &v| n.saturating_mul(v));
+                Bound::shaped(vec![product(&d[..axis]), product(&d[axis..])])
+            }
+            None => Bound::counted(first.count),
+        },
+        ("Squeeze" | "Unsqueeze", _) => {
+            // The axes: an attribute before opset 13, a constant input from 13 on.
+            let axes =
+                attr(node, "axes").map(|a| a.ints.clone()).or_else(|| ints.get(node.input.get(1)?.as_str()).cloned());
+            match dims(first) {
+                Some(d) => squeezed(node.op_type == "Unsqueeze", &d, axes.as_deref())
+                    .unwrap_or_else(|| Bound::counted(first.count)),
+                None => Bound::counted(first.count),
+            }
+        }
         ("Reshape", Some(_)) => {
             let shape = node.input.get(1).and_then(|s| ints.get(s.as_str()));
             match (shape, dims(first)) {
@@ -183,8 +201,18 @@ fn convolution(node: &pb::NodeProto, x: &Bound, weight: &Bound) -> Option<Bound>
         out.extend((0..spatial).map(|i| x[2 + i].saturating_add(pads[i]).saturating_add(pads[spatial + i])));
     } else {
         out.push(w[1].saturating_mul(attr_int(node, "group", 1).max(1) as u64));
-        let given = attr(node, "output_shape").map(|a| a.ints.clone()).unwrap_or_default();
+        // ONNX Runtime also takes an output_shape with the batch and channel axes first.
+        let mut given = attr(node, "output_shape").map(|a| a.ints.clone()).unwrap_or_default();
+        if given.len() == spatial + 2 {
+            given.drain(..2);
+        }
         let output_padding = list("output_padding", 0);
+        // Negative pads grow a transposed convolution's output: added back.
+        let grown = |i: usize| {
+            let pad =
+                |j: usize| attr(node, "pads").and_then(|a| a.ints.get(j).copied()).unwrap_or(0).min(0).unsigned_abs();
+            pad(i).saturating_add(pad(spatial + i))
+        };
         out.extend((0..spatial).map(|i| {
             match given.get(i) {
                 Some(&d) => d.max(0) as u64,
@@ -192,7 +220,8 @@ fn convolution(node: &pb::NodeProto, x: &Bound, weight: &Bound) -> Option<Bound>
                     .saturating_mul(x[2 + i].saturating_sub(1))
                     .saturating_add(output_padding[i])
                     .saturating_add(dilations[i].saturating_mul(w[2 + i].saturating_sub(1)))
-                    .saturating_add(1),
+                    .saturating_add(1)
+                    .saturating_add(grown(i)),
             }
         }));
     }
@@ -219,4 +248,29 @@ fn reshaped(shape: &[i64], input: &[u64], count: u64) -> Bound {
     let rest = count.checked_div(known).unwrap_or(0);
     let out = Bound::shaped(fixed.iter().map(|d| d.unwrap_or(rest)).collect());
     if out.count == count { out } else { Bound::counted(count) }
+}
+
+/// `Squeeze` (`unsqueeze` false) or `Unsqueeze` of a tensor of shape `d` on `axes`
+/// (Squeeze without axes drops every axis of size 1); `None` for axes out of range, or a
+/// squeezed axis that is not 1.
+fn squeezed(unsqueeze: bool, d: &[u64], axes: Option<&[i64]>) -> Option<Bound> {
+    let rank = if unsqueeze { d.len() + axes?.len() } else { d.len() } as i64;
+    let axes: Option<Vec<usize>> = match axes {
+        Some(axes) => axes
+            .iter()
+            .map(|&a| usize::try_from(if a < 0 { a + rank } else { a }).ok().filter(|&a| a < rank as usize))
+            .collect(),
+        None => Some((0..d.len()).filter(|&i| d[i] == 1).collect()),
+    };
+    let axes = axes?;
+    if unsqueeze {
+        let mut rest = d.iter();
+        let out: Option<Vec<u64>> =
+            (0..rank as usize).map(|i| if axes.contains(&i) { Some(1) } else { rest.next().copied() }).collect();
+        return out.map(Bound::shaped);
+    }
+    if axes.iter().any(|&a| d[a] != 1) {
+        return None;
+    }
+    Some(Bound::shaped((0..d.len()).filter(|i| !axes.contains(i)).map(|i| d[i]).collect()))
 }

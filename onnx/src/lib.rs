@@ -18,6 +18,7 @@ mod bounds;
 pub mod folded;
 pub mod pb;
 pub mod screen;
+mod shape_values;
 
 use prost::Message;
 

@@ -12,8 +12,8 @@
 //! inputs and integer attributes say), and every integer attribute stays within
 //! [`MAX_ATTRIBUTE`]. What a runtime computes from constants alone while it loads, and
 //! what the input makes per row of the batch, is bounded from the shapes
-//! ([`crate::folded`]); the runtime library bounds what the file alone does not tell
-//! (a reshape computed at run time) with the shapes of the plan for one row.
+//! ([`crate::folded`]); the runtime library bounds its plan again once the batch is
+//! known.
 
 use crate::Error;
 use crate::pb::{self, tensor_proto::DataLocation, tensor_proto::DataType};

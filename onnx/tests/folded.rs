@@ -110,17 +110,8 @@ fn a_generators_constant_work_passes() {
     }
 }
 
-#[test]
-fn nodes_fed_by_an_undeclared_input_are_left_to_the_plan() {
-    // `z` is no constant and no declared input: the runtime library bounds this per row
-    // once the batch is known.
-    let nodes = vec![node("MatMul", &["z", "b"], vec![])];
-    assert_eq!(folded(vec![floats("b", &[1, 1 << 18])], nodes), 0);
-}
-
-/// The values per row the screening says `nodes` make from the input `z` [N, 100] and
-/// `initializer` (0 when it passes).
-fn per_row(initializer: Vec<pb::TensorProto>, nodes: Vec<pb::NodeProto>) -> u64 {
+/// Why the screening refuses `nodes` on the input `z` [N, 100] and `initializer`.
+fn refusal(initializer: Vec<pb::TensorProto>, nodes: Vec<pb::NodeProto>) -> Option<String> {
     use pb::tensor_shape_proto::{Dimension, dimension::Value as Dim};
     let dims = [Dim::DimParam("N".into()), Dim::DimValue(100)];
     let shape = pb::TensorShapeProto {
@@ -133,38 +124,37 @@ fn per_row(initializer: Vec<pb::TensorProto>, nodes: Vec<pb::NodeProto>) -> u64 
         ..Default::default()
     };
     let graph = pb::GraphProto { node: nodes, initializer, input: vec![z], ..Default::default() };
-    match screen(&pb::ModelProto { graph: Some(graph), ..Default::default() }) {
-        Ok(()) => 0,
-        Err(e) => {
-            let text = e.to_string();
-            assert!(text.contains("per row of the batch"), "{text}");
-            text.split("makes up to ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap()
-        }
-    }
+    screen(&pb::ModelProto { graph: Some(graph), ..Default::default() }).err().map(|e| e.to_string())
+}
+
+/// The values per row the screening says `nodes` make from the input `z` [N, 100] and
+/// `initializer` (0 when it passes).
+fn per_row(initializer: Vec<pb::TensorProto>, nodes: Vec<pb::NodeProto>) -> u64 {
+    let Some(text) = refusal(initializer, nodes) else { return 0 };
+    assert!(text.contains("per row of the batch"), "{text}");
+    text.split("makes up to ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap()
+}
+
+fn with(output: &str, n: pb::NodeProto) -> pb::NodeProto {
+    pb::NodeProto { output: vec![output.into()], ..n }
 }
 
 /// G's first layers from `z`: fc (Gemm), a reshape by [-1, 256, 4, 4], ct1 with `stride`.
 fn generator_head(stride: i64) -> u64 {
-    let with = |output: &str, n: pb::NodeProto| pb::NodeProto { output: vec![output.into()], ..n };
-    per_row(
-        vec![floats("fc", &[4096, 100]), ints("s", &[-1, 256, 4, 4]), floats("w", &[256, 128, 4, 4])],
-        vec![
-            with(
-                "h",
-                node(
-                    "Gemm",
-                    &["z", "fc"],
-                    vec![pb::AttributeProto { name: "transB".into(), i: 1, ..Default::default() }],
-                ),
-            ),
-            with("x", node("Reshape", &["h", "s"], vec![])),
-            node(
-                "ConvTranspose",
-                &["x", "w"],
-                vec![ints_attr("strides", &[stride, stride]), ints_attr("pads", &[1; 4])],
-            ),
-        ],
-    )
+    per_row(head_weights(), head(stride, with("x", node("Reshape", &["h", "s"], vec![])), vec![]))
+}
+
+fn head_weights() -> Vec<pb::TensorProto> {
+    vec![floats("fc", &[4096, 100]), ints("s", &[-1, 256, 4, 4]), floats("w", &[256, 128, 4, 4])]
+}
+
+/// fc, then `reshape` (making `x` from `h`), `between` (ending in `x2`, or none), then ct1.
+fn head(stride: i64, reshape: pb::NodeProto, between: Vec<pb::NodeProto>) -> Vec<pb::NodeProto> {
+    let transposed = pb::AttributeProto { name: "transB".into(), i: 1, ..Default::default() };
+    let ct1_input = if between.is_empty() { "x" } else { "x2" };
+    let ct1 = vec![ints_attr("strides", &[stride, stride]), ints_attr("pads", &[1; 4])];
+    let fc = with("h", node("Gemm", &["z", "fc"], vec![transposed]));
+    [vec![fc, reshape], between, vec![node("ConvTranspose", &[ct1_input, "w"], ct1)]].concat()
 }
 
 #[test]
@@ -188,4 +178,59 @@ fn huge_tensors_per_row_of_the_input_are_refused() {
     assert_eq!(generator_head(4096), 128 * 12292 * 12292);
     // The same layers as the generator has them pass (the shipped files: above).
     assert_eq!(generator_head(2), 0);
+}
+
+/// What a stranger could do around ct1 to hide its size: an Unsqueeze/Squeeze pair, a
+/// reshape computed from the input's own shape (as PyTorch's exporter writes it), nodes
+/// out of order, the batch folded into another axis, an output_shape with the batch and
+/// channels first. Each is bounded or refused; the same graphs at ct1's real stride pass.
+#[test]
+fn shapes_hidden_from_the_screening_are_worked_out_or_refused() {
+    let reshape = || with("x", node("Reshape", &["h", "s"], vec![]));
+    let axes = || vec![ints_attr("axes", &[4])];
+    let pair = || vec![with("u", node("Unsqueeze", &["x"], axes())), with("x2", node("Squeeze", &["u"], axes()))];
+    for stride in [2, 4096] {
+        let values = per_row(head_weights(), head(stride, reshape(), pair()));
+        println!("Unsqueeze/Squeeze before ct1, stride {stride}: {values} values per row");
+        assert_eq!(values > 0, stride == 4096);
+    }
+    // PyTorch's x.view(x.size(0), 256, 4, 4): Shape -> Gather -> Concat -> Reshape.
+    let computed = |stride| {
+        let mut weights = head_weights();
+        weights.extend([ints("zero", &[0]), ints("rest", &[256, 4, 4])]);
+        let axis = pb::AttributeProto { name: "axis".into(), ..Default::default() };
+        let shape = vec![
+            with("shape", node("Shape", &["h"], vec![])),
+            with("batch", node("Gather", &["shape", "zero"], vec![])),
+            with("dims", node("Concat", &["batch", "rest"], vec![axis])),
+            with("x", node("Reshape", &["h", "dims"], vec![])),
+        ];
+        let nodes = head(stride, reshape(), vec![]);
+        per_row(weights, [vec![nodes[0].clone()], shape, vec![nodes[2].clone()]].concat())
+    };
+    assert_eq!(computed(2), 0, "a computed reshape at ct1's real stride passes");
+    assert_eq!(computed(4096), 128 * 12292 * 12292);
+
+    let mut reversed = head(2, reshape(), vec![]);
+    reversed.reverse();
+    let text = refusal(head_weights(), reversed).unwrap();
+    println!("nodes reversed: {text}");
+    assert!(text.contains("before any node makes it"), "{text}");
+
+    // z [N, 100] as [100N, 1] and [1, 100N]: their product grows with N².
+    let nodes = vec![
+        with("col", node("Reshape", &["z", "c"], vec![])),
+        with("row", node("Reshape", &["z", "r"], vec![])),
+        node("MatMul", &["col", "row"], vec![]),
+    ];
+    let text = refusal(vec![ints("c", &[-1, 1]), ints("r", &[1, -1])], nodes).unwrap();
+    println!("batch folded into an axis: {text}");
+    assert!(text.contains("moves the batch off the first axis"), "{text}");
+
+    let nodes = head(2, reshape(), vec![]);
+    let shaped = vec![ints_attr("output_shape", &[1, 128, 65536, 65536])];
+    let ct1 = pb::NodeProto { attribute: shaped, ..nodes[2].clone() };
+    let values = per_row(head_weights(), vec![nodes[0].clone(), nodes[1].clone(), ct1]);
+    println!("output_shape [1, 128, 65536, 65536]: {values} values per row");
+    assert_eq!(values, 128 * 65536 * 65536);
 }
