@@ -8,7 +8,7 @@
 //! generator's [N, 256, 4, 4] makes 1.9·10^10 values per row, which ONNX Runtime would
 //! try to allocate on its first run. Every tensor per row must have a shape the file
 //! tells (reshapes computed from the input's own shape are worked out,
-//! [`crate::shape_values`]) and keep the batch on its first axis; only a declared input
+//! in `shape_values.rs`) and keep the batch on its first axis; only a declared input
 //! of symbolic width leaves its tensors to the runtime library's bound on the plan.
 
 use std::collections::{HashMap, HashSet};
