@@ -49,7 +49,7 @@ fn the_shipped_run_exports_checks_and_makes_a_triton_repository() {
     }
 }
 
-/// The README's sizes of the three precisions ("2.2 MB and 1.1 MB instead of 4.3 MB"),
+/// The README's sizes of the three precisions ("2.15 MB and 1.11 MB instead of 4.28 MB"),
 /// to their printed digit, for the shipped run exported now.
 #[test]
 fn each_precision_has_the_size_the_readme_states() {
@@ -59,6 +59,7 @@ fn each_precision_has_the_size_the_readme_states() {
     let after = "compute stay float32: ";
     let stated = readme.split(after).nth(1).unwrap_or_else(|| panic!("README: no `{after}`"));
     let stated: Vec<&str> = stated.split(' ').filter(|w| w.parse::<f64>().is_ok()).take(3).collect();
+    assert_eq!(stated.len(), 3, "README: three sizes after `{after}`");
     for (precision, text) in ["fp16", "int8", "fp32"].into_iter().zip(stated) {
         let out = dir.path().join(format!("{precision}.onnx"));
         let o = export(&["--run", s(&models()), "--precision", precision, "--out", s(&out)]);

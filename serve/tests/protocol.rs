@@ -34,11 +34,23 @@ fn grpc_refuses_work_it_cannot_queue_and_finishes_work_in_flight() {
     assert_eq!(status.code(), Some(0), "serve exits 0 after SIGTERM");
 }
 
+/// `/metrics` as text.
+fn metrics(addr: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(stream, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
 /// The same over REST: a request the queue cannot hold gets 503 with `Retry-After` at
 /// once, and the one queued before it still gets its images.
 #[test]
 fn rest_answers_a_full_queue_with_503_and_retry_after() {
     const AT_ONCE: Duration = Duration::from_millis(500);
+    const QUEUED_WITHIN: Duration = Duration::from_millis(800);
+    // The first request waits 1 s (the longest --max-delay-us) for company; the second is
+    // sent as soon as /metrics shows the first's 40 rows queued, not after a guessed sleep.
     let args = ["--max-rows", "64", "--max-queue-rows", "64", "--max-delay-us", "1000000"];
     let server = Server::start(&args);
     let body = r#"{"parameters":{"seed":1,"count":40}}"#;
@@ -49,7 +61,11 @@ fn rest_answers_a_full_queue_with_503_and_retry_after() {
     );
     let (addr, first_request) = (server.addr.clone(), request.clone());
     let first = std::thread::spawn(move || exchange(&addr, &first_request));
-    std::thread::sleep(Duration::from_millis(200)); // the first waits for company, holding 40 rows
+    let started = Instant::now();
+    while !metrics(&server.addr).contains("dcgan_queue_rows{model=\"dcgan\",version=\"1\"} 40") {
+        assert!(started.elapsed() < QUEUED_WITHIN, "the first request is not queued after {QUEUED_WITHIN:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let started = Instant::now();
     let (status, headers) = exchange(&server.addr, &request);
     let took = started.elapsed();
