@@ -56,3 +56,12 @@ pub fn assert_refused(what: &str, o: &std::process::Output, needle: &str) {
         assert_eq!(err.trim_end().lines().count(), 1, "{what}: one line: {err}");
     }
 }
+
+/// A number as a document prints it, with half a unit of its last printed digit (the
+/// most it can differ from the value it rounds): "2.15" gives (2.15, 0.005); `None` for
+/// a word that is not a number.
+pub fn stated_number(word: &str) -> Option<(f64, f64)> {
+    let value = word.parse::<f64>().ok()?;
+    let decimals = word.split_once('.').map_or(0, |(_, d)| d.len());
+    Some((value, 0.5 * 10f64.powi(-(decimals as i32))))
+}

@@ -58,16 +58,15 @@ fn each_precision_has_the_size_the_readme_states() {
     let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
     let after = "compute stay float32: ";
     let stated = readme.split(after).nth(1).unwrap_or_else(|| panic!("README: no `{after}`"));
-    let stated: Vec<&str> = stated.split(' ').filter(|w| w.parse::<f64>().is_ok()).take(3).collect();
+    let stated: Vec<(f64, f64)> = stated.split(' ').filter_map(cli::ci::stated_number).take(3).collect();
     assert_eq!(stated.len(), 3, "README: three sizes after `{after}`");
-    for (precision, text) in ["fp16", "int8", "fp32"].into_iter().zip(stated) {
+    for (precision, (stated, half_unit)) in ["fp16", "int8", "fp32"].into_iter().zip(stated) {
         let out = dir.path().join(format!("{precision}.onnx"));
         let o = export(&["--run", s(&models()), "--precision", precision, "--out", s(&out)]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let mb = std::fs::metadata(&out).unwrap().len() as f64 / 1e6;
-        let half_unit = 0.5 * 10f64.powi(-(text.split_once('.').map_or(0, |(_, d)| d.len()) as i32));
-        println!("{precision}: {mb:.3} MB, README {text} MB (± {half_unit})");
-        assert!((mb - text.parse::<f64>().unwrap()).abs() <= half_unit, "{precision}: {mb:.3} MB, README {text}");
+        println!("{precision}: {mb:.3} MB, README {stated} MB (± {half_unit})");
+        assert!((mb - stated).abs() <= half_unit, "{precision}: {mb:.3} MB, README {stated}");
     }
 }
 

@@ -70,17 +70,6 @@ const FIXED_METADATA: [(&str, &str); 2] = [("latent_distribution", LATENT_DISTRI
 /// ```
 pub const MAX_LATENT_DIM: usize = 1 << 16;
 
-/// Dimensions of a graph value; `None` for a symbolic or unknown one.
-fn dims(v: &pb::ValueInfoProto) -> Option<(i32, Vec<Option<i64>>)> {
-    use pb::tensor_shape_proto::dimension::Value;
-    let Some(pb::type_proto::Value::TensorType(t)) = v.r#type.as_ref()?.value.as_ref() else { return None };
-    let dim = |d: &pb::tensor_shape_proto::Dimension| match d.value {
-        Some(Value::DimValue(v)) => Some(v),
-        _ => None,
-    };
-    Some((t.elem_type, t.shape.as_ref()?.dim.iter().map(dim).collect()))
-}
-
 /// Parse `bytes` as ONNX and check that it is a generator of this project's contract:
 /// input `z` f32 [N, latent] (and `label` int64 [N] for a conditional one), output
 /// `image` f32 [N, 1, 28, 28] (the values of [`dcgan::contract`]).
@@ -122,8 +111,10 @@ pub fn check(bytes: &[u8]) -> Result<ModelInfo, Error> {
         )));
     }
     const FLOAT: i32 = OUTPUT_DTYPE.onnx();
-    let (in_type, in_dims) = dims(input).ok_or_else(|| not_gen(format!("input `{INPUT}` has no tensor shape")))?;
-    let (out_type, out_dims) = dims(output).ok_or_else(|| not_gen(format!("output `{OUTPUT}` has no tensor shape")))?;
+    let (in_type, in_dims) =
+        input.tensor_dims().ok_or_else(|| not_gen(format!("input `{INPUT}` has no tensor shape")))?;
+    let (out_type, out_dims) =
+        output.tensor_dims().ok_or_else(|| not_gen(format!("output `{OUTPUT}` has no tensor shape")))?;
     let latent = match in_dims.as_slice() {
         [_, Some(l)] if *l > 0 && in_type == FLOAT => *l as u64,
         _ => return Err(not_gen(format!("input `{INPUT}` is {in_dims:?}, expected float [N, latent]"))),
@@ -156,7 +147,7 @@ pub fn check(bytes: &[u8]) -> Result<ModelInfo, Error> {
     let num_classes = match label {
         None => None,
         Some(l) => {
-            match dims(l) {
+            match l.tensor_dims() {
                 Some((t, d)) if t == dcgan::contract::LABEL_DTYPE.onnx() && d.len() == 1 => {}
                 other => return Err(not_gen(format!("input `{LABEL}` is {other:?}, expected int64 [N]"))),
             }

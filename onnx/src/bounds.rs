@@ -22,13 +22,17 @@ pub(crate) struct Bound {
 
 impl Bound {
     pub(crate) fn shaped(dims: Vec<u64>) -> Self {
-        let count = dims.iter().fold(1u64, |n, &d| n.saturating_mul(d));
-        Self { dims: Some(dims), count, loose: false }
+        Self { count: volume(&dims), dims: Some(dims), loose: false }
     }
 
     fn counted(count: u64) -> Self {
         Self { dims: None, count, loose: false }
     }
+}
+
+/// Number of values in a tensor of shape `dims`, saturating rather than overflowing.
+fn volume(dims: &[u64]) -> u64 {
+    dims.iter().fold(1u64, |n, &d| n.saturating_mul(d))
 }
 
 pub(crate) fn attr<'a>(node: &'a pb::NodeProto, name: &str) -> Option<&'a pb::AttributeProto> {
@@ -93,8 +97,7 @@ pub(crate) fn output_bound(node: &pb::NodeProto, inputs: &[&Bound], ints: &HashM
             Some(d) => {
                 let axis = attr_int(node, "axis", 1);
                 let axis = if axis < 0 { axis + d.len() as i64 } else { axis }.clamp(0, d.len() as i64) as usize;
-                let product = |d: &[u64]| d.iter().fold(1u64, |n, &v| n.saturating_mul(v));
-                Bound::shaped(vec![product(&d[..axis]), product(&d[axis..])])
+                Bound::shaped(vec![volume(&d[..axis]), volume(&d[axis..])])
             }
             None => Bound::counted(first.count),
         },

@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::Error;
 use crate::bounds::{Bound, constant, int_values, output_bound};
-use crate::pb::{self, tensor_shape_proto::dimension::Value as Dim, type_proto::Value as Type};
+use crate::pb;
 use crate::shape_values;
 
 /// Most values a tensor computed from constants alone may have: 2^24 (64 MiB of
@@ -111,15 +111,7 @@ pub(crate) fn check(graph: &pb::GraphProto) -> Result<(), Error> {
 /// The declared shape of `input` with its first (batch) axis at 1; `None` when another
 /// axis has no fixed size.
 fn one_row(input: &pb::ValueInfoProto) -> Option<Vec<u64>> {
-    let Some(Type::TensorType(t)) = input.r#type.as_ref()?.value.as_ref() else { return None };
-    let dims = &t.shape.as_ref()?.dim;
-    let rest: Option<Vec<u64>> = dims
-        .iter()
-        .skip(1)
-        .map(|d| match d.value {
-            Some(Dim::DimValue(v)) => u64::try_from(v).ok(),
-            _ => None,
-        })
-        .collect();
+    let (_, dims) = input.tensor_dims()?;
+    let rest: Option<Vec<u64>> = dims.iter().skip(1).map(|d| u64::try_from((*d)?).ok()).collect();
     Some([&[1u64][..dims.len().min(1)], &rest?].concat())
 }

@@ -159,6 +159,19 @@ pub struct ValueInfoProto {
     pub doc_string: String,
 }
 
+impl ValueInfoProto {
+    /// Element type and dimensions of a declared tensor, each `None` where it is
+    /// symbolic or missing; `None` for a value without a tensor shape.
+    pub fn tensor_dims(&self) -> Option<(i32, Vec<Option<i64>>)> {
+        let Some(type_proto::Value::TensorType(t)) = self.r#type.as_ref()?.value.as_ref() else { return None };
+        let dim = |d: &tensor_shape_proto::Dimension| match d.value {
+            Some(tensor_shape_proto::dimension::Value::DimValue(v)) => Some(v),
+            _ => None,
+        };
+        Some((t.elem_type, t.shape.as_ref()?.dim.iter().map(dim).collect()))
+    }
+}
+
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct TypeProto {
     #[prost(string, tag = "6")]

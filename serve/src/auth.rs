@@ -32,7 +32,8 @@ impl Group {
             "/model.onnx" => Group::Model,
             "/metrics" => Group::Metrics,
             "/v1/samples.png" => Group::Inference,
-            _ if v2.is_some_and(|p| p.starts_with("/health/")) || path.ends_with("/ready") => Group::Health,
+            // KServe v2's health: /v2/health/{live,ready} and /v2/models/<name>[/versions/<v>]/ready.
+            _ if v2.is_some_and(|p| p.starts_with("/health/") || p.ends_with("/ready")) => Group::Health,
             _ if v2.is_some() && path.ends_with("/infer") => Group::Inference,
             _ if v2.is_some() => Group::Metadata,
             _ => Group::Page,
@@ -126,6 +127,7 @@ mod tests {
         assert_eq!(Group::of_path("/v1/samples.png"), Group::Inference);
         assert_eq!(Group::of_path("/"), Group::Page);
         assert_eq!(Group::of_path("/ort/ort.wasm.min.mjs"), Group::Page);
+        assert_eq!(Group::of_path("/ort/ready"), Group::Page, "only v2 paths are health checks");
         let key = b"0123456789abcdef".to_vec();
         let auth = Auth::with_key(key, &[Group::Metrics, Group::Inference]);
         assert!(auth.allows(Group::Health, None) && auth.allows(Group::Metrics, None));

@@ -36,11 +36,7 @@ fn grpc_refuses_work_it_cannot_queue_and_finishes_work_in_flight() {
 
 /// `/metrics` as text.
 fn metrics(addr: &str) -> String {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    write!(stream, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    answer
+    round_trip(addr, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 }
 
 /// The same over REST: a request the queue cannot hold gets 503 with `Retry-After` at
@@ -90,14 +86,20 @@ fn metrics_count_rest_and_grpc_traffic() {
     run_python("serve_metrics.py", &["--http", &server.addr, "--grpc", server.grpc.as_ref().unwrap()]);
 }
 
-/// One HTTP/1.1 exchange on a fresh connection: the status line and the headers, lowercased.
-fn exchange(addr: &str, request: &str) -> (String, Vec<String>) {
+/// One HTTP/1.1 exchange on a fresh connection: the whole answer as the server sent it.
+fn round_trip(addr: &str, request: &str) -> String {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     stream.write_all(request.as_bytes()).unwrap();
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);
-    let head = answer.split("\r\n\r\n").next().unwrap_or("").to_string();
+    answer
+}
+
+/// The status line and the headers, lowercased, of [`round_trip`]'s answer.
+fn exchange(addr: &str, request: &str) -> (String, Vec<String>) {
+    let answer = round_trip(addr, request);
+    let head = answer.split("\r\n\r\n").next().unwrap_or("");
     let mut lines = head.lines().map(str::to_string);
     let status = lines.next().unwrap_or_default();
     (status, lines.map(|l| l.to_ascii_lowercase()).collect())

@@ -25,6 +25,7 @@ pub mod draws;
 pub mod ema;
 pub mod graphed;
 pub mod keep_best;
+pub mod losses;
 pub mod model;
 pub mod options;
 pub mod plot;

@@ -195,14 +195,14 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if cli.plot_only {
-        let rows = train::plot::read_losses(&cli.out, usize::MAX);
+        let rows = train::losses::read_losses(&cli.out, usize::MAX);
         if rows.is_empty() {
             eprintln!("train: {} has no losses.csv rows to plot", cli.out.display());
             return ExitCode::from(cli::EXIT_INPUT);
         }
         let title =
             cli.out.file_name().map_or_else(|| cli.out.display().to_string(), |n| n.to_string_lossy().into_owned());
-        return match train::plot::write_losses(&cli.out, &rows, &title) {
+        return match train::losses::write_losses(&cli.out, &rows, &title) {
             Ok(()) => {
                 println!("wrote {}", cli.out.join(dcgan::run::LOSS_PLOT).display());
                 ExitCode::SUCCESS

@@ -1,122 +1,19 @@
-//! `losses.csv` and its plot: D and G losses over epochs, and the Fréchet distance on a
-//! second axis when `--eval-every` recorded it. Drawn with plotters and the DejaVu Sans
-//! font embedded in the binary, so a fresh machine without system fonts renders it the
-//! same.
+//! `losses.png`, the plot of `losses.csv` ([`crate::losses`]): D and G losses over
+//! epochs, and the Fréchet distance on a second axis when `--eval-every` recorded it.
+//! Drawn with plotters and the DejaVu Sans font embedded in the binary, so a fresh
+//! machine without system fonts renders it the same.
 
-use std::path::Path;
 use std::sync::Once;
 
-use dcgan::run;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use crate::{Error, io_err};
+use crate::losses::LossRow;
 
 /// The font, embedded (licence: `train/assets/FONT-LICENSE.txt`).
 const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 /// Plot size in pixels.
 const SIZE: (u32, u32) = (960, 540);
-
-/// One row of `losses.csv`: means over a logging window.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LossRow {
-    /// 1-based epoch.
-    pub epoch: usize,
-    /// Global step at the end of the window.
-    pub step: i64,
-    /// D's adversarial loss (without the L2 and R1 terms).
-    pub loss_d: f64,
-    /// G's loss.
-    pub loss_g: f64,
-    /// Mean D(x) on real images (sigmoid of the logit).
-    pub d_real: f64,
-    /// Mean D(G(z)) during D's step.
-    pub d_fake: f64,
-    /// Training seconds since the run began.
-    pub seconds: f64,
-    /// Images per second over the window.
-    pub images_per_s: f64,
-    /// Fréchet distance to the half of MNIST test that chooses the best epoch
-    /// (`--eval-every`), on an epoch's last row.
-    pub frechet: Option<f64>,
-    /// Fréchet distance to the other half, which reports it.
-    pub frechet_report: Option<f64>,
-    /// Class coverage of the evaluated samples.
-    pub coverage: Option<f64>,
-    /// Their mean top-class confidence.
-    pub confidence: Option<f64>,
-    /// Label accuracy (conditional runs).
-    pub label_accuracy: Option<f64>,
-}
-
-/// Header of `losses.csv`.
-pub const LOSSES_HEADER: &str = "epoch,step,loss_d,loss_g,d_real,d_fake,seconds,images_per_s,frechet,frechet_report,coverage,confidence,label_accuracy";
-
-fn optional(v: Option<f64>) -> String {
-    v.map_or(String::new(), |f| format!("{f:.4}"))
-}
-
-impl LossRow {
-    fn to_csv(&self) -> String {
-        format!(
-            "{},{},{:.6},{:.6},{:.6},{:.6},{:.3},{:.1},{},{},{},{},{}",
-            self.epoch,
-            self.step,
-            self.loss_d,
-            self.loss_g,
-            self.d_real,
-            self.d_fake,
-            self.seconds,
-            self.images_per_s,
-            optional(self.frechet),
-            optional(self.frechet_report),
-            optional(self.coverage),
-            optional(self.confidence),
-            optional(self.label_accuracy)
-        )
-    }
-
-    fn from_csv(line: &str) -> Option<Self> {
-        let f: Vec<&str> = line.split(',').collect();
-        let num = |i: usize| f.get(i)?.parse::<f64>().ok();
-        Some(Self {
-            epoch: f.first()?.parse().ok()?,
-            step: f.get(1)?.parse().ok()?,
-            loss_d: num(2)?,
-            loss_g: num(3)?,
-            d_real: num(4)?,
-            d_fake: num(5)?,
-            seconds: num(6)?,
-            images_per_s: num(7)?,
-            frechet: num(8),
-            frechet_report: num(9),
-            coverage: num(10),
-            confidence: num(11),
-            label_accuracy: num(12),
-        })
-    }
-}
-
-/// Rows of an existing `losses.csv` up to and including `epoch` (what a resume keeps).
-pub fn read_losses(dir: &Path, epoch: usize) -> Vec<LossRow> {
-    let text = std::fs::read_to_string(dir.join(run::LOSSES)).unwrap_or_default();
-    text.lines().skip(1).filter_map(LossRow::from_csv).filter(|r| r.epoch <= epoch).collect()
-}
-
-/// Rewrite `losses.csv` and `losses.png` from `rows`; `title` names the run.
-pub fn write_losses(dir: &Path, rows: &[LossRow], title: &str) -> Result<(), Error> {
-    let mut text = String::from(LOSSES_HEADER);
-    text.push('\n');
-    for r in rows {
-        text.push_str(&r.to_csv());
-        text.push('\n');
-    }
-    let path = dir.join(run::LOSSES);
-    dcgan::output::write_atomic(&path, text.as_bytes()).map_err(io_err(&path))?;
-    let plot = dir.join(run::LOSS_PLOT);
-    let png = plot_png(rows, title).map_err(|e| Error::Io { path: plot.clone(), source: std::io::Error::other(e) })?;
-    dcgan::output::write_atomic(&plot, &png).map_err(io_err(&plot))
-}
 
 pub(crate) fn register_font() {
     static ONCE: Once = Once::new();
@@ -158,6 +55,22 @@ fn ranges(rows: &[LossRow]) -> Ranges {
     Ranges { x: (x_min, x_max), y: (bottom, top + (top - bottom) * LEGEND_HEADROOM) }
 }
 
+/// Key points asked of the log axis: with 20, plotters draws every 1..9 × 10^k.
+const LOG_KEY_POINTS: usize = 20;
+
+/// A log axis' label: 1, 2 and 5 times a power of ten, so that late values (around 2)
+/// can be read off; the other light lines stay unlabelled.
+fn log_label(v: &f64) -> String {
+    let power = 10f64.powf(v.log10().floor());
+    let mantissa = (v / power).round();
+    if [1.0, 2.0, 5.0].contains(&mantissa) {
+        let decimals = (-power.log10().round()).max(0.0) as usize;
+        format!("{:.*}", decimals, mantissa * power)
+    } else {
+        String::new()
+    }
+}
+
 /// The PNG: losses on the left axis, Fréchet distance on the right (when recorded).
 /// Axis ranges come from the finite values only, so a diverged run still plots at once.
 pub fn plot_png(rows: &[LossRow], title: &str) -> Result<Vec<u8>, String> {
@@ -175,7 +88,8 @@ pub fn plot_png(rows: &[LossRow], title: &str) -> Result<Vec<u8>, String> {
         // The distance falls by two orders of magnitude: a log axis keeps the late,
         // small differences (the ones that pick the best epoch) visible.
         let fd_max = fd.iter().map(|p| p.1).fold(1.0, f64::max) * 1.5;
-        let fd_min = fd.iter().map(|p| p.1).fold(fd_max, f64::min).max(1e-3) / 1.5;
+        // Down to a power of ten, where plotters' log axis starts its labels.
+        let fd_min = 10f64.powf((fd.iter().map(|p| p.1).fold(fd_max, f64::min).max(1e-3) / 1.5).log10().floor());
 
         let mut chart = ChartBuilder::on(&root)
             .caption(
@@ -222,6 +136,9 @@ pub fn plot_png(rows: &[LossRow], title: &str) -> Result<Vec<u8>, String> {
                 .configure_secondary_axes()
                 .y_desc("Fréchet distance to MNIST test, even half (log)")
                 .label_style(("sans-serif", 14))
+                // Enough key points for 2..9 between the powers of ten; 1, 2 and 5 labelled.
+                .y_labels(LOG_KEY_POINTS)
+                .y_label_formatter(&log_label)
                 .draw()
                 .map_err(|e| e.to_string())?;
             chart
@@ -252,10 +169,10 @@ pub fn plot_png(rows: &[LossRow], title: &str) -> Result<Vec<u8>, String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn row(epoch: usize, step: i64, loss: f64) -> LossRow {
+    pub(crate) fn row(epoch: usize, step: i64, loss: f64) -> LossRow {
         LossRow {
             epoch,
             step,
@@ -287,6 +204,14 @@ mod tests {
     }
 
     #[test]
+    fn the_log_axis_labels_one_two_and_five() {
+        let labels: Vec<String> =
+            [0.2, 0.3, 1.0, 2.0000001, 3.0, 5.0, 20.0, 90.0, 100.0].iter().map(log_label).collect();
+        println!("{labels:?}");
+        assert_eq!(labels, ["0.2", "", "1", "2", "", "5", "20", "", "100"]);
+    }
+
+    #[test]
     fn the_axes_start_at_the_data_and_leave_the_legend_room_above_it() {
         // A smoke run: one row per epoch, at epochs 1, 2, 3.
         let rows = vec![row(1, 10, 1.0), row(2, 20, 0.8), row(3, 30, 0.9)];
@@ -296,13 +221,5 @@ mod tests {
         let highest = 2.0; // G's loss is twice D's in `row`
         assert!(r.y.1 >= highest * (1.0 + LEGEND_HEADROOM * 0.99), "no room for the legend above {highest}: {r:?}");
         assert_eq!(ranges(&rows[..1]).x, (0.5, 1.5), "one point still gets an axis");
-    }
-
-    #[test]
-    fn csv_rows_round_trip_and_old_files_still_read() {
-        let r = LossRow { frechet_report: Some(3.25), ..row(2, 1200, 0.5) };
-        assert_eq!(LossRow::from_csv(&r.to_csv()), Some(r));
-        let old = "3,1800,0.5,1.0,0.6,0.4,10.000,300.0,14.1200";
-        assert_eq!(LossRow::from_csv(old).and_then(|r| r.frechet), Some(14.12));
     }
 }

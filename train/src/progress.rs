@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use crate::plot::LossRow;
+use crate::losses::LossRow;
 
 /// One line per epoch: the means of its `losses.csv` rows, the epoch's training
 /// throughput (its steps only, as the closing line's first figure) and the time so far.

@@ -13,7 +13,7 @@ use tch::{Device, Kind, Reduction, Tensor};
 use crate::checkpoint::State;
 use crate::draws::Draws;
 use crate::graphed::Graphs;
-use crate::plot::LossRow;
+use crate::losses::LossRow;
 use crate::{Error, interrupted};
 
 /// Steps per row of `losses.csv` (the last row of an epoch may hold fewer).

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use prost::Message;
 
-use crate::plot::LossRow;
+use crate::losses::LossRow;
 
 /// `Event` (event.proto): one record of an event file.
 #[derive(Clone, PartialEq, Message)]

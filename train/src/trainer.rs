@@ -17,9 +17,9 @@ use crate::device::{device_name, parse_device};
 use crate::ema::Ema;
 use crate::graphed::Graphs;
 use crate::keep_best::{Best, Evaluator};
+use crate::losses::{self, LossRow};
 use crate::model::Net;
 use crate::options::{self, Options};
-use crate::plot::{self, LossRow};
 use crate::progress::{early_samples_note, plural, report_epoch};
 use crate::step::EpochLoop;
 use crate::tensorboard;
@@ -135,7 +135,7 @@ pub fn run(opts: &Options, stop: &AtomicUsize) -> Result<Summary, Error> {
             }
         }
         check_stop(epoch)?;
-        plot::write_losses(out, &rows, &title)?;
+        losses::write_losses(out, &rows, &title)?;
         artifacts::write_probes(out, (state.g.arch, &host.sampled), (state.d.arch, &host.d), &scaled)?;
         let sampled = epoch % config.sample_every == 0 || epoch == config.epochs;
         if sampled {
@@ -289,7 +289,7 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
         config.conditional.map_or(String::new(), |h| format!(", conditional ({} D)", h.name()))
     );
 
-    let rows = plot::read_losses(&out, state.progress.epoch);
+    let rows = losses::read_losses(&out, state.progress.epoch);
     let scaled = images.scaled();
     debug_assert_eq!(scaled.len(), images.count * IMAGE_PIXELS);
     Ok(Setup { opts, device, dir, config, config_digest, scaled, labels: images.labels, state, rows, graphs })

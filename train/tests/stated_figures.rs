@@ -46,11 +46,7 @@ fn stated(text: &str, prefix: &str, count: usize) -> Vec<Vec<(f64, f64)>> {
             let numbers: Vec<(f64, f64)> = words[at + prefix.len()..]
                 .split(' ')
                 .map(|w| w.trim_matches(|c: char| "*()%,;:|`".contains(c)).trim_end_matches('.'))
-                .filter_map(|w| {
-                    let value = w.parse::<f64>().ok()?;
-                    let decimals = w.split_once('.').map_or(0, |(_, d)| d.len());
-                    Some((value, 0.5 * 10f64.powi(-(decimals as i32))))
-                })
+                .filter_map(cli::ci::stated_number)
                 .take(count)
                 .collect();
             assert_eq!(numbers.len(), count, "`{prefix}` is followed by fewer than {count} numbers");

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use sha2::{Digest, Sha256};
-use train::plot;
+use train::losses;
 use train::tensorboard::{SAMPLES, SCALARS};
 
 /// What losses.csv's rounding leaves of each tag's value (half its last printed place:
@@ -50,7 +50,7 @@ fn tensorboard_reads_every_logged_value_and_grid() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let read: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
 
-    let rows = plot::read_losses(&out, 2);
+    let rows = losses::read_losses(&out, 2);
     let mut worst = 0f64;
     for (i, tag) in SCALARS.iter().enumerate() {
         let csv: Vec<(i64, f64)> = rows
