@@ -1,0 +1,96 @@
+//! The signal convention every binary shares ([`cli::stop_on_signals`]): the first SIGINT
+//! or SIGTERM only asks the work to stop (it cleans up, then exits 128+N); a second one
+//! exits at once with 128+N, even while the clean-up is still running.
+//!
+//! The test re-runs its own binary as the child (`CHILD` set), so the handlers are the
+//! library's, in a process of their own, and the parent sends real signals.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// Set in the child's environment: the clean-up it simulates, in milliseconds.
+const CHILD: &str = "DCGAN_SIGNALS_CHILD_CLEANUP_MS";
+/// A clean-up far longer than any exit at once: a second signal must cut it short.
+const SLOW_CLEANUP: Duration = Duration::from_secs(30);
+/// The most an exit "at once" may take on a loaded 2-core machine.
+const AT_ONCE: Duration = Duration::from_secs(3);
+
+/// The child: arm the handlers, say so, wait for the first signal, say so, "clean up" for
+/// the time asked, and exit 128+N as the binaries do.
+#[test]
+#[ignore = "the child process of the tests below, which run it"]
+fn child() {
+    let Some(cleanup_ms) = std::env::var(CHILD).ok().and_then(|v| v.parse::<u64>().ok()) else { return };
+    let stop = cli::stop_on_signals();
+    println!("armed");
+    while stop.load(Ordering::SeqCst) == 0 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    println!("cleaning up");
+    std::thread::sleep(Duration::from_millis(cleanup_ms));
+    std::process::exit(128 + stop.load(Ordering::SeqCst) as i32);
+}
+
+/// Start the child; return it once it has said `line`.
+fn spawn_child(cleanup: Duration) -> (std::process::Child, impl BufRead) {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child", "--ignored", "--nocapture"])
+        .env(CHILD, cleanup.as_millis().to_string())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap());
+    (child, lines)
+}
+
+fn wait_for(lines: &mut impl BufRead, wanted: &str) {
+    let mut line = String::new();
+    while line.trim() != wanted {
+        line.clear();
+        assert!(lines.read_line(&mut line).unwrap() > 0, "the child ended before saying `{wanted}`");
+    }
+}
+
+fn signal(child: &std::process::Child, sig: &str) {
+    assert!(Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap().success());
+}
+
+#[test]
+fn the_first_signal_lets_the_work_clean_up_and_exit_128_plus_n() {
+    for (sig, code) in [("-INT", 130), ("-TERM", 143)] {
+        let (mut child, mut lines) = spawn_child(Duration::from_millis(300));
+        wait_for(&mut lines, "armed");
+        signal(&child, sig);
+        wait_for(&mut lines, "cleaning up");
+        let status = child.wait().unwrap();
+        println!("one SIG{}: exit {:?} after its clean-up (expected {code})", &sig[1..], status.code());
+        assert_eq!(status.code(), Some(code));
+    }
+}
+
+#[test]
+fn a_second_signal_exits_at_once_during_the_clean_up() {
+    for (first, second, code) in [("-INT", "-INT", 130), ("-TERM", "-INT", 130), ("-INT", "-TERM", 143)] {
+        let (mut child, mut lines) = spawn_child(SLOW_CLEANUP);
+        wait_for(&mut lines, "armed");
+        signal(&child, first);
+        wait_for(&mut lines, "cleaning up");
+        let sent = Instant::now();
+        signal(&child, second);
+        let status = child.wait().unwrap();
+        let took = sent.elapsed();
+        println!(
+            "SIG{} then SIG{} during a {} s clean-up: exit {:?} after {:.3} s (limit {} s, expected {code})",
+            &first[1..],
+            &second[1..],
+            SLOW_CLEANUP.as_secs(),
+            status.code(),
+            took.as_secs_f64(),
+            AT_ONCE.as_secs()
+        );
+        assert_eq!(status.code(), Some(code), "the second signal's number decides the code");
+        assert!(took < AT_ONCE, "the second signal did not cut the clean-up short");
+    }
+}
