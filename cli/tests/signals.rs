@@ -5,6 +5,8 @@
 //! The test re-runs its own binary as the child (`CHILD` set), so the handlers are the
 //! library's, in a process of their own, and the parent sends real signals.
 
+#![allow(clippy::unwrap_used)] // helpers of tests: a panic is the failure report
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering;
