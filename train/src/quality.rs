@@ -133,6 +133,27 @@ pub fn quality(
     }
 }
 
+/// Mean and sample standard deviation of one figure over several measurements (of
+/// several latent seeds, say), so that a difference between two models can be weighed
+/// against the spread of either.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Spread {
+    /// Mean.
+    pub mean: f64,
+    /// Sample standard deviation (n − 1); 0 for a single value.
+    pub sd: f64,
+}
+
+impl Spread {
+    /// The spread of `values`; `None` when there are none.
+    pub fn of(values: &[f64]) -> Option<Self> {
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let squares: f64 = values.iter().map(|v| (v - mean).powi(2)).sum();
+        (!values.is_empty()).then(|| Self { mean, sd: if n > 1.0 { (squares / (n - 1.0)).sqrt() } else { 0.0 } })
+    }
+}
+
 fn label_accuracy(predicted: &[i64], asked: &[i64]) -> LabelAccuracy {
     let (mut hits, mut totals) = ([0usize; 10], [0usize; 10]);
     for (&p, &a) in predicted.iter().zip(asked) {
@@ -156,6 +177,17 @@ mod tests {
         // A mean shift of 1 in every one of 8 dimensions adds 8.
         let shifted = frechet(&a, &(&a + 1.0));
         assert!((shifted - 8.0).abs() < 1e-6, "{shifted}");
+    }
+
+    #[test]
+    fn spread_is_the_mean_and_the_sample_standard_deviation() {
+        // Reference: 2, 4, 4, 4, 5, 5, 7, 9 has mean 5 and sample variance 32/7.
+        let s = Spread::of(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).unwrap();
+        let sd = (32.0f64 / 7.0).sqrt();
+        println!("{s:?} (expected mean 5, sd {sd})");
+        assert!((s.mean - 5.0).abs() < 1e-12 && (s.sd - sd).abs() < 1e-12);
+        assert_eq!(Spread::of(&[1.5]), Some(Spread { mean: 1.5, sd: 0.0 }));
+        assert_eq!(Spread::of(&[]), None);
     }
 
     #[test]

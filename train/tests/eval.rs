@@ -27,6 +27,8 @@ fn bad_input_is_refused_in_one_line_and_at_once() {
         (vec!["--onnx", g, "--samples", "0"], "--samples"),
         (vec!["--onnx", g, "--seed", "-1"], "--seed"),
         (vec!["--onnx", g, "--threads", "0"], "--threads"),
+        (vec!["--onnx", g, "--seeds", "0"], "--seeds"),
+        (vec!["--onnx", g, "--seeds", "101"], "--seeds"),
         // A missing dataset names the flag that fetches it, and eval has it.
         (vec!["--onnx", g, "--data", empty.to_str().unwrap()], "--download"),
         // An output that names a folder is refused before any work.
@@ -67,4 +69,45 @@ fn an_installed_eval_scores_the_built_in_generator_from_an_empty_folder() {
     assert!(out.contains("the built-in models/gen.onnx"), "{out}");
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(empty.join("eval.json")).unwrap()).unwrap();
     assert!(json["generator"]["frechet"].as_f64().is_some_and(f64::is_finite), "{json}");
+}
+
+/// `--seeds K`: a row per seed, each the one `--seed S` alone gives, and their mean and
+/// standard deviation, computed here again from the rows.
+#[test]
+fn seeds_gives_a_row_per_seed_and_their_spread() {
+    /// Same binary, same seed, same samples: only the printing differs.
+    const SAME_RUN: f64 = 1e-9;
+    let Some(mnist) = cli::ci::mnist() else {
+        cli::ci::require("MNIST (MNIST_DIR)", false);
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let eval = |args: &[&str], out: &str| -> serde_json::Value {
+        let o = Command::new(env!("CARGO_BIN_EXE_eval"))
+            .args(["--samples", "300", "--out", out])
+            .args(args)
+            .env("MNIST_DIR", &mnist)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "eval {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(out)).unwrap()).unwrap()
+    };
+    let many = eval(&["--seed", "7", "--seeds", "3"], "many.json");
+    let rows = many["seeds"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    let alone = eval(&["--seed", "8"], "alone.json");
+    for figure in ["frechet", "frechet_report", "confidence"] {
+        let (one, two) = (alone["generator"][figure].as_f64().unwrap(), rows[1][figure].as_f64().unwrap());
+        println!("{figure}: --seed 8 alone {one:.6}, second of --seed 7 --seeds 3 {two:.6} (tolerance {SAME_RUN:e})");
+        assert!((one - two).abs() <= SAME_RUN);
+        let values: Vec<f64> = rows.iter().map(|r| r[figure].as_f64().unwrap()).collect();
+        let mean = values.iter().sum::<f64>() / 3.0;
+        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 2.0).sqrt();
+        let stated = (many["spread"][figure]["mean"].as_f64().unwrap(), many["spread"][figure]["sd"].as_f64().unwrap());
+        println!("{figure}: {values:.4?} -> mean {mean:.6} sd {sd:.6}; eval says {stated:.6?}");
+        assert!((stated.0 - mean).abs() <= SAME_RUN && (stated.1 - sd).abs() <= SAME_RUN);
+        assert!(sd > 0.0, "three seeds give three different samples");
+    }
+    assert_eq!(many["generator"], rows[0], "`generator` stays the first seed's row");
 }

@@ -19,11 +19,12 @@ fn models() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models")
 }
 
-/// `eval --onnx models/NAME` with its defaults, as its JSON.
-fn measure(mnist: &Path, dir: &Path, name: &str) -> Value {
+/// `eval --onnx models/NAME` with its defaults and `extra`, as its JSON.
+fn measure(mnist: &Path, dir: &Path, name: &str, extra: &[&str]) -> Value {
     let out = dir.join(format!("{name}.json"));
     let o = Command::new(env!("CARGO_BIN_EXE_eval"))
         .args(["--onnx", cli::ci::arg(&models().join(name)), "--out", cli::ci::arg(&out)])
+        .args(extra)
         .env("MNIST_DIR", mnist)
         .output()
         .unwrap();
@@ -64,9 +65,11 @@ fn the_stated_quality_figures_are_what_eval_measures() {
         return;
     }
     let (mnist, dir) = (mnist.unwrap(), tempfile::tempdir().unwrap());
-    let fp32 = measure(&mnist, dir.path(), "gen.onnx");
-    let int8 = measure(&mnist, dir.path(), "gen.int8.onnx");
-    let cond = measure(&mnist, dir.path(), "gen-cond.onnx");
+    // Five seeds for the card's spreads; the first is seed 0, eval's default.
+    let seeds = ["--seeds", "5"];
+    let fp32 = measure(&mnist, dir.path(), "gen.onnx", &seeds);
+    let int8 = measure(&mnist, dir.path(), "gen.int8.onnx", &[]);
+    let cond = measure(&mnist, dir.path(), "gen-cond.onnx", &seeds);
 
     let kept = [["generator", "frechet"], ["generator", "frechet_report"], ["generator", "coverage"]];
     let kept = kept.iter().chain(&[["generator", "confidence"], ["floor", "frechet_report"]]);
@@ -104,6 +107,11 @@ fn the_stated_quality_figures_are_what_eval_measures() {
             vec![g(&cond, "frechet"), g(&cond, "frechet_report"), g(&cond, "coverage"), g(&cond, "confidence"),
                  figure(&cond, &["generator", "label_accuracy", "overall"])]),
     ];
+    let spread =
+        |json: &Value, key: &str| [figure(json, &["spread", key, "mean"]), figure(json, &["spread", key, "sd"])];
+    let mut seed_to_seed = spread(&fp32, "frechet").to_vec();
+    seed_to_seed.extend(spread(&fp32, "frechet_report").into_iter().chain(spread(&cond, "frechet_report")));
+    claims.push(("MODEL_CARD", "Over latent seeds 0–4 (`eval --seeds 5`), mean ± standard deviation:", seed_to_seed));
     // The sample counts the README gives for eval's and --keep-best's measurements.
     let (count, real) = (g(&fp32, "count"), floor("count"));
     let per_digit = g(&cond, "count") / 10.0;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use train::data::{self, Dataset, Split};
-use train::quality::{self, Quality, Reference};
+use train::quality::{self, Quality, Reference, Spread};
 use train::{classifier::Classifier, download};
 
 /// Measure a generator ONNX's samples with a small MNIST classifier: the Fréchet
@@ -43,6 +43,11 @@ struct Cli {
     /// Seed of the samples' latents.
     #[arg(long, default_value_t = 0, value_parser = cli::seed)]
     seed: u64,
+    /// Measure K seeds (--seed, --seed + 1, …), a row each, and add their mean and
+    /// standard deviation: one seed's Fréchet distance to a half of the test set varies
+    /// from seed to seed by more than two good models differ, 1–100.
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = cli::between(1, 100))]
+    seeds: usize,
     /// Epochs when the classifier has to be trained, 1–100.
     #[arg(long, default_value_t = 8, value_parser = cli::between(1, 100))]
     classifier_epochs: usize,
@@ -117,25 +122,58 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     eprintln!("classifier {name}: test accuracy {:.2}%", accuracy * 100.0);
 
     let reference = Reference::new(&classifier, &test_set);
-    let samples = g.generate(dcgan_infer::Seed(cli.seed), cli.samples)?;
     let labels: Option<Vec<i64>> = g.info().num_classes.map(|c| dcgan::contract::default_labels(0, cli.samples, c));
-    let generated = quality::quality(&source.to_string(), &classifier, samples.values(), labels.as_deref(), &reference);
+    let mut generated = Vec::with_capacity(cli.seeds);
+    for seed in (0..cli.seeds as u64).map(|i| cli.seed.wrapping_add(i)) {
+        let samples = g.generate(dcgan_infer::Seed(seed), cli.samples)?;
+        let name = if cli.seeds == 1 { source.to_string() } else { format!("{source}, seed {seed}") };
+        generated.push(quality::quality(&name, &classifier, samples.values(), labels.as_deref(), &reference));
+    }
     let mut real = train_set.clone();
     real.truncate(cli.samples);
     let floor = quality::quality("MNIST train (floor)", &classifier, &real.scaled(), None, &reference);
-    print_table(&[&generated, &floor]);
+    let rows: Vec<&Quality> = generated.iter().chain([&floor]).collect();
+    print_table(&rows);
+    let spread = (cli.seeds > 1).then(|| spreads(&generated));
+    if let Some(spread) = &spread {
+        let [f, r, c] = [&spread["frechet"], &spread["frechet_report"], &spread["confidence"]];
+        println!(
+            "\nover {} seeds, mean ± standard deviation: Fréchet (test) {:.3} ± {:.3}, (odd half) {:.3} ± {:.3}, confidence {:.4} ± {:.4}",
+            cli.seeds, f.mean, f.sd, r.mean, r.sd, c.mean, c.sd
+        );
+    }
     if let Some(out) = &cli.out {
-        let json = serde_json::json!({
+        let mut json = serde_json::json!({
             "classifier": { "path": name, "test_accuracy": accuracy },
-            "generator": generated,
+            "generator": generated[0],
             "floor": floor,
             "seed": cli.seed,
         });
+        if let Some(spread) = spread {
+            json["seeds"] = serde_json::json!(generated);
+            json["spread"] = serde_json::json!(spread);
+        }
         let text = serde_json::to_string_pretty(&json)?;
         dcgan::output::write_atomic(out, text.as_bytes()).with_context(|| format!("writing {}", out.display()))?;
         println!("wrote {}", out.display());
     }
     Ok(())
+}
+
+/// Mean and standard deviation of each figure over the seeds' rows.
+fn spreads(rows: &[Quality]) -> std::collections::BTreeMap<&'static str, Spread> {
+    type Figure = (&'static str, fn(&Quality) -> f64);
+    let figures: [Figure; 5] = [
+        ("frechet", |q| q.frechet),
+        ("frechet_choose", |q| q.frechet_choose),
+        ("frechet_report", |q| q.frechet_report),
+        ("coverage", |q| q.coverage),
+        ("confidence", |q| q.confidence),
+    ];
+    figures
+        .into_iter()
+        .filter_map(|(name, pick)| Some((name, Spread::of(&rows.iter().map(pick).collect::<Vec<_>>())?)))
+        .collect()
 }
 
 fn print_table(rows: &[&Quality]) {
