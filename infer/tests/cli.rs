@@ -1,53 +1,26 @@
 //! The `infer` binary and library on a generator with random weights (exported with
 //! `export::to_onnx`, no training needed): output, reproducible latents, both backends,
-//! and every bad input refused with one line, exit 2 and no partial file.
+//! latent walks, thread counts, and where outputs go.
 
 #![allow(clippy::unwrap_used)] // helpers of tests: a panic is the failure report
 
-use cli::ci::arg as s;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-use dcgan::{Arch, DISCRIMINATOR, GENERATOR, SplitMix64, Tensor, TensorMap};
+use std::process::Command;
+
+use common::{model, refused, run_infer, s, write_npy};
+use dcgan::GENERATOR;
 use dcgan_infer::{Backend, Generator, Seed};
-use export::Bn;
 
 /// tract against ONNX Runtime on the same file and latents.
 const BACKEND_TOLERANCE: f32 = 1e-5;
-
-/// Random weights for `arch`: small uniform values, running variances in [0.5, 1.5].
-fn random(arch: &Arch, seed: u64) -> TensorMap {
-    let mut rng = SplitMix64::new(seed);
-    arch.params()
-        .into_iter()
-        .map(|p| {
-            let n = p.shape.iter().product();
-            let mut data = rng.latents(n, 1).into_iter().map(|v| v * 0.05).collect::<Vec<f32>>();
-            if p.name.ends_with("running_var") || (p.name.starts_with("bn") && p.name.ends_with("weight")) {
-                data.iter_mut().for_each(|v| *v = 1.0 + *v * 10.0);
-            }
-            (p.name, Tensor { shape: p.shape, data })
-        })
-        .collect()
-}
-
-fn model(dir: &Path, arch: &Arch, name: &str) -> PathBuf {
-    let path = dir.join(name);
-    let meta = export::metadata(arch, None, Some(1), Bn::Folded);
-    std::fs::write(&path, export::to_onnx(arch, &random(arch, 9), Bn::Folded, &meta)).unwrap();
-    path
-}
-
-fn infer(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_infer")).args(args).output().unwrap()
-}
 
 #[test]
 fn writes_a_near_square_grid_and_says_what_it_did() {
     let dir = tempfile::tempdir().unwrap();
     let onnx = model(dir.path(), &GENERATOR, "gen.onnx");
     let png = dir.path().join("grid.png");
-    let o = infer(&["--onnx", s(&onnx), "-n", "25", "--seed", "3", "--out", s(&png), "--scale", "2"]);
+    let o = run_infer(&["--onnx", s(&onnx), "-n", "25", "--seed", "3", "--out", s(&png), "--scale", "2"]);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(
@@ -60,7 +33,7 @@ fn writes_a_near_square_grid_and_says_what_it_did() {
     let img = image::open(&png).unwrap();
     assert_eq!((img.width(), img.height()), (5 * 58 + 2, 5 * 58 + 2));
     // Without --seed, one is picked and printed.
-    let o = infer(&["--onnx", s(&onnx), "-n", "2", "--out", s(&png)]);
+    let o = run_infer(&["--onnx", s(&onnx), "-n", "2", "--out", s(&png)]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("seed "));
 }
 
@@ -84,7 +57,7 @@ fn raw_each_and_z_files_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let onnx = model(dir.path(), &GENERATOR, "gen.onnx");
     let (raw, each) = (dir.path().join("x.npy"), dir.path().join("each"));
-    let o = infer(&[
+    let o = run_infer(&[
         "--onnx",
         s(&onnx),
         "-n",
@@ -121,179 +94,9 @@ fn raw_each_and_z_files_round_trip() {
     w.extend(z).unwrap();
     w.finish().unwrap();
     let raw2 = dir.path().join("y.npy");
-    let o = infer(&["--onnx", s(&onnx), "--z", s(&zpath), "--raw", s(&raw2)]);
+    let o = run_infer(&["--onnx", s(&onnx), "--z", s(&zpath), "--raw", s(&raw2)]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read(&raw).unwrap(), std::fs::read(&raw2).unwrap());
-}
-
-/// Exit 2, one line on stderr naming the problem, no panic, and no output file.
-fn refused(args: &[&str], out: &Path, needle: &str) {
-    let started = std::time::Instant::now();
-    let o = infer(args);
-    cli::ci::assert_refused(&format!("{args:?}"), &o, needle);
-    assert!(!out.exists(), "no partial output");
-    assert!(started.elapsed().as_secs() < 30, "refused before any long work");
-}
-
-/// A float32 .npy of shape [rows, cols] in C order, or in Fortran order (column-major).
-fn write_npy(path: &Path, values: &[f32], rows: u64, cols: u64, fortran: bool) {
-    use npyz::WriterBuilder;
-    let order = if fortran { npyz::Order::Fortran } else { npyz::Order::C };
-    let data: Vec<f32> = if fortran {
-        (0..values.len()).map(|k| values[(k % rows as usize) * cols as usize + k / rows as usize]).collect()
-    } else {
-        values.to_vec()
-    };
-    let mut w = npyz::WriteOptions::<f32>::new()
-        .default_dtype()
-        .order(order)
-        .shape(&[rows, cols])
-        .writer(std::fs::File::create(path).unwrap())
-        .begin_nd()
-        .unwrap();
-    w.extend(data).unwrap();
-    w.finish().unwrap();
-}
-
-#[test]
-fn bad_input_is_refused_clearly() {
-    let dir = tempfile::tempdir().unwrap();
-    let onnx = model(dir.path(), &GENERATOR, "gen.onnx");
-    let classifier = model(dir.path(), &DISCRIMINATOR, "disc.onnx");
-    let text = dir.path().join("notes.onnx");
-    std::fs::write(&text, "this is not a model").unwrap();
-    let truncated = dir.path().join("truncated.onnx");
-    std::fs::write(&truncated, &std::fs::read(&onnx).unwrap()[..5000]).unwrap();
-    let z_bad_shape = dir.path().join("z3.npy");
-    write_npy(&z_bad_shape, &[0.0; 6], 2, 3, false);
-    let z_good = dir.path().join("z.npy");
-    write_npy(&z_good, &dcgan_infer::latents(1, 2), 2, 100, false);
-    // A header that declares more rows than the file holds (a truncated file, or a lie).
-    let z_lying = dir.path().join("lying.npy");
-    let mut bytes = std::fs::read(&z_good).unwrap();
-    let at = bytes.windows(7).position(|w| w == b"(2, 100").unwrap();
-    bytes[at + 1] = b'9';
-    std::fs::write(&z_lying, bytes).unwrap();
-    let out = dir.path().join("out.png");
-    let (g, o) = (s(&onnx), s(&out));
-    let nowhere = dir.path().join("no/such/dir/x.png");
-    let missing = dir.path().join("missing.onnx");
-    let cases: Vec<(Vec<&str>, &Path, &str)> = vec![
-        (vec!["--onnx", s(&missing), "--out", o], &out, "No such file"),
-        (vec!["--onnx", s(&text), "--out", o], &out, "not an ONNX model"),
-        (vec!["--onnx", s(&truncated), "--out", o], &out, "not an ONNX model"),
-        (vec!["--onnx", s(&classifier), "--out", o], &out, "not a DCGAN generator"),
-        (vec!["--onnx", g, "-n", "0", "--out", o], &out, "--count"),
-        (vec!["--onnx", g, "-n", "-1", "--out", o], &out, "--count"),
-        (vec!["--onnx", g, "--seed", "-1", "--out", o], &out, "--seed"),
-        (vec!["--onnx", g, "--scale", "0", "--out", o], &out, "--scale"),
-        (vec!["--onnx", g, "--scale", "65", "--out", o], &out, "--scale"),
-        (vec!["--onnx", g, "--cols", "0", "--out", o], &out, "--cols"),
-        (vec!["--onnx", g, "--batch-size", "0", "--out", o], &out, "--batch-size"),
-        (vec!["--onnx", g, "--threads", "0", "--out", o], &out, "--threads"),
-        (vec!["--onnx", g, "--out", s(&nowhere)], &nowhere, "cannot write"),
-        (vec!["--onnx", g, "-n", "1000", "--scale", "64", "--out", o], &out, "pixels"),
-        (vec!["--onnx", g, "-n", "100000", "--scale", "64", "--out", o], &out, "pixels"),
-        (vec!["--onnx", g, "--z", s(&z_good), "-n", "3", "--out", o], &out, "--z"),
-        (vec!["--onnx", g, "--z", s(&z_good), "--seed", "3", "--out", o], &out, "--z"),
-        (vec!["--onnx", g, "--z", s(&text), "--out", o], &out, "not a .npy"),
-        (vec!["--onnx", g, "--z", s(&z_bad_shape), "--out", o], &out, "expected [n, 100]"),
-        (vec!["--onnx", g, "--z", s(&z_lying), "--out", o], &out, "only"),
-        (vec!["--onnx", g, "--digit", "3", "--out", o], &out, "unconditional"),
-        (vec!["--onnx", g, "--digits", "3,x", "--out", o], &out, "--digits"),
-        (vec!["--onnx", g, "--interpolate", "1,2", "--out", o], &out, "--gif"),
-        (vec!["--onnx", g, "--device", "tpu", "--out", o], &out, "--device"),
-        (vec!["--onnx", g, "--backend", "tract", "--device", "cuda", "--out", o], &out, "CPU only"),
-    ];
-    for (args, out, needle) in &cases {
-        refused(args, out, needle);
-    }
-    // This machine's ONNX Runtime is the CPU build: CUDA must fail, not fall back, and say
-    // what installs the GPU build; `--device cuda` alone means ONNX Runtime as well. On a
-    // machine whose ONNX Runtime has CUDA the run succeeds, which is right too.
-    for cuda in
-        [&["--onnx", g, "--backend", "ort", "--device", "cuda", "--out", o][..], &["--device", "cuda", "--out", o]]
-    {
-        if !infer(cuda).status.success() {
-            for needle in ["CUDA", "scripts/setup.sh --gpu", "ORT_DYLIB_PATH"] {
-                refused(cuda, &out, needle);
-            }
-        }
-    }
-}
-
-/// A model whose declared output is the contract's but whose actual output is not used
-/// to give exit 0 with a black 32×2 PNG: every run's actual output is checked.
-#[test]
-fn a_model_that_lies_about_its_output_is_refused() {
-    use dcgan_onnx::pb::{self, tensor_shape_proto::dimension::Value as Dim};
-    use prost::Message;
-    let dir = tempfile::tempdir().unwrap();
-    let value = |name: &str, dims: &[i64]| {
-        let mut dim =
-            vec![pb::tensor_shape_proto::Dimension { value: Some(Dim::DimParam("N".into())), ..Default::default() }];
-        dim.extend(
-            dims.iter()
-                .map(|&d| pb::tensor_shape_proto::Dimension { value: Some(Dim::DimValue(d)), ..Default::default() }),
-        );
-        pb::ValueInfoProto {
-            name: name.into(),
-            r#type: Some(pb::TypeProto {
-                value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
-                    elem_type: 1,
-                    shape: Some(pb::TensorShapeProto { dim }),
-                })),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }
-    };
-    let graph = pb::GraphProto {
-        name: "liar".into(),
-        node: vec![pb::NodeProto {
-            input: vec!["z".into()],
-            output: vec!["image".into()],
-            op_type: "Identity".into(),
-            name: "id".into(),
-            ..Default::default()
-        }],
-        input: vec![value("z", &[100])],
-        output: vec![value("image", &[1, 28, 28])],
-        ..Default::default()
-    };
-    let model = pb::ModelProto {
-        ir_version: 8,
-        opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 17 }],
-        graph: Some(graph),
-        ..Default::default()
-    };
-    let path = dir.path().join("liar.onnx");
-    std::fs::write(&path, model.encode_to_vec()).unwrap();
-    let (out, each) = (dir.path().join("grid.png"), dir.path().join("each"));
-    for backend in ["tract", "ort"] {
-        let o = infer(&["--onnx", s(&path), "--backend", backend, "-n", "300", "--out", s(&out), "--each", s(&each)]);
-        let err = String::from_utf8_lossy(&o.stderr);
-        println!("{backend}: exit {:?}: {}", o.status.code(), err.trim());
-        assert_eq!(o.status.code(), Some(2), "{err}");
-        assert!(err.contains("returned [1, 100]") || err.contains("returned [256, 100]"), "{backend}: {err}");
-        assert!(!out.exists() && std::fs::read_dir(&each).map_or(0, |d| d.count()) == 0, "nothing written");
-    }
-}
-
-/// The contract fixes the values of `latent_distribution` and `image_range`, not only
-/// their presence: a file that says otherwise would be drawn from wrongly.
-#[test]
-fn metadata_values_are_checked() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("x.png");
-    for (key, value) in [("latent_distribution", "normal(0,1)"), ("image_range", "[0,1]"), ("latent_dim", "64")] {
-        let mut meta = export::metadata(&GENERATOR, None, Some(1), Bn::Folded);
-        meta.retain(|(k, _)| k != key);
-        meta.push((key.to_string(), value.to_string()));
-        let path = dir.path().join(format!("{key}.onnx"));
-        std::fs::write(&path, export::to_onnx(&GENERATOR, &random(&GENERATOR, 9), Bn::Folded, &meta)).unwrap();
-        refused(&["--onnx", s(&path), "--out", s(&out)], &out, key);
-    }
 }
 
 #[test]
@@ -305,8 +108,8 @@ fn fortran_order_latents_are_read_as_rows() {
     write_npy(&c, &z, 3, 100, false);
     write_npy(&f, &z, 3, 100, true);
     let (rc, rf) = (dir.path().join("c-out.npy"), dir.path().join("f-out.npy"));
-    assert!(infer(&["--onnx", s(&onnx), "--z", s(&c), "--raw", s(&rc)]).status.success());
-    assert!(infer(&["--onnx", s(&onnx), "--z", s(&f), "--raw", s(&rf)]).status.success());
+    assert!(run_infer(&["--onnx", s(&onnx), "--z", s(&c), "--raw", s(&rc)]).status.success());
+    assert!(run_infer(&["--onnx", s(&onnx), "--z", s(&f), "--raw", s(&rf)]).status.success());
     assert_eq!(std::fs::read(&rc).unwrap(), std::fs::read(&rf).unwrap());
 }
 
@@ -321,16 +124,20 @@ fn conditional_models_take_digits() {
     assert_eq!(g.generate(Seed(3), 12).unwrap(), g.generate_digits(Seed(3), &cycled).unwrap());
     let sevens = dir.path().join("sevens.npy");
     assert!(
-        infer(&["--onnx", s(&onnx), "--seed", "3", "-n", "4", "--digit", "7", "--raw", s(&sevens)]).status.success()
+        run_infer(&["--onnx", s(&onnx), "--seed", "3", "-n", "4", "--digit", "7", "--raw", s(&sevens)])
+            .status
+            .success()
     );
     let raw = npyz::NpyFile::new(std::fs::File::open(&sevens).unwrap()).unwrap().into_vec::<f32>().unwrap();
     assert_eq!(raw, g.generate_digits(Seed(3), &[7; 4]).unwrap().into_values());
     let grid = dir.path().join("all.png");
-    let o = infer(&["--onnx", s(&onnx), "--digits", "all", "-n", "3", "--out", s(&grid)]);
+    let o = run_infer(&["--onnx", s(&onnx), "--digits", "all", "-n", "3", "--out", s(&grid)]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(image::image_dimensions(&grid).unwrap(), (3 * 30 + 2, 10 * 30 + 2));
     let list = dir.path().join("list.png");
-    assert!(infer(&["--onnx", s(&onnx), "--digits", "3,1,4,1,5", "--cols", "5", "--out", s(&list)]).status.success());
+    assert!(
+        run_infer(&["--onnx", s(&onnx), "--digits", "3,1,4,1,5", "--cols", "5", "--out", s(&list)]).status.success()
+    );
     assert_eq!(image::image_dimensions(&list).unwrap(), (5 * 30 + 2, 30 + 2));
     let out = dir.path().join("x.png");
     refused(&["--onnx", s(&onnx), "--digit", "10", "--out", s(&out)], &out, "outside 0–9");
@@ -348,7 +155,7 @@ fn a_latent_walk_is_a_gif() {
     let dir = tempfile::tempdir().unwrap();
     let onnx = model(dir.path(), &GENERATOR, "gen.onnx");
     let gif = dir.path().join("walk.gif");
-    let o = infer(&["--onnx", s(&onnx), "-n", "4", "--interpolate", "1,2", "--frames", "5", "--gif", s(&gif)]);
+    let o = run_infer(&["--onnx", s(&onnx), "-n", "4", "--interpolate", "1,2", "--frames", "5", "--gif", s(&gif)]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let decoder =
         image::codecs::gif::GifDecoder::new(std::io::BufReader::new(std::fs::File::open(&gif).unwrap())).unwrap();
@@ -356,7 +163,7 @@ fn a_latent_walk_is_a_gif() {
     assert_eq!(frames.len(), 5);
     // The walk starts at seed 1's grid.
     let start = dir.path().join("start.png");
-    assert!(infer(&["--onnx", s(&onnx), "-n", "4", "--seed", "1", "--out", s(&start)]).status.success());
+    assert!(run_infer(&["--onnx", s(&onnx), "-n", "4", "--seed", "1", "--out", s(&start)]).status.success());
     let first = frames[0].buffer();
     let want = image::open(&start).unwrap().to_luma8();
     let worst =
@@ -453,7 +260,7 @@ fn images_are_identical_for_any_thread_count() {
 fn outputs_go_where_the_path_points_and_never_replace_a_device() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        let o = infer(&[&["-n", "4", "--seed", "1"], args].concat());
+        let o = run_infer(&[&["-n", "4", "--seed", "1"], args].concat());
         let err = String::from_utf8_lossy(&o.stderr).trim().to_string();
         println!("{args:?} -> exit {:?}: {err}", o.status.code());
         (o.status.code(), err)
