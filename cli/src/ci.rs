@@ -61,7 +61,23 @@ pub fn assert_refused(what: &str, o: &std::process::Output, needle: &str) {
 /// most it can differ from the value it rounds): "2.15" gives (2.15, 0.005); `None` for
 /// a word that is not a number.
 pub fn stated_number(word: &str) -> Option<(f64, f64)> {
+    // Plain decimals only: "inf", "NaN" and "1.5e3" are words, not printed figures.
+    if !word.bytes().any(|b| b.is_ascii_digit()) || !word.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
     let value = word.parse::<f64>().ok()?;
     let decimals = word.split_once('.').map_or(0, |(_, d)| d.len());
     Some((value, 0.5 * 10f64.powi(-(decimals as i32))))
+}
+
+/// The most a process may take to exit "at once" after a signal, on a loaded 2-core
+/// machine.
+pub const EXIT_AT_ONCE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Send `signal` (as `kill` spells it: `-INT`, `-TERM`) to process `pid`; whether it
+/// was delivered (a test asserts it; a clean-up in `Drop` must not panic on it).
+#[must_use]
+pub fn send_signal(pid: u32, signal: &str) -> bool {
+    let sent = std::process::Command::new("kill").args([signal, &pid.to_string()]).status();
+    sent.is_ok_and(|s| s.success())
 }

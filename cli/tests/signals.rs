@@ -10,14 +10,17 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering;
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
+
+use cli::ci::EXIT_AT_ONCE;
 
 /// Set in the child's environment: the clean-up it simulates, in milliseconds.
 const CHILD: &str = "DCGAN_SIGNALS_CHILD_CLEANUP_MS";
 /// A clean-up far longer than any exit at once: a second signal must cut it short.
 const SLOW_CLEANUP: Duration = Duration::from_secs(30);
-/// The most an exit "at once" may take on a loaded 2-core machine.
-const AT_ONCE: Duration = Duration::from_secs(3);
+/// The most the child may take to start and say what it is doing.
+const CHILD_SPEAKS_WITHIN: Duration = Duration::from_secs(60);
 
 /// The child: arm the handlers, say so, wait for the first signal, say so, "clean up" for
 /// the time asked, and exit 128+N as the binaries do.
@@ -27,7 +30,12 @@ fn child() {
     let Some(cleanup_ms) = std::env::var(CHILD).ok().and_then(|v| v.parse::<u64>().ok()) else { return };
     let stop = cli::stop_on_signals();
     println!("armed");
+    // Bounded, so that a parent that failed before signalling leaves no process behind.
+    let deadline = Instant::now() + 2 * CHILD_SPEAKS_WITHIN;
     while stop.load(Ordering::SeqCst) == 0 {
+        if Instant::now() > deadline {
+            std::process::exit(1);
+        }
         std::thread::sleep(Duration::from_millis(5));
     }
     println!("cleaning up");
@@ -35,37 +43,46 @@ fn child() {
     std::process::exit(128 + stop.load(Ordering::SeqCst) as i32);
 }
 
-/// Start the child; return it once it has said `line`.
-fn spawn_child(cleanup: Duration) -> (std::process::Child, impl BufRead) {
+/// Start the child, with its stdout's lines arriving on a channel (so that waiting for one
+/// can time out).
+fn spawn_child(cleanup: Duration) -> (std::process::Child, Receiver<String>) {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "child", "--ignored", "--nocapture"])
         .env(CHILD, cleanup.as_millis().to_string())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let lines = BufReader::new(child.stdout.take().unwrap());
+    let (send, lines) = std::sync::mpsc::channel();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    std::thread::spawn(move || stdout.lines().map_while(Result::ok).try_for_each(|l| send.send(l)));
     (child, lines)
 }
 
-fn wait_for(lines: &mut impl BufRead, wanted: &str) {
-    let mut line = String::new();
-    while line.trim() != wanted {
-        line.clear();
-        assert!(lines.read_line(&mut line).unwrap() > 0, "the child ended before saying `{wanted}`");
+/// Wait until the child says `wanted` (libtest may print its own `test child ... ` first
+/// on the same line).
+fn wait_for(lines: &Receiver<String>, wanted: &str) {
+    let deadline = Instant::now() + CHILD_SPEAKS_WITHIN;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) if line.trim_end().ends_with(wanted) => return,
+            Ok(_) => {}
+            Err(e) => panic!("the child did not say `{wanted}` within {CHILD_SPEAKS_WITHIN:?}: {e}"),
+        }
     }
 }
 
 fn signal(child: &std::process::Child, sig: &str) {
-    assert!(Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap().success());
+    assert!(cli::ci::send_signal(child.id(), sig));
 }
 
 #[test]
 fn the_first_signal_lets_the_work_clean_up_and_exit_128_plus_n() {
     for (sig, code) in [("-INT", 130), ("-TERM", 143)] {
-        let (mut child, mut lines) = spawn_child(Duration::from_millis(300));
-        wait_for(&mut lines, "armed");
+        let (mut child, lines) = spawn_child(Duration::from_millis(300));
+        wait_for(&lines, "armed");
         signal(&child, sig);
-        wait_for(&mut lines, "cleaning up");
+        wait_for(&lines, "cleaning up");
         let status = child.wait().unwrap();
         println!("one SIG{}: exit {:?} after its clean-up (expected {code})", &sig[1..], status.code());
         assert_eq!(status.code(), Some(code));
@@ -75,10 +92,10 @@ fn the_first_signal_lets_the_work_clean_up_and_exit_128_plus_n() {
 #[test]
 fn a_second_signal_exits_at_once_during_the_clean_up() {
     for (first, second, code) in [("-INT", "-INT", 130), ("-TERM", "-INT", 130), ("-INT", "-TERM", 143)] {
-        let (mut child, mut lines) = spawn_child(SLOW_CLEANUP);
-        wait_for(&mut lines, "armed");
+        let (mut child, lines) = spawn_child(SLOW_CLEANUP);
+        wait_for(&lines, "armed");
         signal(&child, first);
-        wait_for(&mut lines, "cleaning up");
+        wait_for(&lines, "cleaning up");
         let sent = Instant::now();
         signal(&child, second);
         let status = child.wait().unwrap();
@@ -90,9 +107,9 @@ fn a_second_signal_exits_at_once_during_the_clean_up() {
             SLOW_CLEANUP.as_secs(),
             status.code(),
             took.as_secs_f64(),
-            AT_ONCE.as_secs()
+            EXIT_AT_ONCE.as_secs()
         );
         assert_eq!(status.code(), Some(code), "the second signal's number decides the code");
-        assert!(took < AT_ONCE, "the second signal did not cut the clean-up short");
+        assert!(took < EXIT_AT_ONCE, "the second signal did not cut the clean-up short");
     }
 }

@@ -188,7 +188,7 @@ fn an_interrupted_run_cleans_up_and_says_what_it_kept() {
         assert!(std::time::Instant::now() < deadline, "no image after 120 s");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    assert!(cli::ci::send_signal(child.id(), "-INT"));
     let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     println!("{}", err.trim());

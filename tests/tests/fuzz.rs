@@ -27,7 +27,7 @@ use proptest::test_runner::{Config, TestRunner};
 
 #[path = "fuzz/inputs.rs"]
 mod inputs;
-use inputs::*;
+use inputs::{bent, gzip, idx_file, npy_file, oip_body, onnx_bent, png_query, safetensors_file, shipped};
 
 #[global_allocator]
 static ALLOCATOR: Cap<std::alloc::System> = Cap::new(std::alloc::System, usize::MAX);

@@ -111,12 +111,32 @@ pub fn write_losses(dir: &Path, rows: &[LossRow], title: &str) -> Result<(), Err
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A row of a 600-step epoch with losses `loss` (D) and twice that (G), and a
+    /// Fréchet distance of 10 at every epoch end.
+    pub(crate) fn row(epoch: usize, step: i64, loss: f64) -> LossRow {
+        LossRow {
+            epoch,
+            step,
+            loss_d: loss,
+            loss_g: loss * 2.0,
+            d_real: 0.5,
+            d_fake: 0.5,
+            seconds: 1.0,
+            images_per_s: 1.0,
+            frechet: (step % 600 == 0).then_some(10.0),
+            frechet_report: None,
+            coverage: None,
+            confidence: None,
+            label_accuracy: None,
+        }
+    }
 
     #[test]
     fn csv_rows_round_trip_and_old_files_still_read() {
-        let r = LossRow { frechet_report: Some(3.25), ..crate::plot::tests::row(2, 1200, 0.5) };
+        let r = LossRow { frechet_report: Some(3.25), ..row(2, 1200, 0.5) };
         assert_eq!(LossRow::from_csv(&r.to_csv()), Some(r));
         let old = "3,1800,0.5,1.0,0.6,0.4,10.000,300.0,14.1200";
         assert_eq!(LossRow::from_csv(old).and_then(|r| r.frechet), Some(14.12));

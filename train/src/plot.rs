@@ -55,8 +55,19 @@ fn ranges(rows: &[LossRow]) -> Ranges {
     Ranges { x: (x_min, x_max), y: (bottom, top + (top - bottom) * LEGEND_HEADROOM) }
 }
 
-/// Key points asked of the log axis: with 20, plotters draws every 1..9 × 10^k.
-const LOG_KEY_POINTS: usize = 20;
+/// Key points asked of the log axis: plotters draws every 1..9 × 10^k when it may draw
+/// ten per decade, so 50 keep them up to five decades (a run's distances go from a few
+/// hundred to about 1: three).
+const LOG_KEY_POINTS: usize = 50;
+
+/// The log axis' range for `values`: from just under the power of ten below the lowest
+/// (plotters labels from the first power of ten inside the range) to half again above
+/// the highest.
+fn log_axis(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
+    let max = values.clone().fold(1.0, f64::max) * 1.5;
+    let min = values.fold(max, f64::min).max(1e-3);
+    (10f64.powf(min.log10().floor()) * 0.999, max)
+}
 
 /// A log axis' label: 1, 2 and 5 times a power of ten, so that late values (around 2)
 /// can be read off; the other light lines stay unlabelled.
@@ -87,9 +98,7 @@ pub fn plot_png(rows: &[LossRow], title: &str) -> Result<Vec<u8>, String> {
         let fd: Vec<(f64, f64)> = rows.iter().filter_map(|r| Some((epoch_of(r), finite(r.frechet?)?))).collect();
         // The distance falls by two orders of magnitude: a log axis keeps the late,
         // small differences (the ones that pick the best epoch) visible.
-        let fd_max = fd.iter().map(|p| p.1).fold(1.0, f64::max) * 1.5;
-        // Down to a power of ten, where plotters' log axis starts its labels.
-        let fd_min = 10f64.powf((fd.iter().map(|p| p.1).fold(fd_max, f64::min).max(1e-3) / 1.5).log10().floor());
+        let (fd_min, fd_max) = log_axis(fd.iter().map(|p| p.1));
 
         let mut chart = ChartBuilder::on(&root)
             .caption(
@@ -169,26 +178,9 @@ pub fn plot_png(rows: &[LossRow], title: &str) -> Result<Vec<u8>, String> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    pub(crate) fn row(epoch: usize, step: i64, loss: f64) -> LossRow {
-        LossRow {
-            epoch,
-            step,
-            loss_d: loss,
-            loss_g: loss * 2.0,
-            d_real: 0.5,
-            d_fake: 0.5,
-            seconds: 1.0,
-            images_per_s: 1.0,
-            frechet: (step % 600 == 0).then_some(10.0),
-            frechet_report: None,
-            coverage: None,
-            confidence: None,
-            label_accuracy: None,
-        }
-    }
+    use crate::losses::tests::row;
 
     /// The old plot looped over every whole unit up to the largest loss (a hang at 1e10).
     #[test]
@@ -201,6 +193,24 @@ pub(crate) mod tests {
         assert!(seconds < 5.0);
         let img = image::load_from_memory(&png).unwrap();
         assert_eq!((img.width(), img.height()), SIZE);
+    }
+
+    /// The labels plotters gives the axis for the distances a run goes through, from
+    /// the first epochs (hundreds) to the best (near the floor, under 2).
+    #[test]
+    fn the_log_axis_labels_the_decade_of_the_lowest_value() {
+        use plotters::coord::ranged1d::Ranged;
+        for (low, high, wanted) in
+            [(1.9, 310.0, ["1", "2", "5"]), (1.2, 310.0, ["1", "2", "5"]), (0.4, 20.0, ["0.2", "0.5", "1"])]
+        {
+            let (min, max) = log_axis([low, high].into_iter());
+            let axis: plotters::coord::combinators::LogCoord<f64> = (min..max).log_scale().into();
+            let labels: Vec<String> =
+                axis.key_points(LOG_KEY_POINTS).iter().map(log_label).filter(|l| !l.is_empty()).collect();
+            println!("values {low}..{high}: axis {min:.4}..{max:.1}, labels {labels:?}");
+            assert!(wanted.iter().all(|w| labels.contains(&w.to_string())), "{wanted:?} not all in {labels:?}");
+            assert!(min <= low, "the lowest value {low} is on the axis");
+        }
     }
 
     #[test]

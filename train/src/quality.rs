@@ -147,10 +147,13 @@ pub struct Spread {
 impl Spread {
     /// The spread of `values`; `None` when there are none.
     pub fn of(values: &[f64]) -> Option<Self> {
+        if values.is_empty() {
+            return None;
+        }
         let n = values.len() as f64;
         let mean = values.iter().sum::<f64>() / n;
         let squares: f64 = values.iter().map(|v| (v - mean).powi(2)).sum();
-        (!values.is_empty()).then(|| Self { mean, sd: if n > 1.0 { (squares / (n - 1.0)).sqrt() } else { 0.0 } })
+        Some(Self { mean, sd: if n > 1.0 { (squares / (n - 1.0)).sqrt() } else { 0.0 } })
     }
 }
 

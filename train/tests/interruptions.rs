@@ -7,7 +7,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::{checkpoint, loss_columns, ok, train};
@@ -29,11 +29,6 @@ fn wait_for_checkpoint(out: &Path) {
     }
 }
 
-fn signal(child: &std::process::Child, sig: &str) {
-    let status = Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-}
-
 #[test]
 fn sigint_stops_after_the_step_and_says_what_resume_redoes() {
     need_mnist!();
@@ -43,7 +38,7 @@ fn sigint_stops_after_the_step_and_says_what_resume_redoes() {
     // without having interrupted a run.
     let child = train(&out, &["--epochs", "200"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     wait_for_checkpoint(&out);
-    signal(&child, "-INT");
+    assert!(cli::ci::send_signal(child.id(), "-INT"));
     let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(130), "{err}");
@@ -58,7 +53,7 @@ fn sigterm_stops_with_status_143() {
     let out = dir.path().join("r");
     let child = train(&out, &["--epochs", "200"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     wait_for_checkpoint(&out);
-    signal(&child, "-TERM");
+    assert!(cli::ci::send_signal(child.id(), "-TERM"));
     let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(143), "{err}");

@@ -12,7 +12,7 @@ pub use cli::ci::{arg as s, python, repo_root as root};
 
 /// Run `infer` with `args`, asserting success.
 pub fn infer(args: &[&str]) {
-    let o = Command::new(env!("CARGO_BIN_EXE_infer")).args(args).output().unwrap();
+    let o = run_infer(args);
     assert!(o.status.success(), "infer {args:?}: {}", String::from_utf8_lossy(&o.stderr));
 }
 

@@ -71,7 +71,7 @@ impl Server {
     /// SIGTERM, then the exit status.
     pub fn stop(&mut self) -> Option<i32> {
         let mut child = self.child.take()?;
-        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let _ = cli::ci::send_signal(child.id(), "-TERM");
         child.wait().ok()?.code()
     }
 }

@@ -213,7 +213,7 @@ pub fn oip_body() -> impl Strategy<Value = (Vec<u8>, Option<usize>)> {
     })
 }
 
-pub fn json_num(v: i64) -> serde_json::Value {
+fn json_num(v: i64) -> serde_json::Value {
     serde_json::json!(v)
 }
 

@@ -43,9 +43,9 @@ struct Cli {
     /// Seed of the samples' latents.
     #[arg(long, default_value_t = 0, value_parser = cli::seed)]
     seed: u64,
-    /// Measure K seeds (--seed, --seed + 1, …), a row each, and add their mean and
-    /// standard deviation: one seed's Fréchet distance to a half of the test set varies
-    /// from seed to seed by more than two good models differ, 1–100.
+    /// Measure K seeds (--seed, --seed + 1, …, wrapping past 2^64 − 1), a row each, and
+    /// add their mean and standard deviation: one seed's Fréchet distance to a half of
+    /// the test set moves from seed to seed by as much as two good models differ, 1–100.
     #[arg(long, value_name = "K", default_value_t = 1, value_parser = cli::between(1, 100))]
     seeds: usize,
     /// Epochs when the classifier has to be trained, 1–100.
