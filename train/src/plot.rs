@@ -69,6 +69,12 @@ fn log_axis(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
     (10f64.powf(min.log10().floor()) * 0.999, max)
 }
 
+/// An epoch axis label: whole epochs without a decimal point ("5", not "5.0").
+fn epoch_label(x: &f64) -> String {
+    let text = format!("{x:.1}");
+    text.strip_suffix(".0").map_or(text.clone(), str::to_string)
+}
+
 /// A log axis' label: 1, 2 and 5 times a power of ten, so that late values (around 2)
 /// can be read off; the other light lines stay unlabelled.
 fn log_label(v: &f64) -> String {
@@ -119,6 +125,7 @@ pub fn plot_png(rows: &[LossRow], title: &str) -> Result<Vec<u8>, String> {
         chart
             .configure_mesh()
             .x_desc("epoch")
+            .x_label_formatter(&epoch_label)
             .y_desc("loss")
             .label_style(("sans-serif", 14))
             .light_line_style(RGBColor(235, 235, 235))
@@ -219,6 +226,8 @@ mod tests {
             [0.2, 0.3, 1.0, 2.0000001, 3.0, 5.0, 20.0, 90.0, 100.0].iter().map(log_label).collect();
         println!("{labels:?}");
         assert_eq!(labels, ["0.2", "", "1", "2", "", "5", "20", "", "100"]);
+        let epochs: Vec<String> = [5.0, 10.0, 1.5, 0.30000000000000004].iter().map(epoch_label).collect();
+        assert_eq!(epochs, ["5", "10", "1.5", "0.3"]);
     }
 
     #[test]
