@@ -34,6 +34,8 @@ runs=(
     "combined-hinge|$final|$combined --loss hinge"
     "cond-projection|$final|$combined --conditional projection"
     "cond-embed|$final|$combined --conditional embed"
+    "improved-translation|$final|$combined --loss hinge --augment translation"
+    "improved-translation-cutout|$final|$combined --loss hinge --augment translation,cutout"
 )
 pids=()
 for spec in "${runs[@]}"; do

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use crate::recipe::{Augment, DHead, Loss, Recipe};
+
 /// Every hyperparameter of a run, plus where it came from. Defaults are the tutorial's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
@@ -60,88 +62,6 @@ pub struct Hyper {
     pub recipe: Recipe,
 }
 
-/// The knobs a better recipe may turn; `Recipe::default()` is the tutorial.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Recipe {
-    /// D's learning rate instead of `lr` (two time-scale updates).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lr_d: Option<f64>,
-    /// G's learning rate instead of `lr`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lr_g: Option<f64>,
-    /// The adversarial loss.
-    #[serde(default, skip_serializing_if = "Loss::is_tutorial")]
-    pub loss: Loss,
-    /// Decay of an exponential moving average of G's weights (with a warm-up); the
-    /// average, with BatchNorm statistics of its own, is what is sampled and exported.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ema: Option<f64>,
-    /// γ of the R1 penalty γ/2·E‖∇ₓD(x)‖² on real images.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub r1: Option<f64>,
-    /// One-sided label smoothing: D's target for real images is 1 − s (BCE loss only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label_smoothing: Option<f64>,
-    /// Both learning rates are multiplied by this after every epoch.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lr_decay: Option<f64>,
-}
-
-/// The adversarial loss.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-#[serde(rename_all = "kebab-case")]
-pub enum Loss {
-    /// BCE with logits; G's loss is the non-saturating −log D(G(z)) (the tutorial's).
-    #[default]
-    Bce,
-    /// Hinge: D minimises relu(1 − D(x)) + relu(1 + D(G(z))), G minimises −D(G(z)).
-    Hinge,
-}
-
-impl Loss {
-    fn is_tutorial(&self) -> bool {
-        *self == Loss::Bce
-    }
-
-    /// The name used on the command line and in config.json.
-    pub fn name(self) -> &'static str {
-        match self {
-            Loss::Bce => "bce",
-            Loss::Hinge => "hinge",
-        }
-    }
-}
-
-/// How a conditional D takes the label (G always adds a per-class vector at `fc`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-#[serde(rename_all = "kebab-case")]
-pub enum DHead {
-    /// Projection discriminator: ⟨embedding(label), features⟩ added to the logit.
-    Projection,
-    /// A per-class map added to c1's output (what one-hot input channels compute).
-    Embed,
-}
-
-impl DHead {
-    /// The discriminator table of this head.
-    pub fn arch(self) -> &'static crate::Arch {
-        match self {
-            DHead::Projection => &crate::arch::PROJECTION_DISCRIMINATOR,
-            DHead::Embed => &crate::arch::EMBED_DISCRIMINATOR,
-        }
-    }
-
-    /// The name used on the command line and in config.json.
-    pub fn name(self) -> &'static str {
-        match self {
-            DHead::Projection => "projection",
-            DHead::Embed => "embed",
-        }
-    }
-}
-
 impl Hyper {
     /// D's learning rate.
     pub fn lr_d(&self) -> f64 {
@@ -177,7 +97,7 @@ impl Default for Hyper {
 
 /// Fields that came after the tutorial, with the value that means "as the tutorial":
 /// at that value they stay out of the config digest, which so keeps its old value.
-const LATER_FIELDS: [(&str, &str); 8] = [
+const LATER_FIELDS: [(&str, &str); 9] = [
     ("lr_d", "none"),
     ("lr_g", "none"),
     ("loss", "bce"),
@@ -186,12 +106,13 @@ const LATER_FIELDS: [(&str, &str); 8] = [
     ("label_smoothing", "none"),
     ("lr_decay", "none"),
     ("conditional", "none"),
+    ("augment", "none"),
 ];
 
 /// The settings a resume may not change, by name, in the order of
 /// [`TrainConfig::locked_fields`] (and of the digest's text). The one list: `train` finds
 /// its flags here ([`TrainConfig::locked_flags`]) and its tests try each.
-pub const LOCKED: [&str; 21] = [
+pub const LOCKED: [&str; 22] = [
     "dataset",
     "dataset_sha256",
     "limit",
@@ -213,6 +134,7 @@ pub const LOCKED: [&str; 21] = [
     "label_smoothing",
     "lr_decay",
     "conditional",
+    "augment",
 ];
 
 /// Locked fields that no flag sets: they follow from the data and the architecture.
@@ -260,6 +182,7 @@ impl TrainConfig {
             opt(r.label_smoothing),
             opt(r.lr_decay),
             self.conditional.map_or("none", DHead::name).into(),
+            r.augment_name(),
         ];
         LOCKED.into_iter().zip(values).collect()
     }

@@ -20,6 +20,7 @@ pub mod device;
 pub mod exit;
 pub mod latent;
 pub mod output;
+pub mod recipe;
 pub mod run;
 pub mod tensors;
 

@@ -12,7 +12,10 @@ weight_decay·Σw²/2 on D's c2 and c3 weights only, R1 = γ/2·E‖∇ₓD(x)�
 torch.autograd.grad(create_graph=True), BatchNorm in train mode (running statistics with
 momentum 0.1), the non-saturating or hinge G loss, the EMA of G with its warm-up
 decay_t = min(decay, (1+t)/(10+t)), and the EMA's own BatchNorm statistics set as
-torch.optim.swa_utils.update_bn sets them (a cumulative average over fixed batches).
+torch.optim.swa_utils.update_bn sets them (a cumulative average over fixed batches), and
+`--augment` as DiffAugment writes it (a shift gathered from a padded image, a cutout
+masked), with the trace's per-image draws, on D's real batch and on the fakes of both
+steps.
 
 Checks, each printed in units of its tolerance (≤ 1 passes):
 - losses: |Δ| ≤ LOSS_TOLERANCE·max(|loss|, 1), relative above 1 and absolute below (the
@@ -71,7 +74,14 @@ MISTAKES = {
     "ema-warmup": ("EMA without its warm-up", "ema"),
     "ema-bn": ("the EMA sampled with G's BatchNorm statistics", "ema"),
     "label-shift": ("every label shifted by one digit", "conditional"),
+    "shift-sign": ("every shift the other way", "augment"),
+    "cutout-fill": ("the cutout filled with 0 (mid-grey) instead of the background", "augment"),
+    "augment-g-step": ("G step's fakes shown to D unaugmented", "augment"),
 }
+
+# Translation's largest shift and cutout's side (dcgan/src/recipe.rs: MAX_SHIFT, CUTOUT_SIDE).
+MAX_SHIFT = 4
+CUTOUT_SIDE = 14
 
 
 def exercised(config, key):
@@ -117,11 +127,12 @@ def replay(tensors, config, mistake=None):
     for s in steps:
         x, z_d, z_g = t(f"s{s}.x"), t(f"s{s}.z_d"), t(f"s{s}.z_g")
         y, l_d, l_g = (label(f"s{s}.{n}") for n in ("y", "label_d", "label_g"))
+        draws = lambda part: (tensors.get(f"s{s}.shift_{part}"), tensors.get(f"s{s}.cut_{part}"))
         with torch.no_grad():
             fake = g(z_d, l_d)
         if gamma:
             x = x.clone().requires_grad_(True)
-        d_real, d_fake = d(x, y), d(fake, l_d)
+        d_real, d_fake = d(augment(x, *draws("real"), mistake), y), d(augment(fake, *draws("fake_d"), mistake), l_d)
         if hinge:
             loss_d = torch.relu(margin - d_real).mean() + torch.relu(margin + d_fake).mean()
         else:
@@ -135,7 +146,8 @@ def replay(tensors, config, mistake=None):
         opt_d.step()
         for p in d.parameters():
             p.requires_grad_(False)
-        logits = d(g(z_g, l_g), l_g)
+        fake = g(z_g, l_g)
+        logits = d(fake if mistake == "augment-g-step" else augment(fake, *draws("fake_g"), mistake), l_g)
         loss_g = -logits.mean() if hinge else bce(logits, torch.ones_like(logits))
         opt_g.zero_grad()
         loss_g.backward()
@@ -169,6 +181,27 @@ def replay(tensors, config, mistake=None):
     if decay:
         note("EMA BN statistics", ema_bn(tensors, head, g, mistake))
     return worst
+
+
+def augment(x, shift, cut, mistake):
+    """DiffAugment's translation then cutout of x [N,1,28,28], filled with the background
+    −1, from each image's drawn shift (down, right) and cutout centre (row, column)."""
+    n, side = x.shape[0], x.shape[-1]
+    along = torch.arange(side)
+    if shift is not None:
+        shift = torch.from_numpy(shift).long() * (-1 if mistake == "shift-sign" else 1)
+        padded = nn.functional.pad(x, (MAX_SHIFT,) * 4, value=-1.0)
+        rows = (along.view(1, side, 1) + shift[:, 0].view(n, 1, 1) + MAX_SHIFT).expand(n, side, side)
+        cols = (along.view(1, 1, side) + shift[:, 1].view(n, 1, 1) + MAX_SHIFT).expand(n, side, side)
+        x = padded[torch.arange(n).view(n, 1, 1), 0, rows, cols].unsqueeze(1)
+    if cut is not None:
+        cut = torch.from_numpy(cut).long()
+        half = CUTOUT_SIDE // 2
+        r = along.view(1, side, 1) - cut[:, 0].view(n, 1, 1)
+        c = along.view(1, 1, side) - cut[:, 1].view(n, 1, 1)
+        hole = (r >= -half) & (r < half) & (c >= -half) & (c < half)
+        x = x.masked_fill(hole.unsqueeze(1), 0.0 if mistake == "cutout-fill" else -1.0)
+    return x
 
 
 def trained(net):
@@ -227,7 +260,8 @@ def main():
         if m not in MISTAKES or not exercised(config, MISTAKES[m][1]):
             print(f"trainer_vs_torch: mistake {m!r} is not one this trace's recipe exercises", file=sys.stderr)
             return 2
-    recipe = {k: config.get(k) for k in ("loss", "lr_d", "lr_g", "r1", "ema", "label_smoothing", "conditional")}
+    knobs = ("loss", "lr_d", "lr_g", "r1", "ema", "label_smoothing", "conditional", "augment")
+    recipe = {k: config.get(k) for k in knobs}
     print(f"replaying {args.trace}: {json.dumps({k: v for k, v in recipe.items() if v is not None})}")
     worst = replay(tensors, config)
     ok = max(worst.values()) <= 1.0

@@ -4,11 +4,15 @@
 
 use dcgan::SplitMix64;
 use dcgan::arch::LATENT_DIM;
+use dcgan::config::Augment;
 use tch::{Device, Tensor};
 
+use crate::augment::AugmentDraws;
+
 /// What a step draws from the run's RNG, in this order: D step's latents z [B,100] (and,
-/// conditional runs, fake labels [B]), then G step's. Drawn on the host before the step
-/// and copied to the device, so that the step itself only computes.
+/// conditional runs, fake labels [B]), then G step's; then, with `--augment`, the
+/// augmentation of D's real batch, of D step's fakes and of G step's fakes. Drawn on the
+/// host before the step and copied to the device, so that the step itself only computes.
 pub(crate) struct Draws {
     /// D step's latents.
     pub z_d: Tensor,
@@ -18,20 +22,36 @@ pub(crate) struct Draws {
     pub z_g: Tensor,
     /// G step's fake labels.
     pub label_g: Option<Tensor>,
+    /// How D sees the real batch, D step's fakes and G step's fakes (`--augment`).
+    pub aug_real: AugmentDraws,
+    /// See `aug_real`.
+    pub aug_fake_d: AugmentDraws,
+    /// See `aug_real`.
+    pub aug_fake_g: AugmentDraws,
 }
 
 impl Draws {
     /// Draw for a step of `n` rows and copy to `device`.
-    pub fn new(rng: &mut SplitMix64, n: usize, conditional: bool, device: Device) -> Self {
+    pub fn new(rng: &mut SplitMix64, n: usize, conditional: bool, augment: &[Augment], device: Device) -> Self {
         let (z_d, label_d) = draw(rng, n, conditional, device);
         let (z_g, label_g) = draw(rng, n, conditional, device);
-        Self { z_d, label_d, z_g, label_g }
+        let mut aug = || AugmentDraws::draw(rng, n, augment, device);
+        let (aug_real, aug_fake_d, aug_fake_g) = (aug(), aug(), aug());
+        Self { z_d, label_d, z_g, label_g, aug_real, aug_fake_d, aug_fake_g }
     }
 
     /// A copy in fresh tensors (a graph's static inputs).
     pub fn copy(&self) -> Self {
         let copy = |t: &Option<Tensor>| t.as_ref().map(Tensor::copy);
-        Self { z_d: self.z_d.copy(), label_d: copy(&self.label_d), z_g: self.z_g.copy(), label_g: copy(&self.label_g) }
+        Self {
+            z_d: self.z_d.copy(),
+            label_d: copy(&self.label_d),
+            z_g: self.z_g.copy(),
+            label_g: copy(&self.label_g),
+            aug_real: self.aug_real.copy(),
+            aug_fake_d: self.aug_fake_d.copy(),
+            aug_fake_g: self.aug_fake_g.copy(),
+        }
     }
 
     /// Overwrite these tensors with `other`'s values, in place.
@@ -43,6 +63,9 @@ impl Draws {
                 to.copy_(from);
             }
         }
+        self.aug_real.copy_from(&other.aug_real);
+        self.aug_fake_d.copy_from(&other.aug_fake_d);
+        self.aug_fake_g.copy_from(&other.aug_fake_g);
     }
 }
 

@@ -16,6 +16,7 @@
 
 pub mod adam;
 pub mod artifacts;
+mod augment;
 pub mod checkpoint;
 pub mod classifier;
 pub mod data;

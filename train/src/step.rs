@@ -102,7 +102,8 @@ impl<'a> EpochLoop<'a> {
             let index = Tensor::from_slice(chunk).to_device(device);
             let x = self.real.index_select(0, &index);
             let y = self.labels.as_ref().map(|l| l.index_select(0, &index));
-            let draws = Draws::new(&mut state.progress.rng, batch, y.is_some(), device);
+            let draws =
+                Draws::new(&mut state.progress.rng, batch, y.is_some(), &self.config.hyper.recipe.augment, device);
             let stats = match &self.graphs {
                 Some(graphs) => graphs.step(self, state, &x, y.as_ref(), &draws)?,
                 None => self.step(state, &x, y.as_ref(), &draws),
@@ -149,7 +150,8 @@ impl<'a> EpochLoop<'a> {
             let x = self.real.index_select(0, &index);
             let y = self.labels.as_ref().map(|l| l.index_select(0, &index));
             let s = state.progress.step + 1;
-            let draws = Draws::new(&mut state.progress.rng, batch, y.is_some(), device);
+            let draws =
+                Draws::new(&mut state.progress.rng, batch, y.is_some(), &self.config.hyper.recipe.augment, device);
             trace.before(s, &x, y.as_ref(), &draws);
             let stats = self.step(state, &x, y.as_ref(), &draws);
             state.progress.step = s;
@@ -171,8 +173,8 @@ impl<'a> EpochLoop<'a> {
         let (z, fake_labels) = (&draws.z_d, draws.label_d.as_ref());
         let fake = tch::no_grad(|| g.forward(z, fake_labels, true));
         let x = if recipe.r1.is_some() { x.detach().set_requires_grad(true) } else { x.shallow_clone() };
-        let d_real = d.forward(&x, y, true);
-        let d_fake = d.forward(&fake, fake_labels, true);
+        let d_real = d.forward(&draws.aug_real.apply(&x), y, true);
+        let d_fake = d.forward(&draws.aug_fake_d.apply(&fake), fake_labels, true);
         let loss_d = match recipe.loss {
             Loss::Bce => {
                 d_real.binary_cross_entropy_with_logits::<Tensor>(&self.real_target, None, None, Reduction::Mean)
@@ -185,7 +187,9 @@ impl<'a> EpochLoop<'a> {
             _ => loss_d.shallow_clone(),
         };
         if let Some(gamma) = recipe.r1 {
-            // R1: γ/2 · E‖∇ₓ D(x)‖², differentiated again for D's update.
+            // R1: γ/2 · E‖∇ₓ D(x)‖², differentiated again for D's update; with --augment,
+            // D(x) is D of the augmented batch and ∇ₓ is still to the real images (as
+            // StyleGAN2-ADA takes it).
             let grad = Tensor::run_backward(&[d_real.sum(Kind::Float)], &[&x], true, true).remove(0);
             let penalty = grad.square().sum_dim_intlist([1, 2, 3].as_slice(), false, Kind::Float).mean(Kind::Float);
             total_d = total_d.g_add(&(penalty * (gamma / 2.0)));
@@ -196,7 +200,7 @@ impl<'a> EpochLoop<'a> {
         // G step: fresh z; D's weights need no gradients here.
         let (z, fake_labels) = (&draws.z_g, draws.label_g.as_ref());
         d.set_trainable(false);
-        let logits = d.forward(&g.forward(z, fake_labels, true), fake_labels, true);
+        let logits = d.forward(&draws.aug_fake_g.apply(&g.forward(z, fake_labels, true)), fake_labels, true);
         let loss_g = match recipe.loss {
             Loss::Bce => logits.binary_cross_entropy_with_logits::<Tensor>(&self.ones, None, None, Reduction::Mean),
             Loss::Hinge => -logits.mean(Kind::Float),

@@ -9,7 +9,9 @@
 //! Names in the file: `g0.NAME`, `d0.NAME` (before step 1); per step s ≥ 1: `sS.x`,
 //! `sS.z_d` (D's step), `sS.z_g` (G's step), `sS.loss_d`, `sS.loss_g`, `sS.g.NAME`,
 //! `sS.d.NAME`; conditional runs add `sS.y` (the real batch's labels), `sS.label_d` and
-//! `sS.label_g` (the fake labels), as float32 class numbers; runs with an EMA add
+//! `sS.label_g` (the fake labels), as float32 class numbers; `--augment` runs add
+//! `sS.shift_P` and `sS.cut_P` for P in `real`, `fake_d`, `fake_g` (each image's shift,
+//! cutout centre, [B,2], as float32; see [`crate::augment`]); runs with an EMA add
 //! `sS.ema.NAME` (its trainable tensors) and, after the last step, the epoch-end
 //! BatchNorm refresh: `bn.z` (its latents, [`crate::ema::BN_BATCHES`] batches one after
 //! another), `bn.label` (conditional) and `bn.ema.NAME` (the statistics it set).
@@ -51,6 +53,13 @@ impl Trace {
             self.insert(format!("s{s}.z_{part}"), z);
             if let Some(labels) = labels {
                 self.insert(format!("s{s}.label_{part}"), labels);
+            }
+        }
+        for (part, aug) in [("real", &draws.aug_real), ("fake_d", &draws.aug_fake_d), ("fake_g", &draws.aug_fake_g)] {
+            for (what, t) in [("shift", &aug.shift), ("cut", &aug.cut)] {
+                if let Some(t) = t {
+                    self.insert(format!("s{s}.{what}_{part}"), t);
+                }
             }
         }
     }

@@ -34,6 +34,7 @@ fn resume_refuses_a_change_that_alters_the_optimisation() {
         "label_smoothing" => "0.1",
         "lr_decay" => "0.9",
         "conditional" => "projection",
+        "augment" => "cutout",
         other => panic!("locked setting `{other}` has no other value in this test"),
     };
     let fields: Vec<&str> = dcgan::TrainConfig::locked_flags().collect();

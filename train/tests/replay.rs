@@ -75,3 +75,10 @@ fn the_conditional_projection_recipe_matches_pytorch() {
 fn the_conditional_embed_head_matches_pytorch() {
     replay(&["--recipe", "improved", "--conditional", "embed", "--ema", "0.2"], "label-shift,ema-decay");
 }
+
+/// DiffAugment's translation and cutout on the improved recipe: each image's shift and
+/// square, and where they apply (D's real batch, the fakes of D's step and of G's).
+#[test]
+fn the_augmentations_match_pytorch() {
+    replay(&["--recipe", "improved", "--augment", "translation,cutout"], "shift-sign,cutout-fill,augment-g-step");
+}

@@ -144,14 +144,26 @@ fn eval_every_records_the_frechet_distance() {
 }
 
 /// The recipe's state (the EMA generator, R1, two learning rates, and here the BCE loss
-/// with label smoothing and a decaying rate instead of the hinge loss) resumes bit for
-/// bit, like the tutorial's.
+/// with label smoothing, a decaying rate instead of the hinge loss, and both
+/// augmentations, whose draws come from the run's RNG) resumes bit for bit, like the
+/// tutorial's.
 #[test]
 fn a_recipe_run_resumes_exactly() {
     need_mnist!();
     let dir = tempfile::tempdir().unwrap();
     let (straight, split) = (dir.path().join("a"), dir.path().join("b"));
-    let recipe = ["--recipe", "improved", "--loss", "bce", "--lr-decay", "0.9", "--label-smoothing", "0.1"];
+    let recipe = [
+        "--recipe",
+        "improved",
+        "--loss",
+        "bce",
+        "--lr-decay",
+        "0.9",
+        "--label-smoothing",
+        "0.1",
+        "--augment",
+        "cutout,translation",
+    ];
     ok(train(&straight, &[&recipe[..], &["--epochs", "2"]].concat()));
     ok(train(&split, &[&recipe[..], &["--epochs", "1"]].concat()));
     ok(train(&split, &["--epochs", "2", "--resume"]));
@@ -167,6 +179,8 @@ fn a_recipe_run_resumes_exactly() {
         (config.hyper.recipe.ema, config.hyper.recipe.r1, config.recipe.as_deref()),
         (Some(0.999), Some(1.0), Some("improved"))
     );
+    // A set, recorded in the order the step applies it.
+    assert_eq!(config.hyper.recipe.augment, [dcgan::config::Augment::Translation, dcgan::config::Augment::Cutout]);
     // The flags a recipe stands for are locked like any other.
     let o = train(&split, &["--epochs", "3", "--resume", "--ema", "0.99"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));

@@ -1,0 +1,133 @@
+//! The knobs a training recipe may turn beyond the tutorial's (issue "Quality"), as
+//! `config.json` records them: each absent or at its default in the tutorial's recipe.
+
+use serde::{Deserialize, Serialize};
+
+/// The knobs a better recipe may turn; `Recipe::default()` is the tutorial.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    /// D's learning rate instead of `lr` (two time-scale updates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr_d: Option<f64>,
+    /// G's learning rate instead of `lr`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr_g: Option<f64>,
+    /// The adversarial loss.
+    #[serde(default, skip_serializing_if = "Loss::is_tutorial")]
+    pub loss: Loss,
+    /// Decay of an exponential moving average of G's weights (with a warm-up); the
+    /// average, with BatchNorm statistics of its own, is what is sampled and exported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ema: Option<f64>,
+    /// γ of the R1 penalty γ/2·E‖∇ₓD(x)‖² on real images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r1: Option<f64>,
+    /// One-sided label smoothing: D's target for real images is 1 − s (BCE loss only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_smoothing: Option<f64>,
+    /// Both learning rates are multiplied by this after every epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr_decay: Option<f64>,
+    /// Augmentations of every image D sees, real and generated, in both steps (in the
+    /// order of [`Augment`], each at most once; empty: none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub augment: Vec<Augment>,
+}
+
+impl Recipe {
+    /// `augment` as the command line and the config digest write it: `none` or
+    /// `translation,cutout`.
+    pub fn augment_name(&self) -> String {
+        if self.augment.is_empty() {
+            return "none".into();
+        }
+        self.augment.iter().map(|a| a.name()).collect::<Vec<_>>().join(",")
+    }
+}
+
+/// A differentiable augmentation of D's input in the manner of DiffAugment (Zhao et al.,
+/// 2020): drawn per image from the run's RNG and applied to real and generated images
+/// alike, in D's step and in G's, so that D cannot tell them apart by it and G's
+/// gradient passes through it. Both fill with the background (−1), not with mid-grey:
+/// an MNIST digit is strokes on black.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum Augment {
+    /// Shift by −[`MAX_SHIFT`]…[`MAX_SHIFT`] pixels down and right, independently.
+    Translation,
+    /// Blank a [`CUTOUT_SIDE`]² square whose centre is anywhere on the image (clipped
+    /// at the edges).
+    Cutout,
+}
+
+/// Largest shift of [`Augment::Translation`]: DiffAugment's ⅛ of the side, rounded
+/// (28/8 = 3.5 → 4).
+pub const MAX_SHIFT: usize = 4;
+/// Side of [`Augment::Cutout`]'s square: DiffAugment's half the side.
+pub const CUTOUT_SIDE: usize = 14;
+
+impl Augment {
+    /// The name used on the command line and in config.json.
+    pub fn name(self) -> &'static str {
+        match self {
+            Augment::Translation => "translation",
+            Augment::Cutout => "cutout",
+        }
+    }
+}
+
+/// The adversarial loss.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum Loss {
+    /// BCE with logits; G's loss is the non-saturating −log D(G(z)) (the tutorial's).
+    #[default]
+    Bce,
+    /// Hinge: D minimises relu(1 − D(x)) + relu(1 + D(G(z))), G minimises −D(G(z)).
+    Hinge,
+}
+
+impl Loss {
+    fn is_tutorial(&self) -> bool {
+        *self == Loss::Bce
+    }
+
+    /// The name used on the command line and in config.json.
+    pub fn name(self) -> &'static str {
+        match self {
+            Loss::Bce => "bce",
+            Loss::Hinge => "hinge",
+        }
+    }
+}
+
+/// How a conditional D takes the label (G always adds a per-class vector at `fc`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum DHead {
+    /// Projection discriminator: ⟨embedding(label), features⟩ added to the logit.
+    Projection,
+    /// A per-class map added to c1's output (what one-hot input channels compute).
+    Embed,
+}
+
+impl DHead {
+    /// The discriminator table of this head.
+    pub fn arch(self) -> &'static crate::Arch {
+        match self {
+            DHead::Projection => &crate::arch::PROJECTION_DISCRIMINATOR,
+            DHead::Embed => &crate::arch::EMBED_DISCRIMINATOR,
+        }
+    }
+
+    /// The name used on the command line and in config.json.
+    pub fn name(self) -> &'static str {
+        match self {
+            DHead::Projection => "projection",
+            DHead::Embed => "embed",
+        }
+    }
+}
