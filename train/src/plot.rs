@@ -72,7 +72,10 @@ fn log_axis(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
 /// An epoch axis label: whole epochs without a decimal point ("5", not "5.0").
 fn epoch_label(x: &f64) -> String {
     let text = format!("{x:.1}");
-    text.strip_suffix(".0").map_or(text.clone(), str::to_string)
+    match text.strip_suffix(".0") {
+        Some(whole) => whole.to_string(),
+        None => text,
+    }
 }
 
 /// A log axis' label: 1, 2 and 5 times a power of ten, so that late values (around 2)

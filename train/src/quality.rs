@@ -157,6 +157,35 @@ impl Spread {
     }
 }
 
+/// Each figure's [`Spread`] over several rows (`eval --seeds`: one row per seed).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Spreads {
+    /// Of [`Quality::frechet`].
+    pub frechet: Spread,
+    /// Of [`Quality::frechet_choose`].
+    pub frechet_choose: Spread,
+    /// Of [`Quality::frechet_report`].
+    pub frechet_report: Spread,
+    /// Of [`Quality::coverage`].
+    pub coverage: Spread,
+    /// Of [`Quality::confidence`].
+    pub confidence: Spread,
+}
+
+impl Spreads {
+    /// The spreads over `rows`; `None` when there are none.
+    pub fn of(rows: &[Quality]) -> Option<Self> {
+        let spread = |pick: fn(&Quality) -> f64| Spread::of(&rows.iter().map(pick).collect::<Vec<_>>());
+        Some(Self {
+            frechet: spread(|q| q.frechet)?,
+            frechet_choose: spread(|q| q.frechet_choose)?,
+            frechet_report: spread(|q| q.frechet_report)?,
+            coverage: spread(|q| q.coverage)?,
+            confidence: spread(|q| q.confidence)?,
+        })
+    }
+}
+
 fn label_accuracy(predicted: &[i64], asked: &[i64]) -> LabelAccuracy {
     let (mut hits, mut totals) = ([0usize; 10], [0usize; 10]);
     for (&p, &a) in predicted.iter().zip(asked) {

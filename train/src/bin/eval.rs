@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use train::data::{self, Dataset, Split};
-use train::quality::{self, Quality, Reference, Spread};
+use train::quality::{self, Quality, Reference, Spreads};
 use train::{classifier::Classifier, download};
 
 /// Measure a generator ONNX's samples with a small MNIST classifier: the Fréchet
@@ -134,9 +134,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let floor = quality::quality("MNIST train (floor)", &classifier, &real.scaled(), None, &reference);
     let rows: Vec<&Quality> = generated.iter().chain([&floor]).collect();
     print_table(&rows);
-    let spread = (cli.seeds > 1).then(|| spreads(&generated));
-    if let Some(spread) = &spread {
-        let [f, r, c] = [&spread["frechet"], &spread["frechet_report"], &spread["confidence"]];
+    let spread = if cli.seeds > 1 { Spreads::of(&generated) } else { None };
+    if let Some(Spreads { frechet: f, frechet_report: r, confidence: c, .. }) = &spread {
         println!(
             "\nover {} seeds, mean ± standard deviation: Fréchet (test) {:.3} ± {:.3}, (odd half) {:.3} ± {:.3}, confidence {:.4} ± {:.4}",
             cli.seeds, f.mean, f.sd, r.mean, r.sd, c.mean, c.sd
@@ -158,22 +157,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         println!("wrote {}", out.display());
     }
     Ok(())
-}
-
-/// Mean and standard deviation of each figure over the seeds' rows.
-fn spreads(rows: &[Quality]) -> std::collections::BTreeMap<&'static str, Spread> {
-    type Figure = (&'static str, fn(&Quality) -> f64);
-    let figures: [Figure; 5] = [
-        ("frechet", |q| q.frechet),
-        ("frechet_choose", |q| q.frechet_choose),
-        ("frechet_report", |q| q.frechet_report),
-        ("coverage", |q| q.coverage),
-        ("confidence", |q| q.confidence),
-    ];
-    figures
-        .into_iter()
-        .filter_map(|(name, pick)| Some((name, Spread::of(&rows.iter().map(pick).collect::<Vec<_>>())?)))
-        .collect()
 }
 
 fn print_table(rows: &[&Quality]) {
