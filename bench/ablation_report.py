@@ -22,7 +22,7 @@ def flags(config):
     for k, v in config.items():
         if k in SKIP or TUTORIAL.get(k) == v or (k == "seed" and v == 0):
             continue
-        parts.append(f"{k}={v}")
+        parts.append(f"{k}={','.join(v) if isinstance(v, list) else v}")
     return ", ".join(parts) or "(tutorial)"
 
 

@@ -24,16 +24,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 device=${1:-cuda}
 out=${2:-$(mktemp -d)}
 py=${DCGAN_PYTHON:-.native/venv/bin/python}
-if [ -n "${DCGAN_BUNDLE:-}" ]; then
-    DCGAN_BIN=$DCGAN_BUNDLE/bin
-    MNIST_DIR=$DCGAN_BUNDLE/mnist
-    ORT_DYLIB_PATH=$(ls "$DCGAN_BUNDLE"/ort/libonnxruntime.so.* | head -n 1)
-    # The trainer's rpath names this repo's .native/; there, libtorch is the Python's.
-    torch_lib=$("$py" -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')
-    nvidia=$(ls -d "$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"/nvidia/*/lib 2>/dev/null | paste -sd: -)
-    export LD_LIBRARY_PATH=$DCGAN_BUNDLE/ort:$torch_lib${nvidia:+:$nvidia}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-    export MNIST_DIR ORT_DYLIB_PATH
-fi
+# shellcheck source=scripts/gpu-env.sh
+source scripts/gpu-env.sh
 bin=${DCGAN_BIN:-target/release}
 : "${MNIST_DIR:?set MNIST_DIR to the MNIST folder}"
 mkdir -p "$out"

@@ -1,0 +1,57 @@
+//! `bench/ship-candidates.sh`, dry-run on the CPU: the long runs a GPU session starts
+//! after the GPU check (issue "Quality") must work before a device is lent, since that
+//! session has one call for them. Small: 300 images, one epoch, 200 samples per
+//! evaluation.
+
+#![allow(clippy::unwrap_used)] // a test: a panic is the failure report
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The script's runs (its `runs` list).
+const RUNS: [&str; 4] = ["improved-decay99", "improved-decay99-seed1", "improved-decay99-translation", "cond-decay99"];
+/// What each run brings back beside its log.
+const KEPT: [&str; 7] = [
+    "best/generator.safetensors",
+    "best/probe_generator.safetensors",
+    "best/best.json",
+    "config.json",
+    "losses.csv",
+    "losses.png",
+    "progress.gif",
+];
+
+#[test]
+fn the_ship_candidates_dry_run_on_the_cpu() {
+    let mnist = cli::ci::mnist();
+    if !cli::ci::require("MNIST (MNIST_DIR)", mnist.is_some()) {
+        return;
+    }
+    let Some(python) = cli::ci::need_python("PyTorch's Python (scripts/setup.sh)") else { return };
+    let bin = Path::new(env!("CARGO_BIN_EXE_train")).parent().unwrap().to_path_buf();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().unwrap();
+    let (work, keep) = (dir.path().join("work"), dir.path().join("keep"));
+    let o = Command::new("bash")
+        .arg(root.join("bench/ship-candidates.sh"))
+        .args(["cpu".as_ref(), work.as_os_str(), keep.as_os_str(), "300".as_ref(), "1".as_ref()])
+        .current_dir(&root)
+        .env("DCGAN_BIN", &bin)
+        .env("DCGAN_PYTHON", &python)
+        .env("MNIST_DIR", mnist.unwrap())
+        .env("DCGAN_TRAIN_FLAGS", "--limit 300 --eval-samples 200")
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&o.stdout);
+    println!("{table}");
+    eprintln!("{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "bench/ship-candidates.sh failed: {}", o.status);
+    for run in RUNS {
+        assert!(table.contains(&format!("| {run} |")), "the table has no row for {run}");
+        for file in KEPT {
+            assert!(keep.join(run).join(file).is_file(), "{run}/{file} was not kept");
+        }
+        let config = std::fs::read_to_string(keep.join(run).join("config.json")).unwrap();
+        assert!(config.contains("\"lr_decay\": 0.99"), "{run} is not the decaying recipe: {config}");
+    }
+}
