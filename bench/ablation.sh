@@ -37,21 +37,7 @@ runs=(
     "improved-translation|$final|$combined --loss hinge --augment translation"
     "improved-translation-cutout|$final|$combined --loss hinge --augment translation,cutout"
 )
-pids=()
-for spec in "${runs[@]}"; do
-    IFS='|' read -r name n flags <<<"$spec"
-    # shellcheck disable=SC2086 # flags are words
-    "$bin/train" --device "$device" --threads 1 --epochs "$n" --keep-best --classifier "$classifier" \
-        --out "$out/$name" $flags ${DCGAN_TRAIN_FLAGS:-} >"$out/$name.log" 2>&1 &
-    pids+=($!)
-done
-echo "ablation: ${#runs[@]} runs on $device, deadline in $seconds s" >&2
-deadline=$((SECONDS + seconds))
-alive() { for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
-while [ $SECONDS -lt $deadline ] && alive; do sleep 2; done
-kill -TERM "${pids[@]}" 2>/dev/null
-wait
-for spec in "${runs[@]}"; do
-    name=${spec%%|*}
-    echo "$name: $(tail -n 1 "$out/$name.log")" >&2
-done
+common=(--classifier "$classifier")
+# shellcheck source=bench/train-in-parallel.sh
+source bench/train-in-parallel.sh
+train_in_parallel "$device" "$out" "$seconds" "${runs[@]}"

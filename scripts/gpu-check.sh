@@ -12,8 +12,9 @@
 # It prints one table last (markdown) and keeps every log in OUTDIR.
 #
 # usage: scripts/gpu-check.sh [DEVICE] [OUTDIR]      DEVICE: cuda (default) or cpu (dry run)
-# env:   DCGAN_BUNDLE   an unpacked scripts/gpu-bundle.sh bundle: sets the four below and
-#                       LD_LIBRARY_PATH (libtorch, the nvidia wheels, ONNX Runtime)
+# env:   DCGAN_BUNDLE   an unpacked scripts/gpu-bundle.sh bundle: sets DCGAN_BIN, MNIST_DIR,
+#                       ORT_DYLIB_PATH and LD_LIBRARY_PATH (libtorch, the nvidia wheels,
+#                       ONNX Runtime) from it (scripts/gpu-env.sh)
 #        DCGAN_BIN      folder with train, export, infer, ort-device-check [target/release]
 #        DCGAN_PYTHON   a Python with torch and numpy              [.native/venv/bin/python]
 #        MNIST_DIR      MNIST (required)

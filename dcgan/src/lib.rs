@@ -5,7 +5,8 @@
 //!
 //! - [`arch`]: the layer table of the Generator and the Discriminator. The trainer builds
 //!   tch modules from it and the exporter emits ONNX nodes from it.
-//! - [`config`]: the training configuration a run folder records in `config.json`.
+//! - [`config`]: the training configuration a run folder records in `config.json`, and
+//!   [`recipe`]: its knobs beyond the tutorial's (losses, EMA, R1, augmentations, …).
 //! - [`latent`]: the reproducible SplitMix64 latent sampler (DESIGN.md §3).
 //! - [`tensors`]: named f32 tensors in safetensors files (weights, probes, checkpoints).
 //! - [`run`]: the file names inside a run folder, and atomic writes.

@@ -36,12 +36,16 @@ pub struct Recipe {
 
 impl Recipe {
     /// `augment` as the command line and the config digest write it: `none` or
-    /// `translation,cutout`.
+    /// `translation,cutout`, in the order of [`Augment`] whatever the order of the list
+    /// (a set: a hand-edited config.json keeps its digest).
     pub fn augment_name(&self) -> String {
         if self.augment.is_empty() {
             return "none".into();
         }
-        self.augment.iter().map(|a| a.name()).collect::<Vec<_>>().join(",")
+        let mut names = self.augment.clone();
+        names.sort();
+        names.dedup();
+        names.iter().map(|a| a.name()).collect::<Vec<_>>().join(",")
     }
 }
 
@@ -54,15 +58,15 @@ impl Recipe {
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Augment {
-    /// Shift by −[`MAX_SHIFT`]…[`MAX_SHIFT`] pixels down and right, independently.
+    // The variants' comments are `train --help`'s text for each value: plain words.
+    /// Shift each image by up to 4 pixels each way, rows and columns independently.
     Translation,
-    /// Blank a [`CUTOUT_SIDE`]² square whose centre is anywhere on the image (clipped
-    /// at the edges).
+    /// Blank a 14×14 square centred anywhere on the image, clipped at the edges.
     Cutout,
 }
 
-/// Largest shift of [`Augment::Translation`]: DiffAugment's ⅛ of the side, rounded
-/// (28/8 = 3.5 → 4).
+/// Largest shift of [`Augment::Translation`], either way: DiffAugment's ⅛ of the side,
+/// rounded (28/8 = 3.5 → 4).
 pub const MAX_SHIFT: usize = 4;
 /// Side of [`Augment::Cutout`]'s square: DiffAugment's half the side.
 pub const CUTOUT_SIDE: usize = 14;

@@ -74,8 +74,8 @@ MISTAKES = {
     "ema-warmup": ("EMA without its warm-up", "ema"),
     "ema-bn": ("the EMA sampled with G's BatchNorm statistics", "ema"),
     "label-shift": ("every label shifted by one digit", "conditional"),
-    "shift-sign": ("every shift the other way", "augment"),
-    "cutout-fill": ("the cutout filled with 0 (mid-grey) instead of the background", "augment"),
+    "shift-sign": ("every shift the other way", "translation"),
+    "cutout-fill": ("the cutout filled with 0 (mid-grey) instead of the background", "cutout"),
     "augment-g-step": ("G step's fakes shown to D unaugmented", "augment"),
 }
 
@@ -89,6 +89,8 @@ def exercised(config, key):
         return True
     if key == "hinge":
         return config.get("loss") == "hinge"
+    if key in ("translation", "cutout"):
+        return key in config.get("augment", [])
     return bool(config.get(key))
 
 
@@ -185,11 +187,13 @@ def replay(tensors, config, mistake=None):
 
 def augment(x, shift, cut, mistake):
     """DiffAugment's translation then cutout of x [N,1,28,28], filled with the background
-    −1, from each image's drawn shift (down, right) and cutout centre (row, column)."""
+    −1, from each image's drawn source offset (output (r, c) = input (r + rows,
+    c + columns)) and cutout centre (row, column)."""
     n, side = x.shape[0], x.shape[-1]
     along = torch.arange(side)
     if shift is not None:
         shift = torch.from_numpy(shift).long() * (-1 if mistake == "shift-sign" else 1)
+        assert int(shift.abs().max()) <= MAX_SHIFT, f"a traced shift is beyond MAX_SHIFT = {MAX_SHIFT}: update it here"
         padded = nn.functional.pad(x, (MAX_SHIFT,) * 4, value=-1.0)
         rows = (along.view(1, side, 1) + shift[:, 0].view(n, 1, 1) + MAX_SHIFT).expand(n, side, side)
         cols = (along.view(1, 1, side) + shift[:, 1].view(n, 1, 1) + MAX_SHIFT).expand(n, side, side)

@@ -1,9 +1,10 @@
 //! `--augment`: DiffAugment's differentiable augmentations of what D sees. Each image's
 //! shift and cutout square are drawn on the host with the step's other draws
-//! ([`crate::draws`]) and applied on the device by exact arithmetic: a shift is a product
-//! with 0/1 matrices and a cutout a product with a 0/1 mask, so G's gradient passes
-//! through them, the step stays capturable as a CUDA graph, and a replay in PyTorch
-//! (tests/python/trainer_vs_torch.py) computes the same bits.
+//! ([`crate::draws`]) and applied on the device by selection alone: a shift gathers
+//! pixels from the image padded with background, a cutout overwrites a square with
+//! background. No arithmetic touches a pixel, so G's gradient passes through unchanged,
+//! the step stays capturable as a CUDA graph, and a replay in PyTorch
+//! (tests/python/trainer_vs_torch.py) computes the same bits on any device.
 
 use dcgan::SplitMix64;
 use dcgan::arch::IMAGE_SIDE;
@@ -13,7 +14,8 @@ use tch::{Device, Kind, Tensor};
 
 /// One batch's augmentation: what was drawn for each image; both `None` is the identity.
 pub(crate) struct AugmentDraws {
-    /// Per image, the shift down and right, each in −MAX_SHIFT..=MAX_SHIFT: [N,2] int64.
+    /// Per image, the source offset (rows, columns), each in −MAX_SHIFT..=MAX_SHIFT:
+    /// output pixel (r, c) is input pixel (r + rows, c + columns). [N,2] int64.
     pub shift: Option<Tensor>,
     /// Per image, the cutout square's centre (row, column), each in 0..=IMAGE_SIDE: [N,2]
     /// int64 (DiffAugment's range, so a square may hang off any edge).
@@ -22,7 +24,9 @@ pub(crate) struct AugmentDraws {
 
 impl AugmentDraws {
     /// Draw `augment`'s parameters for `n` images, in the order of [`Augment`]: every
-    /// image's shift (down, right), then every image's cutout centre (row, column).
+    /// image's source offset (rows, columns), then every image's cutout centre (row,
+    /// column). Nothing is drawn for an empty `augment`, so runs without it keep the
+    /// random stream they had before augmentations existed.
     pub fn draw(rng: &mut SplitMix64, n: usize, augment: &[Augment], device: Device) -> Self {
         let mut pairs = |low: i64, count: usize| {
             let v: Vec<i64> = (0..2 * n).map(|_| rng.below(count) as i64 + low).collect();
@@ -33,26 +37,26 @@ impl AugmentDraws {
         Self { shift, cut }
     }
 
-    /// Images as D sees them: shifted, then cut, what comes from outside the image or
-    /// falls in the square set to the background, −1; every other pixel is an input
+    /// Images as D sees them: shifted, then cut; what comes from outside the image or
+    /// falls in the square is the background, −1, and every other pixel is an input
     /// pixel, bit for bit. x [N,1,28,28] -> [N,1,28,28]
     pub fn apply(&self, x: &Tensor) -> Tensor {
+        if self.shift.is_none() && self.cut.is_none() {
+            return x.shallow_clone();
+        }
         let side = IMAGE_SIDE as i64;
         let n = x.size()[0];
         let along = Tensor::arange(side, (Kind::Int64, x.device()));
-        let mut image = x.view([n, side, side]);
-        // Where the output holds an input pixel: [N,28,28] booleans.
-        let mut keep: Option<Tensor> = None;
+        let mut seen = x.shallow_clone();
         if let Some(shift) = &self.shift {
-            // Row i takes source row i + down (column j, j + right): [N,28,1].
-            let source = |axis: i64| along.view([1, side, 1]) + shift.select(1, axis).view([n, 1, 1]);
-            let pick = |axis: i64| source(axis).eq_tensor(&along.view([1, 1, side])).to_kind(Kind::Float);
-            image = pick(0).matmul(&image).matmul(&pick(1).transpose(1, 2));
-            let inside = |axis: i64| {
-                let s = source(axis).view([n, side]);
-                s.ge(0).logical_and(&s.lt(side))
-            };
-            keep = Some(inside(0).view([n, side, 1]).logical_and(&inside(1).view([n, 1, side])));
+            let margin = MAX_SHIFT as i64;
+            let wide = side + 2 * margin;
+            let padded = x.pad([margin; 4], "constant", -1.0).view([n, wide * wide]);
+            // Output (r, c) reads padded (r + rows + margin, c + columns + margin).
+            let row = along.view([1, side, 1]) + shift.select(1, 0).view([n, 1, 1]) + margin;
+            let col = along.view([1, 1, side]) + shift.select(1, 1).view([n, 1, 1]) + margin;
+            let index = (row * wide + col).view([n, side * side]);
+            seen = padded.gather(1, &index, false).view([n, 1, side, side]);
         }
         if let Some(cut) = &self.cut {
             let half = (CUTOUT_SIDE / 2) as i64;
@@ -60,11 +64,10 @@ impl AugmentDraws {
                 let offset = along.view([1, side]) - cut.select(1, axis).view([n, 1]);
                 offset.ge(-half).logical_and(&offset.lt(half))
             };
-            let open = inside(0).view([n, side, 1]).logical_and(&inside(1).view([n, 1, side])).logical_not();
-            keep = Some(keep.map_or_else(|| open.shallow_clone(), |k| k.logical_and(&open)));
+            let hole = inside(0).view([n, 1, side, 1]).logical_and(&inside(1).view([n, 1, 1, side]));
+            seen = seen.masked_fill(&hole, -1.0);
         }
-        let Some(keep) = keep else { return x.shallow_clone() };
-        image.where_scalarother(&keep, -1.0).view([n, 1, side, side])
+        seen
     }
 
     /// A copy in fresh tensors (a graph's static inputs).

@@ -22,7 +22,7 @@ pub struct Progress {
     pub epoch: usize,
     /// Global steps completed.
     pub step: i64,
-    /// The run's RNG (shuffling and latents).
+    /// The run's RNG (shuffling, latents, fake labels, augmentations).
     pub rng: SplitMix64,
 }
 

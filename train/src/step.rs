@@ -162,9 +162,10 @@ impl<'a> EpochLoop<'a> {
     }
 
     /// One D step and one G step on real batch `x` [B,1,28,28] (labels `y` [B]) with the
-    /// step's latents and fake labels `draws`; per-step statistics, kept on the device:
-    /// [loss_d, loss_g, D(x), D(G(z))]. It reads nothing back from the device and copies
-    /// nothing to it, so that it can be captured as a CUDA graph ([`crate::graphed`]).
+    /// step's latents, fake labels and augmentations `draws`; per-step statistics, kept
+    /// on the device: [loss_d, loss_g, D(x), D(G(z))]. It reads nothing back from the
+    /// device and copies nothing to it, so that it can be captured as a CUDA graph
+    /// ([`crate::graphed`]).
     pub(crate) fn step(&self, state: &mut State, x: &Tensor, y: Option<&Tensor>, draws: &Draws) -> Tensor {
         let recipe = &self.config.hyper.recipe;
         let State { g, d, opt_g, opt_d, ema, .. } = state;

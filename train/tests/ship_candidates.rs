@@ -27,7 +27,7 @@ fn the_ship_candidates_dry_run_on_the_cpu() {
     if !cli::ci::require("MNIST (MNIST_DIR)", mnist.is_some()) {
         return;
     }
-    let Some(python) = cli::ci::need_python("PyTorch's Python (scripts/setup.sh)") else { return };
+    let Some(python) = cli::ci::need_python("the project's Python (scripts/setup.sh)") else { return };
     let bin = Path::new(env!("CARGO_BIN_EXE_train")).parent().unwrap().to_path_buf();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = tempfile::tempdir().unwrap();

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
 use clap::builder::PossibleValuesParser;
+use clap::{ArgAction, Parser};
 use dcgan::config::{Augment, DHead, Hyper, Loss, Recipe};
 use train::{Dataset, options};
 
@@ -97,9 +97,10 @@ pub(crate) struct Cli {
     #[arg(long, value_name = "S", value_parser = cli::unit_open)]
     pub(crate) label_smoothing: Option<f64>,
     /// Augment every image D sees, real and generated, in D's step and G's
-    /// (DiffAugment): translation (shifts of up to 4 pixels each way), cutout (a 14×14
-    /// square blanked), or both, comma-separated; filled with background [default: none].
-    #[arg(long, value_enum, value_name = "LIST", value_delimiter = ',')]
+    /// (DiffAugment), with translation (shifts of up to 4 pixels each way), cutout (a
+    /// 14×14 square blanked) or both, comma-separated; both fill with the background.
+    /// Given twice, the last wins [default: neither].
+    #[arg(long, value_enum, value_name = "LIST", value_delimiter = ',', action = ArgAction::Set)]
     pub(crate) augment: Vec<Augment>,
     /// Train a class-conditional model (G takes z and a digit); D takes the label
     /// through a projection head (projection, the default when the flag has no value)
@@ -118,7 +119,8 @@ pub(crate) struct Cli {
     /// (scripts/gpu-check.sh).
     #[arg(long)]
     pub(crate) cuda_graphs: bool,
-    /// Seed of the initial weights, the shuffling and the latents (0 ≤ S < 2^64).
+    /// Seed of the initial weights and of everything a step draws: the shuffling, the
+    /// latents, fake labels and augmentations (0 ≤ S < 2^64).
     #[arg(long, default_value_t = Hyper::default().seed, value_parser = cli::seed)]
     pub(crate) seed: u64,
     /// Run folder.

@@ -173,4 +173,22 @@ mod tests {
             assert!(ids.contains(&flag), "locked setting `{flag}` has no flag among {ids:?}");
         }
     }
+
+    /// The help's figures for --augment are the constants the step uses.
+    #[test]
+    fn the_augment_help_states_the_step_s_sizes() {
+        use dcgan::recipe::{CUTOUT_SIDE, MAX_SHIFT};
+        let help = Cli::command().render_long_help().to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+        for stated in [format!("up to {MAX_SHIFT} pixels each way"), format!("{CUTOUT_SIDE}×{CUTOUT_SIDE} square")] {
+            assert!(help.contains(&stated), "`train --help` does not say {stated:?}");
+        }
+    }
+
+    /// A recipe's --augment (or an earlier one) is replaced by the last, not added to.
+    #[test]
+    fn the_last_augment_wins() {
+        use clap::Parser;
+        let cli = Cli::try_parse_from(["train", "--augment", "cutout", "--augment", "translation"]).unwrap();
+        assert_eq!(cli.augment, [dcgan::config::Augment::Translation]);
+    }
 }
