@@ -68,3 +68,19 @@ fn plot_only_redraws_the_plot_from_the_csv() {
     cli::ci::assert_refused("--plot-only on an empty folder", &o, "has no losses.csv rows to plot");
     assert!(!empty.path().join("losses.png").exists());
 }
+
+/// The README's sizes for `--augment` are the constants the step uses (`train --help`'s
+/// are checked against them in the binary's own tests).
+#[test]
+fn the_readme_states_the_augmentations_sizes() {
+    use dcgan::recipe::{CUTOUT_SIDE, MAX_SHIFT};
+    let readme = std::fs::read_to_string(cli::ci::repo_root().join("README.md")).unwrap();
+    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    for stated in [
+        format!("shifted by up to {MAX_SHIFT} pixels each way"),
+        format!("a {CUTOUT_SIDE}×{CUTOUT_SIDE} square blanked"),
+    ] {
+        println!("README: {stated:?}");
+        assert!(readme.contains(&stated), "README does not say {stated:?}");
+    }
+}

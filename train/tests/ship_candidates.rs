@@ -46,6 +46,13 @@ fn the_ship_candidates_dry_run_on_the_cpu() {
     println!("{table}");
     eprintln!("{}", String::from_utf8_lossy(&o.stderr));
     assert!(o.status.success(), "bench/ship-candidates.sh failed: {}", o.status);
+    let readme = std::fs::read_to_string(cli::ci::repo_root().join("README.md")).unwrap();
+    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        RUNS.len() == 4 && readme.contains("long, four at once"),
+        "the README's count of runs is not {}",
+        RUNS.len()
+    );
     for run in RUNS {
         assert!(table.contains(&format!("| {run} |")), "the table has no row for {run}");
         for file in KEPT {
