@@ -53,6 +53,8 @@ pub struct Config {
     pub max_connections: usize,
     /// A connection that moves no byte for this long is closed.
     pub idle_timeout: Duration,
+    /// After the shutdown signal, the requests in flight get this long to finish.
+    pub drain_timeout: Duration,
     /// The API key and the groups open without it.
     pub auth: auth::Auth,
     /// TLS on both ports (`--tls-cert`, `--tls-key`); plain HTTP and gRPC without.
@@ -89,8 +91,9 @@ pub(crate) struct State {
 /// Request bodies read and parsed at once (each up to `--max-body-bytes`).
 pub(crate) const BODIES: usize = 16;
 
-/// After SIGTERM, how long the requests in flight get before `serve` exits anyway (a
-/// client that never finishes sending must not keep it alive).
+/// After SIGTERM, how long the requests in flight get by default before `serve` exits
+/// anyway (`--drain-timeout-s`; a client that never finishes sending must not keep it
+/// alive): Triton's `--exit-timeout-secs` default.
 pub const DRAIN_DEADLINE: Duration = Duration::from_secs(30);
 
 /// The longest a client may take to send a request's headers.
@@ -160,7 +163,7 @@ impl Server {
     }
 
     /// Serve until `shutdown` resolves; then stop accepting, finish the requests in
-    /// flight (for at most [`DRAIN_DEADLINE`]), drain the batcher and return.
+    /// flight (for at most `config.drain_timeout`), drain the batcher and return.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let Server { listener, grpc, state } = self;
         let gate = connections::Gate::new(state.config.max_connections, state.config.idle_timeout);
@@ -170,11 +173,11 @@ impl Server {
             let _ = stop.send(true);
         });
         let tls = state.config.tls.clone();
-        let rest =
-            ports::rest(listener, gate.clone(), routes::router(Arc::clone(&state)), tls.clone(), stopped.clone());
+        let stop = ports::Stop { stopped, drain: state.config.drain_timeout };
+        let rest = ports::rest(listener, gate.clone(), routes::router(Arc::clone(&state)), tls.clone(), stop.clone());
         match grpc {
             Some(grpc) => {
-                let grpc = ports::grpc(grpc, gate, grpc::service(Arc::clone(&state)), tls, stopped);
+                let grpc = ports::grpc(grpc, gate, grpc::service(Arc::clone(&state)), tls, stop);
                 let (rest, grpc) = tokio::join!(rest, grpc);
                 rest?;
                 grpc?;

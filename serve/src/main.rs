@@ -81,6 +81,10 @@ struct Cli {
     /// Close a connection that moves no byte for this many seconds, 1–3600.
     #[arg(long, value_name = "S", default_value_t = 60, value_parser = cli::between(1, 3600))]
     idle_timeout_s: usize,
+    /// After SIGTERM or Ctrl-C, give the requests in flight this many seconds to finish
+    /// before exiting anyway, 1–3600.
+    #[arg(long, value_name = "S", default_value_t = dcgan_serve::DRAIN_DEADLINE.as_secs() as usize, value_parser = cli::between(1, 3600))]
+    drain_timeout_s: usize,
     /// Serve the web page from this folder (index.html, page.js, dcgan.js, style.css and
     /// node_modules/onnxruntime-web, as in serve/web) instead of the copy built in, for
     /// editing the page without rebuilding.
@@ -196,6 +200,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         cors_origins: cli.cors_origins,
         max_connections: cli.max_connections.unwrap_or_else(dcgan_serve::default_max_connections),
         idle_timeout: Duration::from_secs(cli.idle_timeout_s as u64),
+        drain_timeout: Duration::from_secs(cli.drain_timeout_s as u64),
         auth,
         tls,
     };

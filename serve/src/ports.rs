@@ -1,8 +1,8 @@
 //! The accept loops of the two ports: REST over HTTP/1 (hyper, with a header-read
 //! timeout) and gRPC over HTTP/2 (tonic), both through the one connection [`Gate`] and,
 //! with `--tls-cert`, a TLS handshake in the connection's own task; both stopping when
-//! `stopped` turns true: no new connections, the requests in flight finished for at
-//! most [`DRAIN_DEADLINE`].
+//! [`Stop`] says so: no new connections, the requests in flight finished for at most its
+//! `drain` (`--drain-timeout-s`).
 
 use std::io;
 
@@ -13,9 +13,18 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::HEADER_TIMEOUT;
 use crate::connections::{Conn, Gate};
 use crate::tls::{Stream, Tls, secure};
-use crate::{DRAIN_DEADLINE, HEADER_TIMEOUT};
+
+/// When the ports stop, and how long they then wait for the requests in flight.
+#[derive(Clone)]
+pub(crate) struct Stop {
+    /// Turns true on the shutdown signal.
+    pub stopped: watch::Receiver<bool>,
+    /// The longest the requests in flight then get.
+    pub drain: std::time::Duration,
+}
 
 /// Resolves once `stopped` is true (or its sender is gone).
 async fn signalled(mut stopped: watch::Receiver<bool>) {
@@ -45,7 +54,7 @@ pub(crate) async fn rest(
     gate: Gate,
     app: Router,
     tls: Option<Tls>,
-    stopped: watch::Receiver<bool>,
+    Stop { stopped, drain }: Stop,
 ) -> io::Result<()> {
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -69,7 +78,7 @@ pub(crate) async fn rest(
         });
     }
     drop(listener);
-    drain("REST", graceful.shutdown()).await;
+    finish("REST", graceful.shutdown(), drain).await;
     Ok(())
 }
 
@@ -79,7 +88,7 @@ pub(crate) async fn grpc(
     gate: Gate,
     service: crate::grpc::Service,
     tls: Option<Tls>,
-    stopped: watch::Receiver<bool>,
+    Stop { stopped, drain }: Stop,
 ) -> io::Result<()> {
     let (sender, receiver) = tokio::sync::mpsc::channel::<io::Result<Stream>>(1);
     let accepting = stopped.clone();
@@ -99,16 +108,16 @@ pub(crate) async fn grpc(
         .serve_with_incoming_shutdown(incoming, signalled(stopped.clone()));
     tokio::select! {
         served = served => served.map_err(io::Error::other),
-        () = async { signalled(stopped).await; tokio::time::sleep(DRAIN_DEADLINE).await } => {
-            tracing::warn!("gRPC connections still open {} s after the signal were dropped", DRAIN_DEADLINE.as_secs());
+        () = async { signalled(stopped).await; tokio::time::sleep(drain).await } => {
+            tracing::warn!("gRPC connections still open {} s after the signal were dropped", drain.as_secs());
             Ok(())
         }
     }
 }
 
-/// Wait for the connections in flight, for at most [`DRAIN_DEADLINE`].
-async fn drain(what: &str, finished: impl std::future::Future<Output = ()>) {
-    if tokio::time::timeout(DRAIN_DEADLINE, finished).await.is_err() {
-        tracing::warn!("{what} connections still open {} s after the signal were dropped", DRAIN_DEADLINE.as_secs());
+/// Wait for the connections in flight, for at most `drain`.
+async fn finish(what: &str, finished: impl std::future::Future<Output = ()>, drain: std::time::Duration) {
+    if tokio::time::timeout(drain, finished).await.is_err() {
+        tracing::warn!("{what} connections still open {} s after the signal were dropped", drain.as_secs());
     }
 }

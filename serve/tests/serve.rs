@@ -113,7 +113,7 @@ fn a_second_signal_during_the_drain_exits_at_once() {
     use std::time::{Duration, Instant};
     let mut server = Server::start(&["--idle-timeout-s", "60"]);
     // Headers without the body they announce: a request in flight for as long as the
-    // drain allows (DRAIN_DEADLINE, 30 s).
+    // drain allows (--drain-timeout-s, 30 s by default).
     let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
     write!(stream, "POST /v2/models/dcgan/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n").unwrap();
     std::thread::sleep(Duration::from_millis(200));
@@ -134,6 +134,37 @@ fn a_second_signal_during_the_drain_exits_at_once() {
     );
     assert_eq!(status.code(), Some(130));
     assert!(took < cli::ci::EXIT_AT_ONCE);
+}
+
+/// After SIGTERM, a request that never completes keeps `serve` for --drain-timeout-s
+/// and no longer; then it exits 0, as after any drain. The README states the default.
+#[test]
+fn the_drain_ends_at_its_timeout() {
+    use std::time::{Duration, Instant};
+    const DRAIN: Duration = Duration::from_secs(1);
+    let mut server = Server::start(&["--idle-timeout-s", "60", "--drain-timeout-s", &DRAIN.as_secs().to_string()]);
+    let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
+    write!(stream, "POST /v2/models/dcgan/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let sent = Instant::now();
+    assert!(cli::ci::send_signal(server.pid(), "-TERM"));
+    let status = server.child.as_mut().unwrap().wait().unwrap();
+    let took = sent.elapsed();
+    server.child = None; // reaped: nothing left for Drop to stop
+    println!(
+        "SIGTERM with a request in flight, --drain-timeout-s {}: exit {:?} after {:.3} s (window {:?}..{:?})",
+        DRAIN.as_secs(),
+        status.code(),
+        took.as_secs_f64(),
+        DRAIN,
+        DRAIN + cli::ci::EXIT_AT_ONCE
+    );
+    assert_eq!(status.code(), Some(0));
+    assert!(took >= DRAIN && took < DRAIN + cli::ci::EXIT_AT_ONCE);
+    let readme =
+        std::fs::read_to_string(root().join("README.md")).unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
+    let stated = format!("`--drain-timeout-s` seconds, {} by default", dcgan_serve::DRAIN_DEADLINE.as_secs());
+    assert!(readme.contains(&stated), "README does not say {stated:?}");
 }
 
 /// `export --triton DIR` writes a repository whose config.pbtxt Triton's own schema
