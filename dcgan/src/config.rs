@@ -187,6 +187,12 @@ impl TrainConfig {
         LOCKED.into_iter().zip(values).collect()
     }
 
+    /// The knobs added after the tutorial (the [`Recipe`]'s and `conditional`), each the
+    /// clap id of its `train` flag.
+    pub fn recipe_flags() -> impl Iterator<Item = &'static str> {
+        LATER_FIELDS.into_iter().map(|(name, _)| name)
+    }
+
     /// The locked fields a `train` flag sets (its clap id is the field's name): every
     /// locked field but those the data and the architecture decide ([`DERIVED`]).
     pub fn locked_flags() -> impl Iterator<Item = &'static str> {

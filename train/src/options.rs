@@ -77,6 +77,14 @@ pub const PRESETS: [Preset; 2] = [
     },
 ];
 
+/// The flags beyond the tutorial's (`--lr-decay`, `--augment`, …) that no preset gives.
+pub fn unused_recipe_flags() -> Vec<String> {
+    TrainConfig::recipe_flags()
+        .map(|id| format!("--{}", id.replace('_', "-")))
+        .filter(|flag| !PRESETS.iter().any(|p| p.flags.contains(&flag.as_str())))
+        .collect()
+}
+
 /// The preset called `name`.
 pub fn preset(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.name == name)

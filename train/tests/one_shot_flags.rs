@@ -25,6 +25,16 @@ fn list_recipes_shows_every_recipe_and_its_flags() {
         let stated = format!("`--recipe {}` stands for `{flags}`", p.name);
         assert!(p.flags.is_empty() || readme.contains(&stated), "README: no {stated}");
     }
+    // Every knob beyond the tutorial is in a recipe or in the last line, as a flag train takes.
+    let last = out.lines().last().unwrap_or_default();
+    let help = String::from_utf8(train(&["--help"]).stdout).unwrap();
+    for id in dcgan::TrainConfig::recipe_flags() {
+        let flag = format!("--{}", id.replace('_', "-"));
+        let in_preset = train::options::PRESETS.iter().any(|p| p.flags.contains(&flag.as_str()));
+        assert!(in_preset != last.split_whitespace().any(|w| w == flag), "{flag}: in a recipe or in {last:?}, once");
+        assert!(help.contains(&format!("{flag} ")), "`train --help` has no {flag}");
+    }
+    assert!(last.starts_with("in no recipe yet: ") && last.contains("--augment"), "{last}");
     let h = dcgan::config::Hyper::default();
     let defaults = format!(
         "{} epochs, batch {}, Adam lr {:e} with β1 {} (D) and {} (G), β2 {}, L2 {:e}·Σw²/2 on D's c2 and c3 weights, N(0, {}) init",

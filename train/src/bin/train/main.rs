@@ -49,6 +49,7 @@ fn main() -> ExitCode {
                 if p.flags.is_empty() { "(none)".into() } else { p.flags.join(" ") }
             );
         }
+        println!("in no recipe yet: {}", options::unused_recipe_flags().join(" "));
         return ExitCode::SUCCESS;
     }
     if cli.plot_only {
