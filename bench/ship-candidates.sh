@@ -3,8 +3,10 @@
 # so far, trained long, four at once on one device so that each keeps most of its speed
 # (bench/ablation.sh runs many short ones), stopped by SIGTERM at a deadline. What a
 # device call can bring back through $OUT, a few MB a run, is copied into KEEPDIR/NAME
-# every minute and at the end: best/ (generator, probe, config, best.json), losses.csv,
-# losses.png, config.json, samples/progress.gif and the log; the run folders themselves
+# every minute and at the end, laid out as in the run folder, so that
+# scripts/ship-generator.sh KEEPDIR/NAME ships it: best/ (generator, probe, config,
+# best.json), losses.csv, losses.png, config.json, samples/progress.gif and the grid of
+# the best epoch, samples/epoch_NNN.png; the log beside it. The run folders themselves
 # (checkpoints, tens of MB each) stay in WORKDIR. Prints bench/ablation_report.py's
 # table of the runs last; exits 1 if a run kept no best/.
 #
@@ -38,13 +40,14 @@ runs=(
 
 # Copy what comes back; a run that has not finished an epoch yet has nothing to copy.
 on_tick() {
-    local spec name f
+    local spec name f epoch
     for spec in "${runs[@]}"; do
         name=${spec%%|*}
-        mkdir -p "$keep/$name"
+        mkdir -p "$keep/$name/samples"
         [ -d "$work/$name/best" ] && cp -r "$work/$name/best" "$keep/$name/"
-        for f in losses.csv losses.png config.json samples/progress.gif; do
-            [ -f "$work/$name/$f" ] && cp "$work/$name/$f" "$keep/$name/"
+        epoch=$(sed -n 's/.*"epoch": *\([0-9]*\).*/\1/p' "$keep/$name/best/best.json" 2>/dev/null)
+        for f in losses.csv losses.png config.json samples/progress.gif ${epoch:+$(printf 'samples/epoch_%03d.png' "$epoch")}; do
+            [ -f "$work/$name/$f" ] && cp "$work/$name/$f" "$keep/$name/$f"
         done
         cp "$work/$name.log" "$keep/"
     done

@@ -8,45 +8,57 @@
 #   conditional:   models/cond/{generator.safetensors, probe_generator.safetensors,
 #     config.json, eval.json, progress.gif, losses.png}, models/gen-cond.onnx and
 #     models/samples-cond.png (the 10×10 grid, seed 0)
-# What it cannot do is printed last: the figures in models/MODEL_CARD.md and README.md
-# (`cargo test -p dcgan-train --test stated_figures` names each stale one) and the
-# rebuild that compiles the new files into the binaries (`scripts/test.sh` does it).
+# RUN is a run folder or what bench/ship-candidates.sh keeps of one. Everything it needs
+# is checked before anything is written. What it cannot do is printed last: the figures
+# in models/MODEL_CARD.md and README.md (`cargo test -p dcgan-train --test
+# stated_figures` names each stale one) and the rebuild that compiles the new files into
+# the binaries (`scripts/test.sh` does it).
 #
 # usage: scripts/ship-generator.sh RUN
-# env:   DCGAN_BIN   folder with export, eval, infer [target/release]
-#        MNIST_DIR   MNIST, for eval (required)
+# env:   DCGAN_BIN        folder with export, eval, infer [target/release]
+#        MNIST_DIR        MNIST, for eval (required)
 #        DCGAN_SHIP_ROOT  write into DIR/models instead of this repository's (tests)
-#        DCGAN_EVAL_FLAGS added to eval (tests: "--samples 200")
+# exit:  0 shipped, 2 the run or the environment cannot ship (nothing written), 1 a
+#        step failed (models/ may then hold a part of the new files: git checkout models)
 set -euo pipefail
-run=$(realpath "${1:?usage: scripts/ship-generator.sh RUN}")
+refuse() { echo "ship-generator: $*" >&2; exit 2; }
+say() { echo "ship-generator: $*" >&2; }
+[ $# -eq 1 ] || refuse "usage: scripts/ship-generator.sh RUN"
+run=$(realpath -e "$1" 2>/dev/null) || refuse "$1: no such folder"
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-bin=$(realpath "${DCGAN_BIN:-$root/target/release}")
-: "${MNIST_DIR:?set MNIST_DIR to the MNIST folder}"
-mnist=$(realpath "$MNIST_DIR")
-for f in generator.safetensors probe_generator.safetensors config.json best.json; do
-    [ -f "$run/best/$f" ] || { echo "ship-generator: $run/best/$f is missing: RUN must be a train --keep-best run folder" >&2; exit 2; }
+bin=$(realpath -e "${DCGAN_BIN:-$root/target/release}" 2>/dev/null) || refuse "no binaries in ${DCGAN_BIN:-target/release}: cargo build --release"
+for b in export eval infer; do
+    [ -x "$bin/$b" ] || refuse "$bin/$b is not built (cargo build --release --workspace)"
 done
+mnist=$(realpath -e "${MNIST_DIR:-}" 2>/dev/null) || refuse "set MNIST_DIR to the MNIST folder"
+config=$run/best/config.json
+for f in best/generator.safetensors best/probe_generator.safetensors best/config.json best/best.json losses.png samples/progress.gif; do
+    [ -f "$run/$f" ] || refuse "$run/$f is missing: RUN must be a train --keep-best run folder"
+done
+grep -q '"dataset": *"mnist"' "$config" || refuse "$run was not trained on MNIST"
+grep -q '"limit": *null' "$config" || refuse "$run trained on a part of MNIST (--limit): not a generator to ship"
 epoch=$(sed -n 's/.*"epoch": *\([0-9]*\).*/\1/p' "$run/best/best.json")
-[ -n "$epoch" ] || { echo "ship-generator: no epoch in $run/best/best.json" >&2; exit 2; }
+[ -n "$epoch" ] || refuse "no epoch in $run/best/best.json"
+grid=$(printf '%s/samples/epoch_%03d.png' "$run" "$epoch")
 # Paths as the repository's own files name them (eval.json records the ONNX file's).
 cd "${DCGAN_SHIP_ROOT:-$root}"
-if grep -q '"conditional"' "$run/best/config.json"; then
+if grep -q '"conditional": *"' "$config"; then
     dest=models/cond onnx=models/gen-cond.onnx
 else
     dest=models onnx=models/gen.onnx
+    [ -f "$grid" ] || refuse "$grid is missing: the grid of the kept epoch (train --sample-every 1)"
 fi
-say() { echo "ship-generator: $*" >&2; }
-mkdir -p "$dest"
-cp "$run/best/generator.safetensors" "$run/best/probe_generator.safetensors" "$run/best/config.json" "$dest/"
-cp "$run/losses.png" "$run/samples/progress.gif" "$dest/"
+
 say "epoch $epoch of $run → $dest"
+mkdir -p "$dest"
+cp "$run/best/generator.safetensors" "$run/best/probe_generator.safetensors" "$config" "$dest/"
+cp "$run/losses.png" "$run/samples/progress.gif" "$dest/"
 "$bin/export" --run "$dest" --out "$onnx"
-# shellcheck disable=SC2086 # flags are words
-"$bin/eval" --onnx "$onnx" --data "$mnist" --out "$dest/eval.json" ${DCGAN_EVAL_FLAGS:-} >/dev/null
+"$bin/eval" --onnx "$onnx" --data "$mnist" --out "$dest/eval.json" >/dev/null
 if [ "$dest" = models ]; then
     "$bin/export" --run "$dest" --precision int8 --out models/gen.int8.onnx
     "$bin/infer" --onnx "$onnx" -n 25 --seed 0 --out models/samples.png >&2
-    cp "$(printf '%s/samples/epoch_%03d.png' "$run" "$epoch")" models/samples_8x8.png
+    cp "$grid" models/samples_8x8.png
 else
     "$bin/infer" --onnx "$onnx" --digits all -n 10 --seed 0 --out models/samples-cond.png >&2
 fi

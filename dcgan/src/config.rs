@@ -187,10 +187,10 @@ impl TrainConfig {
         LOCKED.into_iter().zip(values).collect()
     }
 
-    /// The knobs added after the tutorial (the [`Recipe`]'s and `conditional`), each the
-    /// clap id of its `train` flag.
+    /// The [`Recipe`]'s knobs, added after the tutorial, each the clap id of its `train`
+    /// flag (not `conditional`, also added later: a model of its own, not a recipe).
     pub fn recipe_flags() -> impl Iterator<Item = &'static str> {
-        LATER_FIELDS.into_iter().map(|(name, _)| name)
+        LATER_FIELDS.into_iter().map(|(name, _)| name).filter(|&name| name != "conditional")
     }
 
     /// The locked fields a `train` flag sets (its clap id is the field's name): every

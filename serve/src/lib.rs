@@ -91,10 +91,10 @@ pub(crate) struct State {
 /// Request bodies read and parsed at once (each up to `--max-body-bytes`).
 pub(crate) const BODIES: usize = 16;
 
-/// After SIGTERM, how long the requests in flight get by default before `serve` exits
-/// anyway (`--drain-timeout-s`; a client that never finishes sending must not keep it
-/// alive): Triton's `--exit-timeout-secs` default.
-pub const DRAIN_DEADLINE: Duration = Duration::from_secs(30);
+/// `--drain-timeout-s`'s default: after SIGTERM, how long the requests in flight get
+/// before `serve` exits anyway (a client that never finishes sending must not keep it
+/// alive). Triton's `--exit-timeout-secs` default.
+pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The longest a client may take to send a request's headers.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);

@@ -40,7 +40,8 @@ pub(crate) struct Cli {
     /// defaults) or improved; --list-recipes shows what each stands for.
     #[arg(long, value_name = "NAME", default_value = options::PRESETS[0].name, value_parser = PossibleValuesParser::new(options::PRESETS.map(|p| p.name)))]
     pub(crate) recipe: String,
-    /// Print every --recipe and the flags it stands for, then exit.
+    /// Print every --recipe and the flags it stands for, and the recipe flags no recipe
+    /// uses yet, then exit.
     #[arg(long)]
     pub(crate) list_recipes: bool,
     /// Record the first K steps (inputs, losses, weights) into --trace FILE and stop:
