@@ -114,8 +114,7 @@ fn a_second_signal_during_the_drain_exits_at_once() {
     let mut server = Server::start(&["--idle-timeout-s", "60"]);
     // Headers without the body they announce: a request in flight for as long as the
     // drain allows (--drain-timeout-s, 30 s by default).
-    let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
-    write!(stream, "POST /v2/models/dcgan/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n").unwrap();
+    let _stream = request_in_flight(&server);
     std::thread::sleep(Duration::from_millis(200));
     assert!(cli::ci::send_signal(server.pid(), "-TERM"));
     std::thread::sleep(Duration::from_millis(500));
@@ -136,6 +135,14 @@ fn a_second_signal_during_the_drain_exits_at_once() {
     assert!(took < cli::ci::EXIT_AT_ONCE);
 }
 
+/// A request whose headers are sent and whose body never is: in flight until the drain
+/// gives up on it (the stream must live as long as the request should).
+fn request_in_flight(server: &Server) -> std::net::TcpStream {
+    let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
+    write!(stream, "POST /v2/models/dcgan/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n").unwrap();
+    stream
+}
+
 /// After SIGTERM, a request that never completes keeps `serve` for --drain-timeout-s
 /// and no longer; then it exits 0, as after any drain. The README states the default
 /// (also checked, with the other defaults it states, by the last test here).
@@ -144,8 +151,7 @@ fn the_drain_ends_at_its_timeout() {
     use std::time::{Duration, Instant};
     const DRAIN: Duration = Duration::from_secs(1);
     let mut server = Server::start(&["--idle-timeout-s", "60", "--drain-timeout-s", &DRAIN.as_secs().to_string()]);
-    let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
-    write!(stream, "POST /v2/models/dcgan/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n").unwrap();
+    let _stream = request_in_flight(&server);
     std::thread::sleep(Duration::from_millis(200));
     let sent = Instant::now();
     assert!(cli::ci::send_signal(server.pid(), "-TERM"));
