@@ -25,6 +25,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 py=${DCGAN_PYTHON:-.native/venv/bin/python}
 # shellcheck source=scripts/gpu-env.sh
 source scripts/gpu-env.sh
+# shellcheck source=scripts/run-folder.sh
+source scripts/run-folder.sh
 bin=${DCGAN_BIN:-target/release}
 : "${MNIST_DIR:?set MNIST_DIR to the MNIST folder}"
 mkdir -p "$work" "$keep"
@@ -45,8 +47,8 @@ on_tick() {
         name=${spec%%|*}
         mkdir -p "$keep/$name/samples"
         [ -d "$work/$name/best" ] && cp -r "$work/$name/best" "$keep/$name/"
-        epoch=$(sed -n 's/.*"epoch": *\([0-9]*\).*/\1/p' "$keep/$name/best/best.json" 2>/dev/null)
-        for f in losses.csv losses.png config.json samples/progress.gif ${epoch:+$(printf 'samples/epoch_%03d.png' "$epoch")}; do
+        epoch=$(best_epoch "$keep/$name")
+        for f in losses.csv losses.png config.json samples/progress.gif ${epoch:+$(epoch_grid "$epoch")}; do
             [ -f "$work/$name/$f" ] && cp "$work/$name/$f" "$keep/$name/$f"
         done
         cp "$work/$name.log" "$keep/"

@@ -26,6 +26,8 @@ say() { echo "ship-generator: $*" >&2; }
 [ $# -eq 1 ] || refuse "usage: scripts/ship-generator.sh RUN"
 run=$(realpath -e "$1" 2>/dev/null) || refuse "$1: no such folder"
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/run-folder.sh
+source "$root/scripts/run-folder.sh"
 bin=$(realpath -e "${DCGAN_BIN:-$root/target/release}" 2>/dev/null) || refuse "no binaries in ${DCGAN_BIN:-target/release}: cargo build --release"
 for b in export eval infer; do
     [ -x "$bin/$b" ] || refuse "$bin/$b is not built (cargo build --release --workspace)"
@@ -37,9 +39,9 @@ for f in best/generator.safetensors best/probe_generator.safetensors best/config
 done
 grep -q '"dataset": *"mnist"' "$config" || refuse "$run was not trained on MNIST"
 grep -q '"limit": *null' "$config" || refuse "$run trained on a part of MNIST (--limit): not a generator to ship"
-epoch=$(sed -n 's/.*"epoch": *\([0-9]*\).*/\1/p' "$run/best/best.json")
+epoch=$(best_epoch "$run")
 [ -n "$epoch" ] || refuse "no epoch in $run/best/best.json"
-grid=$(printf '%s/samples/epoch_%03d.png' "$run" "$epoch")
+grid=$run/$(epoch_grid "$epoch")
 # Paths as the repository's own files name them (eval.json records the ONNX file's).
 cd "${DCGAN_SHIP_ROOT:-$root}"
 if grep -q '"conditional": *"' "$config"; then

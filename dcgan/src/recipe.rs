@@ -42,10 +42,7 @@ impl Recipe {
         if self.augment.is_empty() {
             return "none".into();
         }
-        let mut names = self.augment.clone();
-        names.sort();
-        names.dedup();
-        names.iter().map(|a| a.name()).collect::<Vec<_>>().join(",")
+        Augment::set(self.augment.clone()).iter().map(|a| a.name()).collect::<Vec<_>>().join(",")
     }
 }
 
@@ -72,6 +69,13 @@ pub const MAX_SHIFT: usize = 4;
 pub const CUTOUT_SIDE: usize = 14;
 
 impl Augment {
+    /// `list` as a set, in the order the step applies it: sorted, each at most once.
+    pub fn set(mut list: Vec<Augment>) -> Vec<Augment> {
+        list.sort();
+        list.dedup();
+        list
+    }
+
     /// The name used on the command line and in config.json.
     pub fn name(self) -> &'static str {
         match self {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
-use dcgan::config::{Hyper, Recipe};
+use dcgan::config::{Augment, Hyper, Recipe};
 use train::{Dataset, Options, options};
 
 mod flags;
@@ -104,13 +104,7 @@ fn main() -> ExitCode {
                 r1: cli.r1,
                 label_smoothing: cli.label_smoothing,
                 lr_decay: cli.lr_decay,
-                // A set, in the order the step applies it.
-                augment: {
-                    let mut a = cli.augment;
-                    a.sort();
-                    a.dedup();
-                    a
-                },
+                augment: Augment::set(cli.augment),
             },
         },
         threads: cli.threads,
@@ -190,6 +184,6 @@ mod tests {
     fn the_last_augment_wins() {
         use clap::Parser;
         let cli = Cli::try_parse_from(["train", "--augment", "cutout", "--augment", "translation"]).unwrap();
-        assert_eq!(cli.augment, [dcgan::config::Augment::Translation]);
+        assert_eq!(cli.augment, [Augment::Translation]);
     }
 }
