@@ -41,9 +41,9 @@ pub struct Config {
     pub max_rows: usize,
     /// Largest request body (REST) or message (gRPC) in bytes.
     pub max_body_bytes: usize,
-    /// Serve the web page from this folder (`index.html`, `page.js`, `dcgan.js`,
-    /// `style.css`, and `node_modules/onnxruntime-web/dist/` for `/ort/`) instead of the
-    /// copy compiled in.
+    /// Serve the web page from this folder (the files of `serve/web`: `index.html`, its
+    /// scripts and `style.css`, and `node_modules/onnxruntime-web/dist/` for `/ort/`)
+    /// instead of the copy compiled in.
     pub web_dir: Option<PathBuf>,
     /// Also serve gRPC on this address (port 0 picks one).
     pub grpc: Option<SocketAddr>,

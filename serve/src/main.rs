@@ -85,7 +85,7 @@ struct Cli {
     /// before exiting anyway, 1–3600.
     #[arg(long, value_name = "S", default_value_t = dcgan_serve::DEFAULT_DRAIN_TIMEOUT.as_secs() as usize, value_parser = cli::between(1, 3600))]
     drain_timeout_s: usize,
-    /// Serve the web page from this folder (index.html, page.js, dcgan.js, style.css and
+    /// Serve the web page from this folder (index.html, its scripts, style.css and
     /// node_modules/onnxruntime-web, as in serve/web) instead of the copy built in, for
     /// editing the page without rebuilding.
     #[arg(long, value_name = "DIR")]

@@ -1,5 +1,6 @@
-//! The web page (DESIGN.md §9): `/` is `index.html`; `page.js` (the UI), `dcgan.js` (the
-//! module it runs the model with) and `style.css` sit beside it, and `/ort/FILE` is
+//! The web page (DESIGN.md §9): `/` is `index.html`; `page.js` (the UI), `page-state.js`
+//! (what its URL asks for), `dcgan.js` (the module it runs the model with, and the
+//! `onnx-metadata.js` it reads the model's metadata with) and `style.css` sit beside it, and `/ort/FILE` is
 //! onnxruntime-web's runtime. All of it is compiled into the binary (the runtime when
 //! `scripts/setup-web.sh` had installed it at build time, see `build.rs`), so an
 //! installed `serve` needs no checkout; `--web-dir DIR` serves the files from a folder
@@ -20,10 +21,12 @@ use crate::routes::ApiError;
 include!(concat!(env!("OUT_DIR"), "/ort_web.rs"));
 
 /// The page's own files, compiled in.
-const PAGE: [(&str, &[u8]); 4] = [
+const PAGE: [(&str, &[u8]); 6] = [
     ("index.html", include_bytes!("../web/index.html")),
     ("page.js", include_bytes!("../web/page.js")),
+    ("page-state.js", include_bytes!("../web/page-state.js")),
     ("dcgan.js", include_bytes!("../web/dcgan.js")),
+    ("onnx-metadata.js", include_bytes!("../web/onnx-metadata.js")),
     ("style.css", include_bytes!("../web/style.css")),
 ];
 
@@ -31,12 +34,11 @@ const PAGE: [(&str, &[u8]); 4] = [
 const ORT_DIR: &str = "node_modules/onnxruntime-web/dist";
 
 pub(crate) fn routes() -> Router<Arc<State>> {
-    Router::new()
-        .route("/", get(index))
-        .route("/page.js", get(|s: Shared<Arc<State>>| page_file(s, "page.js")))
-        .route("/dcgan.js", get(|s: Shared<Arc<State>>| page_file(s, "dcgan.js")))
-        .route("/style.css", get(|s: Shared<Arc<State>>| page_file(s, "style.css")))
-        .route("/ort/{name}", get(ort))
+    let page = PAGE.iter().filter(|(name, _)| *name != "index.html");
+    page.fold(Router::new().route("/", get(index)), |router, &(name, _)| {
+        router.route(&format!("/{name}"), get(move |s: Shared<Arc<State>>| page_file(s, name)))
+    })
+    .route("/ort/{name}", get(ort))
 }
 
 /// Why the page cannot run here, if it cannot: onnxruntime-web is neither compiled in

@@ -65,7 +65,11 @@ fn the_npm_package_installs_and_agrees_with_the_golden_vectors() {
     let mut files: Vec<&str> = listing.lines().collect();
     files.sort_unstable();
     println!("{}: {files:?}", tarball.display());
-    assert_eq!(files, ["package/dcgan.d.ts", "package/dcgan.js", "package/package.json"], "what the package ships");
+    assert_eq!(
+        files,
+        ["package/dcgan.d.ts", "package/dcgan.js", "package/onnx-metadata.js", "package/package.json"],
+        "what the package ships"
+    );
 
     let app = dir.path().join("app");
     std::fs::create_dir(&app).unwrap();

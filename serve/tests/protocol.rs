@@ -138,7 +138,7 @@ fn pages_of_allowed_origins_may_call_the_api_and_the_page_is_isolated() {
     let (status, headers) = preflight(&plain.addr, &origin);
     println!("preflight without --cors-origin: {status}");
     assert!(!headers.iter().any(|h| h.starts_with("access-control-")), "{headers:?}");
-    for path in ["/", "/page.js", "/dcgan.js"] {
+    for path in ["/", "/page.js", "/page-state.js", "/dcgan.js", "/onnx-metadata.js"] {
         let (status, headers) =
             exchange(&plain.addr, &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
         assert!(status.contains(" 200"), "{path}: {status}");

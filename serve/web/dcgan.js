@@ -1,12 +1,17 @@
 // dcgan.js: the DCGAN generator in JavaScript, as a module that starts nothing. It
 // holds the contract's JavaScript half (dcgan/src/contract.rs; its golden vectors in
 // dcgan/contract.json are asserted by test/contract.test.mjs): latents, slerp, the
-// grid layout, the 0–9 plan, the ONNX metadata reader, and a Model that runs gen.onnx
-// with onnxruntime-web. Other pages import it; Node's tests import it; page.js is the UI.
+// grid layout, the 0–9 plan, the ONNX metadata reader (from onnx-metadata.js), and a
+// Model that runs gen.onnx with onnxruntime-web. Other pages import it; Node's tests
+// import it; page.js is the UI.
 //
 //   import { loadModel, latents } from './dcgan.js';
 //   const model = await loadModel('model.onnx', 'ort/ort.wasm.min.mjs');
 //   const images = await model.generate(42n, 16);   // Float32Array [16,1,28,28]
+
+import { onnxMetadata } from './onnx-metadata.js';
+
+export { onnxMetadata };
 
 export const LATENT_DIM = 100;
 export const SIDE = 28;
@@ -176,72 +181,6 @@ export function gridPixels(values, n, cols, scale) {
     }
   }
   return { ...g, data };
-}
-
-// ---------------------------------------------------------------------------------
-// ONNX metadata, read straight from the model's protobuf bytes.
-
-function readVarint(buf, pos) {
-  let value = 0;
-  let mul = 1;
-  for (;;) {
-    if (pos >= buf.length) throw new Error('not an ONNX model: truncated protobuf varint');
-    const b = buf[pos++];
-    value += (b & 0x7f) * mul;
-    mul *= 128;
-    if (b < 0x80) return [value, pos];
-  }
-}
-
-/** The protobuf fields of buf[start, end): {field, wire, value} (value: number or [start, end) bytes). */
-function* protoFields(buf, start, end) {
-  let pos = start;
-  while (pos < end) {
-    const [key, p] = readVarint(buf, pos);
-    const field = Math.floor(key / 8);
-    const wire = key % 8;
-    pos = p;
-    if (wire === 0) {
-      const [value, q] = readVarint(buf, pos);
-      pos = q;
-      yield { field, wire, value };
-      continue;
-    }
-    let len;
-    if (wire === 1) len = 8;
-    else if (wire === 5) len = 4;
-    else if (wire === 2) [len, pos] = readVarint(buf, pos);
-    else throw new Error(`not an ONNX model: protobuf wire type ${wire} at byte ${pos}`);
-    if (pos + len > end) throw new Error('not an ONNX model: protobuf field runs past the end');
-    yield { field, wire, start: pos, end: pos + len };
-    pos += len;
-  }
-}
-
-/**
- * What a ModelProto says about itself: ir_version (1), producer_name (2),
- * producer_version (3) and metadata_props (14: StringStringEntryProto {1: key, 2: value}).
- */
-export function onnxMetadata(bytes) {
-  const buf = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  const text = new TextDecoder();
-  const str = (f) => text.decode(buf.subarray(f.start, f.end));
-  const out = { irVersion: null, producerName: '', producerVersion: '', props: {} };
-  for (const f of protoFields(buf, 0, buf.length)) {
-    if (f.field === 1 && f.wire === 0) out.irVersion = f.value;
-    else if (f.field === 2 && f.wire === 2) out.producerName = str(f);
-    else if (f.field === 3 && f.wire === 2) out.producerVersion = str(f);
-    else if (f.field === 14 && f.wire === 2) {
-      let key = '';
-      let value = '';
-      for (const e of protoFields(buf, f.start, f.end)) {
-        if (e.field === 1 && e.wire === 2) key = str(e);
-        else if (e.field === 2 && e.wire === 2) value = str(e);
-      }
-      out.props[key] = value;
-    }
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------

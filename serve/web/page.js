@@ -10,9 +10,10 @@
 //   window.dcgan.firstGridMs            performance.now() when it was drawn
 
 import {
-  MASK64, MAX_N, MAX_SCALE, NUM_CLASSES, digitsAll, gridPixels, interpolate, labelsFor, latents, loadModel,
-  nearSquareCols, parseSeed, randomSeed,
+  MAX_N, NUM_CLASSES, digitsAll, gridPixels, interpolate, labelsFor, latents, loadModel, nearSquareCols, parseSeed,
+  randomSeed,
 } from './dcgan.js';
+import { stateFromUrl } from './page-state.js';
 
 function startPage() {
   const $ = (id) => document.getElementById(id);
@@ -51,40 +52,7 @@ function startPage() {
   window.dcgan = api;
 
   // State, from the URL first.
-  const q = new URLSearchParams(location.search);
-  const notes = [];
-  const state = {
-    seed: 0n, n: 25, scale: 3, digit: null, rows: false,
-    seedB: null, t: 0, mode: q.get('interp') === 'linear' ? 'lerp' : 'slerp',
-  };
-  const intParam = (name, lo, hi, fallback) => {
-    if (!q.has(name)) return fallback;
-    const v = Number(q.get(name));
-    if (Number.isInteger(v) && v >= lo && v <= hi) return v;
-    notes.push(`${name}=${q.get(name)} ignored (${lo}–${hi})`);
-    return fallback;
-  };
-  try {
-    state.seed = q.has('seed') ? parseSeed(q.get('seed')) : randomSeed();
-  } catch (e) {
-    notes.push(e.message);
-    state.seed = randomSeed();
-  }
-  state.n = intParam('n', 1, MAX_N, 25);
-  state.scale = intParam('scale', 1, MAX_SCALE, 3);
-  state.digit = q.has('digit') ? intParam('digit', 0, 9, null) : null;
-  state.rows = q.get('rows') === '1';
-  try {
-    state.seedB = q.has('to') ? parseSeed(q.get('to')) : (state.seed + 1n) & MASK64;
-  } catch (e) {
-    notes.push(e.message);
-    state.seedB = (state.seed + 1n) & MASK64;
-  }
-  if (q.has('t')) {
-    const t = Number(q.get('t'));
-    if (t >= 0 && t <= 1) state.t = t;
-    else notes.push(`t=${q.get('t')} ignored (0–1)`);
-  }
+  const { state, notes } = stateFromUrl(location.search);
 
   // Controls.
   for (let d = -1; d < NUM_CLASSES; d++) {
