@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the browser page (serve/web/) and its browser test need, idempotently:
 #   chromium           Debian's package (/usr/bin/chromium), the browser the test drives
+#   npm                Debian's package, when there is no npm (it brings Node.js)
 #   onnxruntime-web    from npm, pinned by serve/web/package-lock.json (`npm ci`)
 #   (playwright and pillow, from PyPI, come with scripts/setup.sh's Python environment;
 #    this script checks that they are there)
@@ -19,24 +20,25 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 web="$root/serve/web"
 python=${DCGAN_PYTHON:-$root/.native/venv/bin/python}
 
-# 1. chromium (Debian)
-if [ -x /usr/bin/chromium ]; then
-    echo "setup-web: chromium ok ($(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium))" >&2
-elif [ "$(id -u)" -eq 0 ]; then
-    echo "setup-web: installing Debian's chromium (apt-get update; apt-get install chromium)" >&2
+# 1. chromium and npm (Debian), in one apt-get call when either is missing
+debs=()
+[ -x /usr/bin/chromium ] || debs+=(chromium)
+command -v npm >/dev/null || debs+=(npm)
+if [ ${#debs[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ]; then
+    echo "setup-web: installing Debian's ${debs[*]} (apt-get update; apt-get install ${debs[*]})" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends chromium >/dev/null
-    [ -x /usr/bin/chromium ] || { echo "setup-web: apt-get installed chromium but /usr/bin/chromium is missing" >&2; exit 1; }
-    echo "setup-web: chromium installed ($(/usr/bin/chromium --version 2>/dev/null))" >&2
-else
-    echo "setup-web: /usr/bin/chromium is missing; as root run:" >&2
-    echo "    apt-get update && apt-get install -y --no-install-recommends chromium" >&2
+    apt-get install -y -qq --no-install-recommends "${debs[@]}" >/dev/null
+elif [ ${#debs[@]} -gt 0 ]; then
+    echo "setup-web: ${debs[*]} missing; as root run:" >&2
+    echo "    apt-get update && apt-get install -y --no-install-recommends ${debs[*]}" >&2
     exit 1
 fi
+[ -x /usr/bin/chromium ] || { echo "setup-web: apt-get installed chromium but /usr/bin/chromium is missing" >&2; exit 1; }
+command -v npm >/dev/null || { echo "setup-web: apt-get installed npm but there is no npm on PATH" >&2; exit 1; }
+echo "setup-web: chromium ok ($(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium))" >&2
 
 # 2. onnxruntime-web (npm, exactly what package-lock.json pins)
-command -v npm >/dev/null || { echo "setup-web: npm is required (Debian: apt-get install npm)" >&2; exit 1; }
 if [ ! -d "$web/node_modules/onnxruntime-web/dist" ] || [ "$web/package-lock.json" -nt "$web/node_modules" ]; then
     echo "setup-web: npm ci in serve/web (onnxruntime-web as pinned by package-lock.json)" >&2
     (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the native libraries and Python tools this workspace needs, idempotently,
-# from PyPI:
+# from PyPI (into a virtual environment: Debian's python3-venv is installed first when
+# python3 cannot make one):
 #   libtorch      (PyTorch 2.11.0, used by the `train` crate through tch 0.24)
 #   onnxruntime   (1.31.1, libonnxruntime.so loaded by `infer` through ort's load-dynamic)
 #   onnx, numpy   (for the conformance tests and the Python side of the benchmarks)
@@ -41,7 +42,13 @@ stamp="$cache/.complete"
 
 if [ ! -f "$stamp" ]; then
     echo "setup: installing torch==$TORCH_VERSION onnxruntime==$ORT_VERSION onnx==$ONNX_VERSION tritonclient==$TRITONCLIENT_VERSION playwright==$PLAYWRIGHT_VERSION into $venv (a few GB, once per machine)" >&2
-    command -v python3 >/dev/null || { echo "setup: python3 is required (3.9 or later)" >&2; exit 1; }
+    # Debian's python3 makes virtual environments only with python3-venv (ensurepip).
+    if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+        [ "$(id -u)" -eq 0 ] || { echo "setup: python3 (3.9 or later) with venv is required; as root: apt-get update && apt-get install -y python3-venv" >&2; exit 1; }
+        echo "setup: installing Debian's python3-venv (apt-get update; apt-get install python3-venv)" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+    fi
     rm -rf "$venv"
     mkdir -p "$cache"
     python3 -m venv "$venv"

@@ -10,4 +10,5 @@ if [ ! -d serve/web/node_modules/onnxruntime-web/dist ]; then
     echo "web: npm ci in serve/web (onnxruntime-web, once)" >&2
     (cd serve/web && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
-exec cargo run --release --locked --quiet -p dcgan-serve --bin serve -- --onnx models/gen.onnx "$@"
+# No --onnx here: serve runs the gen.onnx built into it unless you pass one.
+exec cargo run --release --locked --quiet -p dcgan-serve --bin serve -- "$@"

@@ -74,8 +74,9 @@ struct Cli {
     /// (CORS); repeat for more [default: none].
     #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = origin)]
     cors_origins: Vec<String>,
-    /// Most connections open at once, REST and gRPC together; more wait until one closes
-    /// [default: the open-file limit less 2048, or half of it].
+    /// Most connections open at once, REST and gRPC together; when all are taken, the
+    /// oldest that has sent nothing is closed to make room, else new ones wait [default:
+    /// the open-file limit less 2048, or half of it].
     #[arg(long, value_name = "N", value_parser = cli::between(1, 1 << 20))]
     max_connections: Option<usize>,
     /// Close a connection that moves no byte for this many seconds, 1–3600.
