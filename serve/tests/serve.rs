@@ -57,10 +57,7 @@ fn check_with_tritonclient(model: &str, digit: Option<u8>) {
     if let Some(d) = &digit_text {
         cmd.args(["--conditional", "--digit", d]);
     }
-    let o = cmd.output().unwrap();
-    print!("{}", String::from_utf8_lossy(&o.stdout));
-    eprint!("{}", String::from_utf8_lossy(&o.stderr));
-    assert!(o.status.success(), "serve_client.py found a problem with {model}");
+    client_passes(&mut cmd, &format!("serve_client.py with {model}"));
 
     // The same over gRPC, with tritonclient.grpc.
     let grpc = server.grpc.clone().unwrap();
@@ -72,11 +69,16 @@ fn check_with_tritonclient(model: &str, digit: Option<u8>) {
     if let Some(d) = &digit_text {
         cmd.args(["--conditional", "--digit", d]);
     }
+    client_passes(&mut cmd, &format!("serve_grpc.py with {model}"));
+    assert_eq!(server.stop(), Some(0), "SIGTERM ends serve with status 0");
+}
+
+/// Run a Python client, show what it printed, and fail the test if it found a problem.
+fn client_passes(cmd: &mut Command, what: &str) {
     let o = cmd.output().unwrap();
     print!("{}", String::from_utf8_lossy(&o.stdout));
     eprint!("{}", String::from_utf8_lossy(&o.stderr));
-    assert!(o.status.success(), "serve_grpc.py found a problem with {model}");
-    assert_eq!(server.stop(), Some(0), "SIGTERM ends serve with status 0");
+    assert!(o.status.success(), "{what} found a problem");
 }
 
 #[test]
