@@ -13,11 +13,11 @@
 
 #![deny(missing_docs)]
 
-/// `models/gen.onnx`: the unconditional generator, z [N,100] -> image [N,1,28,28].
+/// `models/gen.onnx`: the unconditional generator, z `[N,100]` -> image `[N,1,28,28]`.
 pub const GEN_ONNX: &[u8] = include_bytes!("gen.onnx");
 
-/// `models/gen-cond.onnx`: the conditional generator, (z [N,100], label [N]) -> image
-/// [N,1,28,28].
+/// `models/gen-cond.onnx`: the conditional generator, (z `[N,100]`, label `[N]`) -> image
+/// `[N,1,28,28]`.
 pub const GEN_COND_ONNX: &[u8] = include_bytes!("gen-cond.onnx");
 
 /// `models/classifier.safetensors`: the small CNN (99.19% MNIST test accuracy) whose

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it: setup (native libraries and Python tools,
-# then Chromium and the page's npm packages), format, lints, every test.
+# then Chromium and the page's npm packages), format, lints, docs, every test.
 # One build profile (release) for the tests, so tract and libtorch's wrapper build once;
 # the demo's own (`demo`) last, as a newcomer builds it.
 set -euo pipefail
@@ -22,6 +22,8 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy (release, all targets, -D warnings)"
 cargo clippy --release --locked --workspace --all-targets -- -D warnings
+step "cargo doc (the workspace's own crates, -D warnings: every intra-doc link resolves)"
+RUSTDOCFLAGS="-D warnings" cargo doc --release --locked --no-deps --workspace --quiet
 step "cargo test (release)"
 cargo test --release --locked --workspace
 step "the README's embedding, built from the packaged crates (scripts/embed-check.sh)"

@@ -88,7 +88,7 @@ pub enum Act {
     Relu,
     /// max(x, 0.2·x).
     LeakyRelu,
-    /// tanh, to [-1, 1].
+    /// tanh, to `[-1, 1]`.
     Tanh,
 }
 
@@ -108,7 +108,7 @@ pub struct Layer {
 
 /// How a class-conditional network takes its label (DESIGN.md §7). Either way the
 /// network gains one parameter, [`LABEL_TABLE`] `[classes, features]`, and one input,
-/// `label` int64 [N]; the layers themselves are unchanged.
+/// `label` int64 `[N]`; the layers themselves are unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Condition {
     /// A learned per-class vector shaped like `layer`'s output, added to it before its
@@ -121,7 +121,7 @@ pub enum Condition {
         /// The layer whose output receives the class vector.
         layer: &'static str,
     },
-    /// Projection discriminator (Miyato & Koyama 2018): the logit gains ⟨table[label], h⟩,
+    /// Projection discriminator (Miyato & Koyama 2018): the logit gains `⟨table[label], h⟩`,
     /// h being the flattened input of the last layer.
     Projection {
         /// Number of classes.
@@ -146,7 +146,7 @@ pub struct Arch {
     pub condition: Option<Condition>,
 }
 
-/// G: z [N,100] -> image [N,1,28,28] in [-1,1].
+/// G: z `[N,100]` -> image `[N,1,28,28]` in `[-1,1]`.
 pub const GENERATOR: Arch = Arch {
     name: "generator",
     input_name: "z",
@@ -181,12 +181,12 @@ pub const GENERATOR: Arch = Arch {
     condition: None,
 };
 
-/// Class-conditional G: (z [N,100], label [N]) -> image [N,1,28,28]; the same layers,
+/// Class-conditional G: (z `[N,100]`, label `[N]`) -> image `[N,1,28,28]`; the same layers,
 /// with one-hot(label) joining z at `fc` (as a per-class vector added to fc's output).
 pub const CONDITIONAL_GENERATOR: Arch =
     Arch { condition: Some(Condition::Embed { classes: NUM_CLASSES, layer: "fc" }), ..GENERATOR };
 
-/// Class-conditional D with a projection head: (image, label) -> logit [N,1].
+/// Class-conditional D with a projection head: (image, label) -> logit `[N,1]`.
 pub const PROJECTION_DISCRIMINATOR: Arch =
     Arch { condition: Some(Condition::Projection { classes: NUM_CLASSES }), ..DISCRIMINATOR };
 
@@ -200,7 +200,7 @@ pub const GENERATORS: [&Arch; 2] = [&GENERATOR, &CONDITIONAL_GENERATOR];
 /// Every discriminator table.
 pub const DISCRIMINATORS: [&Arch; 3] = [&DISCRIMINATOR, &PROJECTION_DISCRIMINATOR, &EMBED_DISCRIMINATOR];
 
-/// D: image [N,1,28,28] -> logit [N,1].
+/// D: image `[N,1,28,28]` -> logit `[N,1]`.
 pub const DISCRIMINATOR: Arch = Arch {
     name: "discriminator",
     input_name: "image",

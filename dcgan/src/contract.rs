@@ -7,11 +7,11 @@
 
 use crate::arch::{CONDITIONAL_GENERATOR, GENERATOR, IMAGE_SIDE};
 
-/// Name of the latent input, `z` f32 [N, LATENT_DIM].
+/// Name of the latent input, `z` f32 `[N, LATENT_DIM]`.
 pub const INPUT: &str = GENERATOR.input_name;
-/// Name of a conditional generator's second input, `label` int64 [N].
+/// Name of a conditional generator's second input, `label` int64 `[N]`.
 pub const LABEL: &str = "label";
-/// Name of the output, `image` f32 [N, 1, 28, 28].
+/// Name of the output, `image` f32 `[N, 1, 28, 28]`.
 pub const OUTPUT: &str = GENERATOR.output_name;
 /// Length of one latent row.
 pub const LATENT_DIM: usize = GENERATOR.input[0];
@@ -88,7 +88,7 @@ pub fn pixel_to_unit(p: u8) -> f32 {
     f32::from(p) / 255.0 * 2.0 - 1.0
 }
 
-/// A generated value in [-1, 1] as a gray level: round((clamp(v, -1, 1) + 1)·127.5), in
+/// A generated value in `[-1, 1]` as a gray level: round((clamp(v, -1, 1) + 1)·127.5), in
 /// f32, so that every language rounds the same way.
 pub fn unit_to_pixel(v: f32) -> u8 {
     ((v.clamp(-1.0, 1.0) + 1.0) * 127.5).round() as u8

@@ -130,7 +130,7 @@ pub fn latents(seed: u64, n: usize) -> Vec<f32> {
     SplitMix64::new(seed).latents(n, crate::contract::LATENT_DIM)
 }
 
-/// Spherical interpolation between latent rows `a` and `b` at `t` ∈ [0, 1], row by row
+/// Spherical interpolation between latent rows `a` and `b` at `t` ∈ `[0, 1]`, row by row
 /// (`dim` values per row); linear where the arc is undefined: a row of norm 0, or two
 /// rows (anti)parallel, sin ω < 1e-6 (the page does exactly the same). Uniform(-1,1)
 /// latents concentrate on a shell of radius ≈ √(dim/3); a straight line between two of

@@ -101,8 +101,8 @@ fn typed_value_info(name: &str, elem: DataType, dims: &[usize]) -> ValueInfoProt
     }
 }
 
-/// Fold BatchNorm (γ, β, μ, σ²) into a ConvTranspose whose weight is [cin, cout, k, k]:
-/// w'[:,c] = w[:,c]·s_c and b'_c = (b_c − μ_c)·s_c + β_c with s_c = γ_c / √(σ²_c + ε).
+/// Fold BatchNorm (γ, β, μ, σ²) into a ConvTranspose whose weight is `[cin, cout, k, k]`:
+/// `w'[:,c] = w[:,c]·s_c` and b'_c = (b_c − μ_c)·s_c + β_c with s_c = γ_c / √(σ²_c + ε).
 /// Computed in f64 so that folding adds no error beyond the final rounding.
 pub fn fold_bn(w: &Tensor, b: &Tensor, params: &TensorMap, bn: &str) -> (Tensor, Tensor) {
     let p = |s: &str| &params[&format!("{bn}.{s}")].data;
@@ -124,8 +124,8 @@ pub fn fold_bn(w: &Tensor, b: &Tensor, params: &TensorMap, bn: &str) -> (Tensor,
 pub use dcgan::contract::LABEL;
 
 /// The graph of `arch` with `params` (checked by the caller): input `arch.input_name`
-/// [N, input...] (and `label` int64 [N] for a conditional table) to output
-/// `arch.output_name` [N, output...]. A label enters through Gather on the
+/// `[N, input...]` (and `label` int64 `[N]` for a conditional table) to output
+/// `arch.output_name` `[N, output...]`. A label enters through Gather on the
 /// [`LABEL_TABLE`] (an op every runtime here runs): added to a layer's output (Embed) or
 /// dotted with the last layer's input and added to the output (Projection).
 pub fn graph(arch: &Arch, params: &TensorMap, bn: Bn) -> GraphProto {

@@ -45,7 +45,7 @@ impl Precision {
     /// Largest |tract(exported) − probe| the self-check accepts for this storage. fp32
     /// differs from the trainer by rounding only (DESIGN.md §2); fp16 and int8 by their
     /// weights' rounding, which on the shipped generators measured 3.0e-3 and 8.7e-2 at
-    /// worst over the probe's pixels (images in [-1, 1]; 1.0e-1 over 256 samples).
+    /// worst over the probe's pixels (images in `[-1, 1]`; 1.0e-1 over 256 samples).
     pub fn tolerance(self) -> f32 {
         match self {
             Precision::Fp32 => 1e-5,

@@ -23,7 +23,7 @@ pub struct Check {
 
 /// Check an existing ONNX `file` against the run (e.g. `models/` and the shipped
 /// `gen.onnx`): its output on the run's probe, and whether it is byte-identical to a
-/// fresh export. Fails like [`build`] would, or with [`Error::SelfCheck`] when the file
+/// fresh export. Fails like [`crate::build`] would, or with [`Error::SelfCheck`] when the file
 /// disagrees with the probe.
 pub fn check(run_dir: &Path, file: &Path, what: What, bn: Bn) -> Result<Check, Error> {
     check_with_precision(run_dir, file, what, bn, Precision::Fp32)
@@ -97,7 +97,7 @@ pub fn probe_check(bytes: &[u8], arch: &Arch, probe_path: &Path) -> Result<(f32,
 
 /// Run ONNX `bytes` on `input` of `shape` (batch first) and, for a conditional network,
 /// one label per row: the first output's values.
-/// e.g. z [16,100] (+ label [16]) -> image [16,1,28,28]
+/// e.g. z `[16,100]` (+ label `[16]`) -> image `[16,1,28,28]`
 fn run(bytes: &[u8], input: &[f32], shape: &[usize], labels: Option<&[i64]>) -> TractResult<Vec<f32>> {
     let mut model = tract_onnx::onnx().model_for_read(&mut &bytes[..])?.with_input_fact(0, f32::fact(shape).into())?;
     let mut inputs = tvec!(Tensor::from_shape(shape, input)?.into_tvalue());

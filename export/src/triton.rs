@@ -33,7 +33,7 @@ pub struct Repository {
 }
 
 /// `config.pbtxt` for `arch` (inputs and outputs without the batch dimension, which
-/// `max_batch_size` adds). A conditional G's `label` [N] is `dims: [1]` reshaped to a
+/// `max_batch_size` adds). A conditional G's `label` `[N]` is `dims: [1]` reshaped to a
 /// scalar per row, Triton's way of declaring a batched vector.
 pub fn config_pbtxt(arch: &Arch, r: &Repository) -> String {
     let dims = |d: &[usize]| d.iter().map(usize::to_string).collect::<Vec<_>>().join(", ");

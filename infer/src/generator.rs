@@ -201,8 +201,8 @@ impl Generator {
         }
     }
 
-    /// One run of the model: z [n, latent] (and one label per row for a conditional
-    /// model) -> images [n,1,28,28]. The runtime's actual output is checked: a model that
+    /// One run of the model: z `[n, latent]` (and one label per row for a conditional
+    /// model) -> images `[n,1,28,28]`. The runtime's actual output is checked: a model that
     /// returns another shape than the contract's is an error, not a picture.
     ///
     /// ```

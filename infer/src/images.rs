@@ -10,7 +10,7 @@ use crate::Error;
 
 const SIDE: usize = IMAGE_SHAPE[1];
 
-/// Generated images: `len()` × [1,28,28] values in [-1,1], row-major (pixel =
+/// Generated images: `len()` × `[1,28,28]` values in `[-1,1]`, row-major (pixel =
 /// (v + 1)·127.5). The count and the values always agree, so no image index or grid
 /// can reach past the data.
 ///

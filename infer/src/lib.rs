@@ -15,8 +15,8 @@
 //! A file of your own: `Generator::builder().onnx("gen.onnx").build()?`; bytes in memory:
 //! `.bytes(include_bytes!("gen.onnx"))`. Before any runtime sees a file it is screened
 //! (no external data, subgraphs or functions; tensors hold the bytes they declare) and
-//! checked against the ONNX contract: input `z` f32 [N, latent] (and `label` int64 [N]
-//! for a conditional model), output `image` f32 [N,1,28,28]; metadata is read when
+//! checked against the ONNX contract: input `z` f32 `[N, latent]` (and `label` int64 `[N]`
+//! for a conditional model), output `image` f32 `[N,1,28,28]`; metadata is read when
 //! present. Every failure is an [`Error`]; [`Error::is_bad_input`] tells the caller's bad
 //! file or argument from the runtime's failure.
 //!

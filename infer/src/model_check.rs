@@ -36,7 +36,7 @@ pub struct ModelInfo {
     /// Producer recorded in the file.
     pub producer: String,
     /// True when the file lacks the latent metadata and the contract's defaults
-    /// (uniform(-1,1) latents, images in [-1,1]) are assumed.
+    /// (uniform(-1,1) latents, images in `[-1,1]`) are assumed.
     pub assumed_defaults: bool,
     /// Classes of a conditional generator (one with a `label` input, DESIGN.md §7).
     pub num_classes: Option<usize>,
@@ -71,8 +71,8 @@ const FIXED_METADATA: [(&str, &str); 2] = [("latent_distribution", LATENT_DISTRI
 pub const MAX_LATENT_DIM: usize = 1 << 16;
 
 /// Parse `bytes` as ONNX and check that it is a generator of this project's contract:
-/// input `z` f32 [N, latent] (and `label` int64 [N] for a conditional one), output
-/// `image` f32 [N, 1, 28, 28] (the values of [`dcgan::contract`]).
+/// input `z` f32 `[N, latent]` (and `label` int64 `[N]` for a conditional one), output
+/// `image` f32 `[N, 1, 28, 28]` (the values of [`dcgan::contract`]).
 ///
 /// ```
 /// let info = dcgan_infer::model_check::check(dcgan_models::GEN_ONNX)?;

@@ -33,7 +33,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |cause| Error::Io { path: path.into(), cause }
 }
 
-/// Read a float32 array of shape [n, dim] (or a flat one of n·dim values), in C or
+/// Read a float32 array of shape `[n, dim]` (or a flat one of n·dim values), in C or
 /// Fortran order (a Fortran-order file is transposed into rows).
 ///
 /// ```
@@ -95,7 +95,7 @@ pub fn parse_latents(reader: impl std::io::Read, bytes: u64, dim: usize, path: &
     Ok((0..n * dim).map(|k| values[(k % dim) * n + k / dim]).collect())
 }
 
-/// Streams images into a float32 `.npy` of shape [n,1,28,28], written to a temporary
+/// Streams images into a float32 `.npy` of shape `[n,1,28,28]`, written to a temporary
 /// name and renamed by [`RawWriter::finish`], so no partial file is left on error.
 ///
 /// ```

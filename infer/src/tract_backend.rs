@@ -18,7 +18,7 @@ use crate::chunks::{Output, available_threads, run_in_chunks};
 pub const CHUNK: usize = 16;
 
 /// An ONNX model with a batch-first float input (and, for a conditional generator, an
-/// int64 `label` [N] second input) and one output, run by tract with plans optimised
+/// int64 `label` `[N]` second input) and one output, run by tract with plans optimised
 /// per batch size (built on first use and cached).
 ///
 /// Running takes `&self`: a `TractModel` is `Send + Sync` and can be shared between
@@ -50,7 +50,7 @@ thread_local! {
     static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Keep the panic hook quiet about panics that [`guarded`] turns into errors (their text
+/// Keep the panic hook quiet about panics that `guarded` turns into errors (their text
 /// is in the error); every other panic is reported as before. For binaries and apps that
 /// print errors in one line: call once at start.
 ///
@@ -138,7 +138,7 @@ impl TractModel {
         self.threads
     }
 
-    /// The plan for inputs of exactly `shape` (and labels [shape[0]] when `labelled`).
+    /// The plan for inputs of exactly `shape` (and labels `[shape[0]]` when `labelled`).
     fn plan(&self, shape: &[usize], labelled: bool) -> Result<Arc<TypedRunnableModel>, Error> {
         let mut plans = self.plans.lock().map_err(|_| runtime("a thread panicked while optimising"))?;
         if let Some(plan) = plans.get(&shape[0]) {

@@ -1,4 +1,4 @@
-//! Images in [-1,1] to gray levels, grids and PNG files, laid out as the contract says
+//! Images in `[-1,1]` to gray levels, grids and PNG files, laid out as the contract says
 //! ([`dcgan::contract::grid_layout`]), so that the page's canvas has the same pixels.
 
 use std::path::Path;

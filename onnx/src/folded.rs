@@ -5,7 +5,7 @@
 //! it allocate 2^36 floats: refused beyond [`MAX_FOLDED_VALUES`]. A tensor that depends
 //! on the input grows with the batch, and one row of it is bounded by
 //! [`MAX_VALUES_PER_ROW`]: a transposed convolution with a stride of 4096 on the
-//! generator's [N, 256, 4, 4] makes 1.9·10^10 values per row, which ONNX Runtime would
+//! generator's `[N, 256, 4, 4]` makes 1.9·10^10 values per row, which ONNX Runtime would
 //! try to allocate on its first run. Every tensor per row must have a shape the file
 //! tells (reshapes computed from the input's own shape are worked out,
 //! in `shape_values.rs`) and keep the batch on its first axis; only a declared input

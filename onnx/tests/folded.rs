@@ -110,7 +110,7 @@ fn a_generators_constant_work_passes() {
     }
 }
 
-/// Why the screening refuses `nodes` on the input `z` [N, 100] and `initializer`.
+/// Why the screening refuses `nodes` on the input `z` `[N, 100]` and `initializer`.
 fn refusal(initializer: Vec<pb::TensorProto>, nodes: Vec<pb::NodeProto>) -> Option<String> {
     use pb::tensor_shape_proto::{Dimension, dimension::Value as Dim};
     let dims = [Dim::DimParam("N".into()), Dim::DimValue(100)];
@@ -127,7 +127,7 @@ fn refusal(initializer: Vec<pb::TensorProto>, nodes: Vec<pb::NodeProto>) -> Opti
     screen(&pb::ModelProto { graph: Some(graph), ..Default::default() }).err().map(|e| e.to_string())
 }
 
-/// The values per row the screening says `nodes` make from the input `z` [N, 100] and
+/// The values per row the screening says `nodes` make from the input `z` `[N, 100]` and
 /// `initializer` (0 when it passes).
 fn per_row(initializer: Vec<pb::TensorProto>, nodes: Vec<pb::NodeProto>) -> u64 {
     let Some(text) = refusal(initializer, nodes) else { return 0 };
@@ -139,7 +139,7 @@ fn with(output: &str, n: pb::NodeProto) -> pb::NodeProto {
     pb::NodeProto { output: vec![output.into()], ..n }
 }
 
-/// G's first layers from `z`: fc (Gemm), a reshape by [-1, 256, 4, 4], ct1 with `stride`.
+/// G's first layers from `z`: fc (Gemm), a reshape by `[-1, 256, 4, 4]`, ct1 with `stride`.
 fn generator_head(stride: i64) -> u64 {
     per_row(head_weights(), head(stride, with("x", node("Reshape", &["h", "s"], vec![])), vec![]))
 }

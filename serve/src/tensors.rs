@@ -32,7 +32,7 @@ pub struct Model {
 pub enum Inputs {
     /// Caller-given latents (and labels).
     Tensors {
-        /// z, row-major [n, latent].
+        /// z, row-major `[n, latent]`.
         z: Vec<f32>,
         /// One label per row (conditional models).
         labels: Option<Vec<i64>>,
@@ -128,7 +128,7 @@ pub(crate) fn latents<'a>(
     Ok(z)
 }
 
-/// `label`, [N] or (as Triton declares a batched scalar) [N, 1], from `values(count)`.
+/// `label`, `[N]` or (as Triton declares a batched scalar) `[N, 1]`, from `values(count)`.
 pub(crate) fn labels<'a>(
     h: &Header,
     values: impl FnOnce(usize) -> Result<Values<'a>, Bad>,

@@ -178,7 +178,7 @@ fn the_drain_ends_at_its_timeout() {
 
 /// `export --triton DIR` writes a repository whose config.pbtxt Triton's own schema
 /// (tritonclient's model_config_pb2) parses, for both kinds and for the conditional
-/// model (its `label`: dims [1] reshaped to a scalar per row).
+/// model (its `label`: dims `[1]` reshaped to a scalar per row).
 #[test]
 fn the_triton_repository_parses_with_tritons_schema() {
     if !cli::ci::require("Python with tritonclient (scripts/setup.sh)", python().is_some()) {

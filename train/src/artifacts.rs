@@ -126,7 +126,7 @@ pub fn write_probes(
     Ok(())
 }
 
-/// G's probe: `z` [16,100] (and `label` [16]) and the eval-mode `image` on the CPU.
+/// G's probe: `z` `[16,100]` (and `label` `[16]`) and the eval-mode `image` on the CPU.
 pub fn generator_probe(arch: &'static Arch, weights: &TensorMap) -> TensorMap {
     let z = SplitMix64::new(PROBE_SEED).latents(PROBE_COUNT, LATENT_DIM);
     let z = Tensor::from_slice(&z).view([PROBE_COUNT as i64, LATENT_DIM as i64]);

@@ -15,9 +15,9 @@ use tch::{Device, Kind, Tensor};
 /// One batch's augmentation: what was drawn for each image; both `None` is the identity.
 pub(crate) struct AugmentDraws {
     /// Per image, the source offset (rows, columns), each in −MAX_SHIFT..=MAX_SHIFT:
-    /// output pixel (r, c) is input pixel (r + rows, c + columns). [N,2] int64.
+    /// output pixel (r, c) is input pixel (r + rows, c + columns). `[N,2]` int64.
     pub shift: Option<Tensor>,
-    /// Per image, the cutout square's centre (row, column), each in 0..=IMAGE_SIDE: [N,2]
+    /// Per image, the cutout square's centre (row, column), each in 0..=IMAGE_SIDE: `[N,2]`
     /// int64 (DiffAugment's range, so a square may hang off any edge).
     pub cut: Option<Tensor>,
 }
@@ -39,7 +39,7 @@ impl AugmentDraws {
 
     /// Images as D sees them: shifted, then cut; what comes from outside the image or
     /// falls in the square is the background, −1, and every other pixel is an input
-    /// pixel, bit for bit. x [N,1,28,28] -> [N,1,28,28]
+    /// pixel, bit for bit. x `[N,1,28,28]` -> `[N,1,28,28]`
     pub fn apply(&self, x: &Tensor) -> Tensor {
         if self.shift.is_none() && self.cut.is_none() {
             return x.shallow_clone();

@@ -57,7 +57,7 @@ impl Classifier {
         Self { params }
     }
 
-    /// x [N,1,28,28] in [-1,1] -> (features [N,128], logits [N,10]); `train` turns on
+    /// x `[N,1,28,28]` in `[-1,1]` -> (features `[N,128]`, logits `[N,10]`); `train` turns on
     /// dropout (p = 0.25) between the features and the logits.
     pub fn forward(&self, x: &Tensor, train: bool) -> (Tensor, Tensor) {
         let p = &self.params;
@@ -80,8 +80,8 @@ impl Classifier {
         (features, logits)
     }
 
-    /// Features and class probabilities of `x` [N,784 values in [-1,1]], in batches,
-    /// without gradients: ([N,128], [N,10]) on the CPU.
+    /// Features and class probabilities of `x` [N,784 values in `[-1,1]`], in batches,
+    /// without gradients: (`[N,128]`, `[N,10]`) on the CPU.
     pub fn embed(&self, x: &[f32]) -> (Tensor, Tensor) {
         let device = self.params[0].device();
         let (n, side) = ((x.len() / IMAGE_PIXELS) as i64, IMAGE_SIDE as i64);

@@ -253,7 +253,7 @@ impl Images {
         format!("{:x}", h.finalize())
     }
 
-    /// Pixels scaled to [-1, 1] as the tutorial does (the contract's pixel mapping).
+    /// Pixels scaled to `[-1, 1]` as the tutorial does (the contract's pixel mapping).
     pub fn scaled(&self) -> Vec<f32> {
         self.pixels.iter().map(|&p| dcgan::contract::pixel_to_unit(p)).collect()
     }

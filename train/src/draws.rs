@@ -9,8 +9,8 @@ use tch::{Device, Tensor};
 
 use crate::augment::AugmentDraws;
 
-/// What a step draws from the run's RNG, in this order: D step's latents z [B,100] (and,
-/// conditional runs, fake labels [B]), then G step's; then, with `--augment`, the
+/// What a step draws from the run's RNG, in this order: D step's latents z `[B,100]` (and,
+/// conditional runs, fake labels `[B]`), then G step's; then, with `--augment`, the
 /// augmentation of D's real batch, of D step's fakes and of G step's fakes. Drawn on the
 /// host before the step and copied to the device, so that the step itself only computes.
 pub(crate) struct Draws {

@@ -79,7 +79,7 @@ impl Ema {
 }
 
 /// The [`BN_BATCHES`] fixed batches of latents (and, for a conditional G, labels
-/// cycling 0–9) that set the average's BatchNorm statistics: z [100,100] (label [100]).
+/// cycling 0–9) that set the average's BatchNorm statistics: z `[100,100]` (label `[100]`).
 pub fn bn_batches(arch: &Arch, seed: u64, device: Device) -> Vec<(Tensor, Option<Tensor>)> {
     let mut rng = SplitMix64::new(seed ^ BN_SALT);
     (0..BN_BATCHES)

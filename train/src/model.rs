@@ -96,8 +96,8 @@ impl Net {
             .reduce(|a, b| a + b)
     }
 
-    /// G: z [N,100] (label [N] int64) -> [N,1,28,28]; D: x [N,1,28,28] (label [N]) ->
-    /// logits [N,1]. `label` is read by conditional tables only (and required by them).
+    /// G: z `[N,100]` (label `[N]` int64) -> `[N,1,28,28]`; D: x `[N,1,28,28]` (label `[N]`) ->
+    /// logits `[N,1]`. `label` is read by conditional tables only (and required by them).
     /// `train` selects batch statistics (and updates the running ones) in BatchNorm.
     pub fn forward(&self, x: &Tensor, label: Option<&Tensor>, train: bool) -> Tensor {
         self.forward_with(x, label, train, BN_MOMENTUM)
@@ -153,7 +153,7 @@ impl Net {
     }
 
     /// The linear part of layer `i` only (what the geometry tests pin down):
-    /// Linear [N,F] -> [N,out] (reshaped when the table says), ConvTranspose with
+    /// Linear `[N,F]` -> `[N,out]` (reshaped when the table says), ConvTranspose with
     /// symmetric padding then the crop, Conv after explicit zero padding.
     pub fn op(&self, i: usize, h: &Tensor) -> Tensor {
         let layer = &self.arch.layers[i];
@@ -195,7 +195,7 @@ impl Net {
         }
     }
 
-    /// Eval-mode output without gradients: x [N,...] -> [N,...] (see [`Net::forward`]).
+    /// Eval-mode output without gradients: x `[N,...]` -> `[N,...]` (see [`Net::forward`]).
     pub fn eval(&self, x: &Tensor, label: Option<&Tensor>) -> Tensor {
         tch::no_grad(|| self.forward(x, label, false))
     }

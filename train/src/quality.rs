@@ -66,7 +66,7 @@ pub struct LabelAccuracy {
     pub per_digit: [f64; 10],
 }
 
-/// Mean [D] and covariance [D,D] of features [N,D], in f64.
+/// Mean `[D]` and covariance `[D,D]` of features `[N,D]`, in f64.
 fn moments(features: &Tensor) -> (Tensor, Tensor) {
     let f = features.to_kind(Kind::Double);
     let mean = f.mean_dim(0, false, Kind::Double);
@@ -95,7 +95,7 @@ pub fn frechet(a: &Tensor, b: &Tensor) -> f64 {
     (diff + s1.trace() + s2.trace() - cross * 2.0).double_value(&[])
 }
 
-/// Measure `images` (n·784 values in [-1,1], n ≥ 2) against `reference`; `labels` are
+/// Measure `images` (n·784 values in `[-1,1]`, n ≥ 2) against `reference`; `labels` are
 /// the digits a conditional generator was asked for, one per image.
 pub fn quality(
     name: &str,

@@ -43,7 +43,7 @@ pub struct EpochLoop<'a> {
 }
 
 impl<'a> EpochLoop<'a> {
-    /// Move the data (`scaled`, row-major [count,784]) and its `labels` to `device`.
+    /// Move the data (`scaled`, row-major `[count,784]`) and its `labels` to `device`.
     pub fn new(
         config: &'a TrainConfig,
         scaled: &[f32],
@@ -161,7 +161,7 @@ impl<'a> EpochLoop<'a> {
         Ok(trace)
     }
 
-    /// One D step and one G step on real batch `x` [B,1,28,28] (labels `y` [B]) with the
+    /// One D step and one G step on real batch `x` `[B,1,28,28]` (labels `y` `[B]`) with the
     /// step's latents, fake labels and augmentations `draws`; per-step statistics, kept
     /// on the device: [loss_d, loss_g, D(x), D(G(z))]. It reads nothing back from the
     /// device and copies nothing to it, so that it can be captured as a CUDA graph

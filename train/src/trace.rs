@@ -11,7 +11,7 @@
 //! `sS.d.NAME`; conditional runs add `sS.y` (the real batch's labels), `sS.label_d` and
 //! `sS.label_g` (the fake labels), as float32 class numbers; `--augment` runs add
 //! `sS.shift_P` and `sS.cut_P` for P in `real`, `fake_d`, `fake_g` (each image's shift,
-//! cutout centre, [B,2], as float32; see train/src/augment.rs); runs with an EMA add
+//! cutout centre, `[B,2]`, as float32; see train/src/augment.rs); runs with an EMA add
 //! `sS.ema.NAME` (its trainable tensors) and, after the last step, the epoch-end
 //! BatchNorm refresh: `bn.z` (its latents, [`crate::ema::BN_BATCHES`] batches one after
 //! another), `bn.label` (conditional) and `bn.ema.NAME` (the statistics it set).

@@ -172,7 +172,7 @@ struct Setup {
     dir: PathBuf,
     config: TrainConfig,
     config_digest: String,
-    /// Training images scaled to [-1, 1], row-major [count, 784].
+    /// Training images scaled to `[-1, 1]`, row-major `[count, 784]`.
     scaled: Vec<f32>,
     /// Their classes.
     labels: Vec<u8>,

@@ -7,7 +7,7 @@ use dcgan::contract::IMAGE_LEN as PIXELS;
 use crate::{Error, Generator, Images, Seed};
 
 impl Generator {
-    /// Images for caller-given latents z [n, latent], run in batches (labels cycling
+    /// Images for caller-given latents z `[n, latent]`, run in batches (labels cycling
     /// 0–9 for a conditional model).
     ///
     /// ```
@@ -100,7 +100,7 @@ impl Generator {
         self.stream(n, labels, |rows| rng.latents(rows, self.info.latent_dim), f)
     }
 
-    /// [`Generator::for_each_batch`] for caller-given latents z [n, latent].
+    /// [`Generator::for_each_batch`] for caller-given latents z `[n, latent]`.
     ///
     /// ```
     /// use dcgan_infer::{Generator, latents};

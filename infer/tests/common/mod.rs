@@ -16,7 +16,7 @@ pub fn infer(args: &[&str]) {
     assert!(o.status.success(), "infer {args:?}: {}", String::from_utf8_lossy(&o.stderr));
 }
 
-/// Random weights for `arch`: small uniform values, running variances in [0.5, 1.5].
+/// Random weights for `arch`: small uniform values, running variances in `[0.5, 1.5]`.
 pub fn random(arch: &Arch, seed: u64) -> TensorMap {
     let mut rng = SplitMix64::new(seed);
     arch.params()
@@ -54,7 +54,7 @@ pub fn refused(args: &[&str], out: &Path, needle: &str) {
     assert!(started.elapsed().as_secs() < 30, "refused before any long work");
 }
 
-/// A float32 .npy of shape [rows, cols] in C order, or in Fortran order (column-major).
+/// A float32 .npy of shape `[rows, cols]` in C order, or in Fortran order (column-major).
 pub fn write_npy(path: &Path, values: &[f32], rows: u64, cols: u64, fortran: bool) {
     use npyz::WriterBuilder;
     let order = if fortran { npyz::Order::Fortran } else { npyz::Order::C };

@@ -90,7 +90,7 @@ pub fn run_python(script: &str, args: &[&str]) {
     assert!(o.status.success(), "{script} found a problem");
 }
 
-/// `path` as a `.npy` of z [n,100] drawn with SplitMix64(`seed`), as `infer --seed` draws it.
+/// `path` as a `.npy` of z `[n,100]` drawn with SplitMix64(`seed`), as `infer --seed` draws it.
 pub fn write_latents(path: &Path, seed: u64, n: usize) {
     use npyz::WriterBuilder;
     let mut w = npyz::WriteOptions::<f32>::new()
