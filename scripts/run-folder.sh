@@ -3,7 +3,7 @@
 
 # best_epoch RUN: the epoch RUN/best/ holds (from best/best.json); nothing if none yet.
 best_epoch() {
-    sed -n 's/.*"epoch": *\([0-9]*\).*/\1/p' "$1/best/best.json" 2>/dev/null
+    sed -n 's/.*"epoch": *\([0-9]*\).*/\1/p' "$1/best/best.json" 2>/dev/null || true
 }
 
 # epoch_grid EPOCH: the path, inside a run folder, of that epoch's grid of samples.

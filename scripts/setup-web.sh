@@ -19,20 +19,15 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 web="$root/serve/web"
 python=${DCGAN_PYTHON:-$root/.native/venv/bin/python}
+# shellcheck source=scripts/apt.sh
+source "$root/scripts/apt.sh"
 
 # 1. chromium and npm (Debian), in one apt-get call when either is missing
 debs=()
 [ -x /usr/bin/chromium ] || debs+=(chromium)
 command -v npm >/dev/null || debs+=(npm)
-if [ ${#debs[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ]; then
-    echo "setup-web: installing Debian's ${debs[*]} (apt-get update; apt-get install ${debs[*]})" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${debs[@]}" >/dev/null
-elif [ ${#debs[@]} -gt 0 ]; then
-    echo "setup-web: ${debs[*]} missing; as root run:" >&2
-    echo "    apt-get update && apt-get install -y --no-install-recommends ${debs[*]}" >&2
-    exit 1
+if [ ${#debs[@]} -gt 0 ]; then
+    apt_install "${debs[@]}" || exit 1
 fi
 [ -x /usr/bin/chromium ] || { echo "setup-web: apt-get installed chromium but /usr/bin/chromium is missing" >&2; exit 1; }
 command -v npm >/dev/null || { echo "setup-web: apt-get installed npm but there is no npm on PATH" >&2; exit 1; }

@@ -44,10 +44,9 @@ if [ ! -f "$stamp" ]; then
     echo "setup: installing torch==$TORCH_VERSION onnxruntime==$ORT_VERSION onnx==$ONNX_VERSION tritonclient==$TRITONCLIENT_VERSION playwright==$PLAYWRIGHT_VERSION into $venv (a few GB, once per machine)" >&2
     # Debian's python3 makes virtual environments only with python3-venv (ensurepip).
     if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
-        [ "$(id -u)" -eq 0 ] || { echo "setup: python3 (3.9 or later) with venv is required; as root: apt-get update && apt-get install -y python3-venv" >&2; exit 1; }
-        echo "setup: installing Debian's python3-venv (apt-get update; apt-get install python3-venv)" >&2
-        DEBIAN_FRONTEND=noninteractive apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+        # shellcheck source=scripts/apt.sh
+        source "$root/scripts/apt.sh"
+        apt_install python3-venv || exit 1
     fi
     rm -rf "$venv"
     mkdir -p "$cache"

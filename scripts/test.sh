@@ -22,8 +22,8 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy (release, all targets, -D warnings)"
 cargo clippy --release --locked --workspace --all-targets -- -D warnings
-step "cargo doc (the workspace's own crates, -D warnings: every intra-doc link resolves)"
-RUSTDOCFLAGS="-D warnings" cargo doc --release --locked --no-deps --workspace --quiet
+step "cargo doc (the workspace's libraries, -D warnings: every intra-doc link resolves)"
+RUSTDOCFLAGS="-D warnings" cargo doc --release --locked --no-deps --workspace --lib --quiet
 step "cargo test (release)"
 cargo test --release --locked --workspace
 step "the README's embedding, built from the packaged crates (scripts/embed-check.sh)"

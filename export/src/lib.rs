@@ -28,9 +28,11 @@ pub const SELF_CHECK_TOLERANCE: f32 = 1e-5;
 /// Which network to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum What {
-    /// G: z `[N,100]` -> image `[N,1,28,28]`.
+    /// The generator, the contract's network.
+    #[value(help = "G: z [N,100] -> image [N,1,28,28]")]
     Generator,
-    /// D: image `[N,1,28,28]` -> logit `[N,1]`.
+    /// The discriminator, for inspection.
+    #[value(help = "D: image [N,1,28,28] -> logit [N,1]")]
     Discriminator,
 }
 

@@ -19,7 +19,7 @@ struct Cli {
     /// The run folder written by `train --out` (or its best/, or models/).
     #[arg(long, value_name = "DIR")]
     run: PathBuf,
-    /// Destination `[default: gen.onnx, or disc.onnx with --what discriminator]`.
+    /// Destination [default: gen.onnx, or disc.onnx with --what discriminator].
     #[arg(long, value_name = "FILE", conflicts_with_all = ["triton", "check"])]
     out: Option<PathBuf>,
     /// Which network to export.

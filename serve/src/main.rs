@@ -70,7 +70,7 @@ struct Cli {
     /// [default: off].
     #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16))]
     grpc_port: Option<u16>,
-    /// Let pages of this origin (`scheme://host[:port]`) call the API from the browser
+    /// Let pages of this origin (scheme://host[:port]) call the API from the browser
     /// (CORS); repeat for more [default: none].
     #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = origin)]
     cors_origins: Vec<String>,

@@ -1,7 +1,7 @@
 //! The web page (DESIGN.md §9): `/` is `index.html`; `page.js` (the UI), `page-state.js`
 //! (what its URL asks for), `dcgan.js` (the module it runs the model with, and the
-//! `onnx-metadata.js` it reads the model's metadata with) and `style.css` sit beside it, and `/ort/FILE` is
-//! onnxruntime-web's runtime. All of it is compiled into the binary (the runtime when
+//! `onnx-metadata.js` it reads the model's metadata with) and `style.css` sit beside
+//! it, and `/ort/FILE` is onnxruntime-web's runtime. All of it is compiled into the binary (the runtime when
 //! `scripts/setup-web.sh` had installed it at build time, see `build.rs`), so an
 //! installed `serve` needs no checkout; `--web-dir DIR` serves the files from a folder
 //! instead (for editing the page).

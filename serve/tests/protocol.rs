@@ -116,6 +116,21 @@ fn preflight(addr: &str, origin: &str) -> (String, Vec<String>) {
     )
 }
 
+/// The URL path of every file of the page in serve/web (`/` for index.html), from the
+/// folder itself: a file the page gains is checked without a list kept by hand.
+fn page_paths() -> Vec<String> {
+    let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    let mut paths: Vec<String> = std::fs::read_dir(web)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| [".html", ".js", ".css"].iter().any(|ext| name.ends_with(ext)))
+        .map(|name| if name == "index.html" { "/".into() } else { format!("/{name}") })
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 6, "the page's files: {paths:?}");
+    paths
+}
+
 /// A free port on 127.0.0.1 (bound and released).
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -138,7 +153,7 @@ fn pages_of_allowed_origins_may_call_the_api_and_the_page_is_isolated() {
     let (status, headers) = preflight(&plain.addr, &origin);
     println!("preflight without --cors-origin: {status}");
     assert!(!headers.iter().any(|h| h.starts_with("access-control-")), "{headers:?}");
-    for path in ["/", "/page.js", "/page-state.js", "/dcgan.js", "/onnx-metadata.js"] {
+    for path in page_paths() {
         let (status, headers) =
             exchange(&plain.addr, &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
         assert!(status.contains(" 200"), "{path}: {status}");

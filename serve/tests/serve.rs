@@ -21,16 +21,15 @@ fn check_with_tritonclient(model: &str, digit: Option<u8>) {
     if !cli::ci::require("Python with tritonclient (scripts/setup.sh)", python().is_some()) {
         return;
     }
-    let python = python().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let onnx = root().join(model);
     let p = |name: &str| dir.path().join(name);
     let digit_text = digit.map(|d| d.to_string());
     let digit_flags: Vec<&str> = digit_text.as_deref().map_or(vec![], |d| vec!["--digit", d]);
-    let z = p("z.npy");
+    let (z, want, seed_want) = (p("z.npy"), p("want.npy"), p("seed.npy"));
     common::write_latents(&z, 11, 5);
-    infer(&[&["--onnx", s(&onnx), "--z", s(&z), "--raw", s(&p("want.npy"))][..], &digit_flags].concat());
-    infer(&[&["--onnx", s(&onnx), "--seed", "7", "-n", "6", "--raw", s(&p("seed.npy"))][..], &digit_flags].concat());
+    infer(&[&["--onnx", s(&onnx), "--z", s(&z), "--raw", s(&want)][..], &digit_flags].concat());
+    infer(&[&["--onnx", s(&onnx), "--seed", "7", "-n", "6", "--raw", s(&seed_want)][..], &digit_flags].concat());
     let grid_png = p("grid.png");
     let grid = ["--onnx", s(&onnx), "--seed", "3", "-n", "10", "--cols", "4", "--scale", "2", "--out", s(&grid_png)];
     infer(&[&grid[..], &digit_flags].concat());
@@ -38,47 +37,19 @@ fn check_with_tritonclient(model: &str, digit: Option<u8>) {
         format!("seed=3&n=10&cols=4&scale=2{}", digit_text.as_deref().map_or(String::new(), |d| format!("&digit={d}")));
 
     let mut server = Server::start(&["--onnx", s(&onnx), "--max-rows", MAX_ROWS, "--grpc-port", "0"]);
-    let mut cmd = Command::new(&python);
-    cmd.arg(root().join("tests/python/serve_client.py"))
-        .args(["--url", &server.addr, "--model", "dcgan", "--max-rows", MAX_ROWS])
-        .args([
-            "--z",
-            s(&z),
-            "--want",
-            s(&p("want.npy")),
-            "--seed",
-            "7",
-            "--count",
-            "6",
-            "--seed-want",
-            s(&p("seed.npy")),
-        ])
-        .args(["--png", s(&p("grid.png")), "--png-query", &query, "--onnx", s(&onnx)]);
-    if let Some(d) = &digit_text {
-        cmd.args(["--conditional", "--digit", d]);
-    }
-    client_passes(&mut cmd, &format!("serve_client.py with {model}"));
+    let mut cond_flags = vec!["--conditional"];
+    cond_flags.extend(&digit_flags);
+    let cond_flags = if digit.is_some() { &cond_flags[..] } else { &[] };
+    let rest = ["--z", s(&z), "--want", s(&want), "--seed", "7", "--count", "6", "--seed-want", s(&seed_want)];
+    let png = ["--png", s(&grid_png), "--png-query", &query, "--onnx", s(&onnx)];
+    let http = ["--url", &server.addr, "--model", "dcgan", "--max-rows", MAX_ROWS];
+    common::run_python("serve_client.py", &[&http[..], &rest, &png, cond_flags].concat());
 
     // The same over gRPC, with tritonclient.grpc.
     let grpc = server.grpc.clone().unwrap();
-    let mut cmd = Command::new(&python);
-    cmd.arg(root().join("tests/python/serve_grpc.py"))
-        .args(["check", "--url", &grpc, "--model", "dcgan", "--max-rows", MAX_ROWS])
-        .args(["--z", s(&z), "--want", s(&p("want.npy")), "--seed", "7", "--count", "6"])
-        .args(["--seed-want", s(&p("seed.npy"))]);
-    if let Some(d) = &digit_text {
-        cmd.args(["--conditional", "--digit", d]);
-    }
-    client_passes(&mut cmd, &format!("serve_grpc.py with {model}"));
+    let grpc = ["check", "--url", &grpc, "--model", "dcgan", "--max-rows", MAX_ROWS];
+    common::run_python("serve_grpc.py", &[&grpc[..], &rest, cond_flags].concat());
     assert_eq!(server.stop(), Some(0), "SIGTERM ends serve with status 0");
-}
-
-/// Run a Python client, show what it printed, and fail the test if it found a problem.
-fn client_passes(cmd: &mut Command, what: &str) {
-    let o = cmd.output().unwrap();
-    print!("{}", String::from_utf8_lossy(&o.stdout));
-    eprint!("{}", String::from_utf8_lossy(&o.stderr));
-    assert!(o.status.success(), "{what} found a problem");
 }
 
 #[test]

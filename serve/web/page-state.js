@@ -15,11 +15,13 @@ export const DEFAULT_SCALE = 3;
  * state: { seed, n, scale, digit (null: any), rows, seedB (default seed + 1), t, mode }.
  */
 export function stateFromUrl(search) {
+  // Number('') is 0: an empty value is no value, not zero.
+  const number = (text) => (text.trim() === '' ? NaN : Number(text));
   const q = new URLSearchParams(search);
   const notes = [];
   const intParam = (name, lo, hi, fallback) => {
     if (!q.has(name)) return fallback;
-    const v = Number(q.get(name));
+    const v = number(q.get(name));
     if (Number.isInteger(v) && v >= lo && v <= hi) return v;
     notes.push(`${name}=${q.get(name)} ignored (${lo}–${hi})`);
     return fallback;
@@ -29,7 +31,7 @@ export function stateFromUrl(search) {
     try {
       return parseSeed(q.get(name));
     } catch (e) {
-      notes.push(e.message);
+      notes.push(`${name}=${q.get(name)} ignored (${e.message})`);
       return fallback();
     }
   };
@@ -45,7 +47,7 @@ export function stateFromUrl(search) {
   };
   state.seedB = seedParam('to', () => (state.seed + 1n) & MASK64);
   if (q.has('t')) {
-    const t = Number(q.get('t'));
+    const t = number(q.get('t'));
     if (t >= 0 && t <= 1) state.t = t;
     else notes.push(`t=${q.get('t')} ignored (0–1)`);
   }

@@ -11,8 +11,8 @@
 //! the shared table), [`adam`] and [`ema`] (the optimiser and the weight average, with
 //! saveable state), [`options`] (configuration, recipes and resume rules), [`trainer`]
 //! (the run) and [`step`] (an epoch), [`checkpoint`], [`artifacts`] and [`plot`] (what a
-//! run writes), [`classifier`] and [`quality`] (sample quality), [`keep_best`] (`best/`), [`trace`] (the
-//! first steps, for the comparison with PyTorch).
+//! run writes), [`classifier`] and [`quality`] (sample quality), [`keep_best`]
+//! (`best/`), [`trace`] (the first steps, for the comparison with PyTorch).
 
 pub mod adam;
 pub mod artifacts;

@@ -28,23 +28,31 @@ test('the largest seed is followed by 0', () => {
   assert.equal(state.seedB, 0n);
 });
 
-test('every value out of range keeps its default and is noted once, in URL order', () => {
+test('every value out of range keeps its default and is noted once, seeds first', () => {
   const { state, notes } = stateFromUrl(`?seed=x&n=${MAX_N + 1}&scale=${MAX_SCALE + 1}&digit=10&to=-1&t=2`);
   assert.equal(state.n, DEFAULT_N);
   assert.equal(state.scale, DEFAULT_SCALE);
   assert.equal(state.digit, null);
   assert.equal(state.t, 0);
   assert.equal(state.seedB, (state.seed + 1n) & MASK64);
-  console.log(notes);
   assert.equal(notes.length, 6, notes.join('; '));
-  assert.match(notes[1], new RegExp(`^n=${MAX_N + 1} ignored \\(1–${MAX_N}\\)$`));
-  assert.match(notes[2], new RegExp(`^scale=${MAX_SCALE + 1} ignored`));
+  assert.match(notes[0], /^seed=x ignored \(/);
+  assert.equal(notes[1], `n=${MAX_N + 1} ignored (1–${MAX_N})`);
+  assert.equal(notes[2], `scale=${MAX_SCALE + 1} ignored (1–${MAX_SCALE})`);
   assert.equal(notes[3], 'digit=10 ignored (0–9)');
+  assert.match(notes[4], /^to=-1 ignored \(/);
   assert.equal(notes[5], 't=2 ignored (0–1)');
+});
+
+test('an empty value is noted, not read as 0', () => {
+  const { state, notes } = stateFromUrl('?digit=&t=');
+  assert.equal(state.digit, null);
+  assert.equal(state.t, 0);
+  assert.deepEqual(notes, ['digit= ignored (0–9)', 't= ignored (0–1)']);
 });
 
 test('a fractional n is not rounded', () => {
   const { state, notes } = stateFromUrl('?n=2.5');
   assert.equal(state.n, DEFAULT_N);
-  assert.deepEqual(notes, ['n=2.5 ignored (1–100)']);
+  assert.deepEqual(notes, [`n=2.5 ignored (1–${MAX_N})`]);
 });

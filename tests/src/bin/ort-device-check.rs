@@ -119,7 +119,7 @@ fn load(bytes: &[u8], device: Device) -> Result<Generator, dcgan_infer::Error> {
         .build()
 }
 
-/// z `[N,100]` (and labels `[N]`) -> images `[N,1,28,28]`, flat.
+/// z [N,100] (and labels [N]) -> images [N,1,28,28], flat.
 type Run = Box<dyn Fn(&[f32], Option<&[i64]>) -> Vec<f32>>;
 
 /// What the device's output is compared with, on this machine's CPU.
@@ -191,7 +191,7 @@ impl Bound {
         Ok(Self { session, binding, z, image, host_image, batch })
     }
 
-    /// z `[batch,100]` -> images `[batch,1,28,28]`, flat: copy in, run, copy out.
+    /// z [batch,100] -> images [batch,1,28,28], flat: copy in, run, copy out.
     fn run(&mut self, z: &[f32]) -> Result<Vec<f32>, Box<dyn std::error::Error>> {
         let host_z = ort::value::Tensor::from_array(([self.batch, dcgan::arch::LATENT_DIM], z.to_vec()))?;
         host_z.copy_into(&mut self.z)?;

@@ -42,7 +42,7 @@ struct Cli {
     /// Seed of the latents, 0 ≤ S < 2^64 [default: picked from the clock and printed].
     #[arg(long, value_parser = cli::seed)]
     seed: Option<u64>,
-    /// Caller-given latents: a float32 .npy of shape `[n, 100]` (C or Fortran order).
+    /// Caller-given latents: a float32 .npy of shape [n, 100] (C or Fortran order).
     #[arg(long, value_name = "FILE.npy", conflicts_with_all = ["seed", "n", "interpolate"])]
     z: Option<PathBuf>,
     /// Conditional models: every image this digit.
@@ -51,7 +51,7 @@ struct Cli {
     /// Conditional models: `all` (a 0–9 grid, row r = digit r, -n per row) or a list such as 3,1,4.
     #[arg(long, value_name = "all|LIST")]
     digits: Option<Digits>,
-    /// The grid PNG `[default: samples.png, unless --each, --raw or --gif is given]`.
+    /// The grid PNG [default: samples.png, unless --each, --raw or --gif is given].
     #[arg(long, value_name = "FILE.png")]
     out: Option<PathBuf>,
     /// Columns of the grid [default: near-square; with --digits all, -n].
@@ -63,7 +63,7 @@ struct Cli {
     /// Also write each image as DIR/NNNNNN.png.
     #[arg(long, value_name = "DIR")]
     each: Option<PathBuf>,
-    /// Also write all images as a float32 .npy of shape `[n,1,28,28]` in `[-1,1]`.
+    /// Also write all images as a float32 .npy of shape [n,1,28,28] in [-1,1].
     #[arg(long, value_name = "FILE.npy")]
     raw: Option<PathBuf>,
     /// Walk the latent space from seed A to seed B (spherical interpolation, row by row)
