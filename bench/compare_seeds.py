@@ -49,9 +49,11 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     (seed_old, old), (seed_new, new) = load(sys.argv[1]), load(sys.argv[2])
-    if len(old) < 2 or (seed_old, len(old), old[0][1]) != (seed_new, len(new), new[0][1]):
+    if min(len(old), len(new)) < 2:
+        refuse(f"{len(old)} and {len(new)} seeds: the rule needs at least 2 in each")
+    if (seed_old, len(old), old[0][1]) != (seed_new, len(new), new[0][1]):
         refuse(f"not the same seeds: first seed {seed_old} × {len(old)} of {old[0][1]} samples against "
-               f"{seed_new} × {len(new)} of {new[0][1]} (and at least 2 are needed)")
+               f"{seed_new} × {len(new)} of {new[0][1]}")
     diffs = [b[0] - a[0] for a, b in zip(old, new)]
     n = len(diffs)
     mean = sum(diffs) / n

@@ -11,8 +11,9 @@ apt_install() {
     fi
     echo "setup: installing Debian's $* (apt-get)" >&2
     export DEBIAN_FRONTEND=noninteractive
-    # apt-get dates its lists by the archive's clock, so the hour is kept by a stamp.
-    local stamp=${TMPDIR:-/tmp}/dcgan-apt-update.stamp
+    # apt-get dates its lists by the archive's clock, so the hour is kept by a stamp
+    # (in root's /run: no other user can make it skip the update).
+    local stamp=/run/dcgan-apt-update.stamp
     if [ -z "$(find "$stamp" -mmin -60 2>/dev/null)" ]; then
         apt-get update -qq && touch "$stamp"
     fi

@@ -50,4 +50,6 @@ fn the_ship_rule_takes_a_clear_gain_and_nothing_less() {
     std::fs::write(dir.path().join("bad.json"), r#"{"seed": 0, "seeds": [null]}"#).unwrap();
     let (code, _) = verdict(&old, &dir.path().join("bad.json"));
     assert_eq!(code, 2, "a file that is not eval's");
+    let (code, _) = verdict(&old, &eval_json(dir.path(), "none.json", 0, 10000, &[]));
+    assert_eq!(code, 2, "no seeds");
 }

@@ -28,7 +28,7 @@ test('the largest seed is followed by 0', () => {
   assert.equal(state.seedB, 0n);
 });
 
-test('every value out of range keeps its default and is noted once, seeds first', () => {
+test('every value out of range keeps its default and is noted once', () => {
   const { state, notes } = stateFromUrl(`?seed=x&n=${MAX_N + 1}&scale=${MAX_SCALE + 1}&digit=10&to=-1&t=2`);
   assert.equal(state.n, DEFAULT_N);
   assert.equal(state.scale, DEFAULT_SCALE);
