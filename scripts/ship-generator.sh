@@ -10,9 +10,9 @@
 #     models/samples-cond.png (the 10×10 grid, seed 0)
 # Whether to ship is decided before, on ten seeds against the shipped file:
 # `target/release/eval --onnx FILE --seeds 10 --out FILE.json` of each, then
-# `python3 bench/compare_seeds.py SHIPPED.json CANDIDATE.json`. RUN is a run folder or what bench/ship-candidates.sh keeps of one.
-# Everything it needs is checked before anything is written. What it cannot do is
-# printed last: the figures in models/MODEL_CARD.md and README.md (`cargo test -p
+# `python3 bench/compare_seeds.py SHIPPED.json CANDIDATE.json`. RUN is a run folder or
+# what bench/ship-candidates.sh keeps of one. Everything it needs is checked before
+# anything is written. What it cannot do is printed last: the figures in models/MODEL_CARD.md and README.md (`cargo test -p
 # dcgan-train --test stated_figures` names each stale one) and the rebuild that compiles
 # the new files into the binaries (`scripts/test.sh` does it).
 #
