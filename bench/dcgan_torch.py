@@ -65,7 +65,9 @@ class D(nn.Module):
         elif head == "embed":
             self.label = nn.Embedding(classes, 64 * 14 * 14)
 
-    def forward(self, x, label=None):
+    def forward(self, x, label=None, scores=False):
+        """x [N,1,28,28] -> logits [N,1]; with `scores` (projection head), also the class
+        scores [N,classes], <table[c], features> for every class c."""
         h = self.c1(x)
         if self.head == "embed":
             h = h + self.label(label).view(-1, 64, 14, 14)
@@ -75,6 +77,8 @@ class D(nn.Module):
         out = self.fc(h)
         if self.head == "projection":
             out = out + (self.label(label) * h).sum(1, keepdim=True)
+        if scores:
+            return out, h @ self.label.weight.t()
         return out
 
 

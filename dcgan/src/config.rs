@@ -97,7 +97,7 @@ impl Default for Hyper {
 
 /// Fields that came after the tutorial, with the value that means "as the tutorial":
 /// at that value they stay out of the config digest, which so keeps its old value.
-const LATER_FIELDS: [(&str, &str); 9] = [
+const LATER_FIELDS: [(&str, &str); 10] = [
     ("lr_d", "none"),
     ("lr_g", "none"),
     ("loss", "bce"),
@@ -107,12 +107,13 @@ const LATER_FIELDS: [(&str, &str); 9] = [
     ("lr_decay", "none"),
     ("conditional", "none"),
     ("augment", "none"),
+    ("class_loss", "none"),
 ];
 
 /// The settings a resume may not change, by name, in the order of
 /// [`TrainConfig::locked_fields`] (and of the digest's text). The one list: `train` finds
 /// its flags here ([`TrainConfig::locked_flags`]) and its tests try each.
-pub const LOCKED: [&str; 22] = [
+pub const LOCKED: [&str; 23] = [
     "dataset",
     "dataset_sha256",
     "limit",
@@ -135,6 +136,7 @@ pub const LOCKED: [&str; 22] = [
     "lr_decay",
     "conditional",
     "augment",
+    "class_loss",
 ];
 
 /// Locked fields that no flag sets: they follow from the data and the architecture.
@@ -183,6 +185,7 @@ impl TrainConfig {
             opt(r.lr_decay),
             self.conditional.map_or("none", DHead::name).into(),
             r.augment_name(),
+            opt(r.class_loss),
         ];
         LOCKED.into_iter().zip(values).collect()
     }

@@ -32,6 +32,12 @@ pub struct Recipe {
     /// order of [`Augment`], each at most once; empty: none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub augment: Vec<Augment>,
+    /// Weight of an auxiliary classification loss through a projection D's label table
+    /// (conditional runs with the projection head only): D learns to name the digit of
+    /// real images from its class scores ⟨table[c], h⟩, and G's loss gains the same
+    /// cross-entropy for the digits it was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_loss: Option<f64>,
 }
 
 impl Recipe {

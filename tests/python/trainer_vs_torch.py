@@ -15,7 +15,8 @@ decay_t = min(decay, (1+t)/(10+t)), and the EMA's own BatchNorm statistics set a
 torch.optim.swa_utils.update_bn sets them (a cumulative average over fixed batches), and
 `--augment` as DiffAugment writes it (a shift gathered from a padded image, a cutout
 masked), with the trace's per-image draws, on D's real batch and on the fakes of both
-steps.
+steps, and `--class-loss` (the cross-entropy of the projection table's class scores,
+<table[c], h>, on the real batch in D's step and on the fakes in G's).
 
 Checks, each printed in units of its tolerance (≤ 1 passes):
 - losses: |Δ| ≤ LOSS_TOLERANCE·max(|loss|, 1), relative above 1 and absolute below (the
@@ -77,6 +78,8 @@ MISTAKES = {
     "shift-sign": ("every shift the other way", "translation"),
     "cutout-fill": ("the cutout filled with 0 (mid-grey) instead of the background", "cutout"),
     "augment-g-step": ("G step's fakes shown to D unaugmented", "augment"),
+    "class-d-off": ("the class loss left out of D's step", "class_loss"),
+    "class-g-labels": ("G's class loss against the digits shifted by one", "class_loss"),
 }
 
 # Translation's largest shift and cutout's side (dcgan/src/recipe.rs: MAX_SHIFT, CUTOUT_SIDE).
@@ -117,6 +120,10 @@ def replay(tensors, config, mistake=None):
     r1_factor = {"r1-sign": -0.5, "r1-gamma": 1.0}.get(mistake, 0.5)
     weight_decay = 0.0 if mistake == "no-l2" else config["weight_decay"]
     smoothing = config.get("label_smoothing") or 0.0
+    class_weight = config.get("class_loss") or 0.0
+    class_d = 0.0 if mistake == "class-d-off" else class_weight
+    ce = nn.CrossEntropyLoss()
+    scored = lambda x, labels: d(x, labels, scores=True) if class_weight else (d(x, labels), None)
     decay = config.get("ema")
     if mistake == "ema-decay":
         decay = 0.99
@@ -134,12 +141,15 @@ def replay(tensors, config, mistake=None):
             fake = g(z_d, l_d)
         if gamma:
             x = x.clone().requires_grad_(True)
-        d_real, d_fake = d(augment(x, *draws("real"), mistake), y), d(augment(fake, *draws("fake_d"), mistake), l_d)
+        d_real, real_scores = scored(augment(x, *draws("real"), mistake), y)
+        d_fake = d(augment(fake, *draws("fake_d"), mistake), l_d)
         if hinge:
             loss_d = torch.relu(margin - d_real).mean() + torch.relu(margin + d_fake).mean()
         else:
             loss_d = bce(d_real, torch.full_like(d_real, 1.0 - smoothing)) + bce(d_fake, torch.zeros_like(d_fake))
         total = loss_d + weight_decay * 0.5 * (d.c2.weight.square().sum() + d.c3.weight.square().sum())
+        if class_d:
+            total = total + class_d * ce(real_scores, y)
         if gamma:
             (grad,) = torch.autograd.grad(d_real.sum(), x, create_graph=True)
             total = total + r1_factor * gamma * grad.square().sum(dim=(1, 2, 3)).mean()
@@ -149,10 +159,14 @@ def replay(tensors, config, mistake=None):
         for p in d.parameters():
             p.requires_grad_(False)
         fake = g(z_g, l_g)
-        logits = d(fake if mistake == "augment-g-step" else augment(fake, *draws("fake_g"), mistake), l_g)
+        logits, fake_scores = scored(fake if mistake == "augment-g-step" else augment(fake, *draws("fake_g"), mistake), l_g)
         loss_g = -logits.mean() if hinge else bce(logits, torch.ones_like(logits))
         opt_g.zero_grad()
-        loss_g.backward()
+        if class_weight:
+            asked = (l_g + 1) % 10 if mistake == "class-g-labels" else l_g
+            (loss_g + class_weight * ce(fake_scores, asked)).backward()
+        else:
+            loss_g.backward()
         opt_g.step()
         for p in d.parameters():
             p.requires_grad_(True)
@@ -264,7 +278,7 @@ def main():
         if m not in MISTAKES or not exercised(config, MISTAKES[m][1]):
             print(f"trainer_vs_torch: mistake {m!r} is not one this trace's recipe exercises", file=sys.stderr)
             return 2
-    knobs = ("loss", "lr_d", "lr_g", "r1", "ema", "label_smoothing", "conditional", "augment")
+    knobs = ("loss", "lr_d", "lr_g", "r1", "ema", "label_smoothing", "conditional", "augment", "class_loss")
     recipe = {k: config.get(k) for k in knobs}
     print(f"replaying {args.trace}: {json.dumps({k: v for k, v in recipe.items() if v is not None})}")
     worst = replay(tensors, config)

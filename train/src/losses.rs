@@ -15,9 +15,9 @@ pub struct LossRow {
     pub epoch: usize,
     /// Global step at the end of the window.
     pub step: i64,
-    /// D's adversarial loss (without the L2 and R1 terms).
+    /// D's adversarial loss (without the L2, R1 and `--class-loss` terms).
     pub loss_d: f64,
-    /// G's loss.
+    /// G's adversarial loss (without the `--class-loss` term).
     pub loss_g: f64,
     /// Mean D(x) on real images (sigmoid of the logit).
     pub d_real: f64,

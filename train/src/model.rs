@@ -105,17 +105,36 @@ impl Net {
 
     /// [`Net::forward`] with BatchNorm's running-statistics momentum given.
     fn forward_with(&self, x: &Tensor, label: Option<&Tensor>, train: bool, momentum: f64) -> Tensor {
+        self.forward_parts(x, label, train, momentum).0
+    }
+
+    /// A projection D's logits `[N,1]` and, from the same pass, its class scores
+    /// `[N,classes]`: `⟨table[c], h⟩` for every class c, the term the projection adds to
+    /// the logit for label c (`--class-loss` trains them as a classifier). `None` for the
+    /// scores of any other table.
+    pub fn forward_scored(&self, x: &Tensor, label: Option<&Tensor>, train: bool) -> (Tensor, Option<Tensor>) {
+        let (logits, h) = self.forward_parts(x, label, train, BN_MOMENTUM);
+        let scores = match self.arch.condition {
+            Some(Condition::Projection { .. }) => Some(h.flatten(1, -1).matmul(&self.get(LABEL_TABLE).tr())),
+            _ => None,
+        };
+        (logits, scores)
+    }
+
+    /// The output and the last layer's input `h` (what a projection head reads).
+    fn forward_parts(&self, x: &Tensor, label: Option<&Tensor>, train: bool, momentum: f64) -> (Tensor, Tensor) {
         let last = self.arch.layers.len() - 1;
         let h = (0..last).fold(x.shallow_clone(), |h, i| self.layer_with(i, &h, label, train, momentum));
         let out = self.layer_with(last, &h, label, train, momentum);
-        match self.arch.condition {
+        let out = match self.arch.condition {
             // Projection: the logit gains ⟨table[label], h⟩ over the last layer's input.
             Some(Condition::Projection { .. }) => {
                 let rows = self.get(LABEL_TABLE).index_select(0, label.expect("a conditional net needs labels"));
                 out + (rows * h.flatten(1, -1)).sum_dim_intlist(1, true, Kind::Float)
             }
             _ => out,
-        }
+        };
+        (out, h)
     }
 
     /// Layer `i` whole: its op (plus the class vector of an Embed condition), BatchNorm,

@@ -174,7 +174,7 @@ impl<'a> EpochLoop<'a> {
         let (z, fake_labels) = (&draws.z_d, draws.label_d.as_ref());
         let fake = tch::no_grad(|| g.forward(z, fake_labels, true));
         let x = if recipe.r1.is_some() { x.detach().set_requires_grad(true) } else { x.shallow_clone() };
-        let d_real = d.forward(&draws.aug_real.apply(&x), y, true);
+        let (d_real, real_scores) = d.forward_scored(&draws.aug_real.apply(&x), y, true);
         let d_fake = d.forward(&draws.aug_fake_d.apply(&fake), fake_labels, true);
         let loss_d = match recipe.loss {
             Loss::Bce => {
@@ -187,6 +187,11 @@ impl<'a> EpochLoop<'a> {
             Some(l2) if self.config.hyper.weight_decay != 0.0 => &loss_d + l2 * self.config.hyper.weight_decay,
             _ => loss_d.shallow_clone(),
         };
+        // --class-loss: D learns to name the digits of real images only, so that what it
+        // teaches G is MNIST's classes, not its own guesses about fakes.
+        if let Some(term) = class_term(recipe.class_loss, real_scores, y) {
+            total_d = total_d.g_add(&term);
+        }
         if let Some(gamma) = recipe.r1 {
             // R1: γ/2 · E‖∇ₓ D(x)‖², differentiated again for D's update; with --augment,
             // D(x) is D of the augmented batch and ∇ₓ is still to the real images (as
@@ -201,12 +206,16 @@ impl<'a> EpochLoop<'a> {
         // G step: fresh z; D's weights need no gradients here.
         let (z, fake_labels) = (&draws.z_g, draws.label_g.as_ref());
         d.set_trainable(false);
-        let logits = d.forward(&draws.aug_fake_g.apply(&g.forward(z, fake_labels, true)), fake_labels, true);
+        let (logits, fake_scores) =
+            d.forward_scored(&draws.aug_fake_g.apply(&g.forward(z, fake_labels, true)), fake_labels, true);
         let loss_g = match recipe.loss {
             Loss::Bce => logits.binary_cross_entropy_with_logits::<Tensor>(&self.ones, None, None, Reduction::Mean),
             Loss::Hinge => -logits.mean(Kind::Float),
         };
-        loss_g.backward();
+        match class_term(recipe.class_loss, fake_scores, fake_labels) {
+            Some(term) => (&loss_g + term).backward(),
+            None => loss_g.backward(),
+        }
         opt_g.step(g);
         d.set_trainable(true);
         if let Some(ema) = ema {
@@ -225,6 +234,13 @@ impl<'a> EpochLoop<'a> {
             )
         })
     }
+}
+
+/// `weight` · the cross-entropy of class `scores` `[B,10]` against `labels` `[B]`
+/// (`--class-loss`); `None` when the run has no class loss.
+fn class_term(weight: Option<f64>, scores: Option<Tensor>, labels: Option<&Tensor>) -> Option<Tensor> {
+    let (weight, scores, labels) = (weight?, scores?, labels?);
+    Some(scores.cross_entropy_for_logits(labels) * weight)
 }
 
 /// Stop on a non-finite or saturated loss, naming the likely cause.

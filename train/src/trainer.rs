@@ -221,6 +221,12 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
         Some(saved) => options::apply_saved(&mut opts, saved)?,
         None => options::check_fresh_out(&out)?,
     }
+    // After the resume's merge, so that a changed value is refused as a change first.
+    if opts.hyper.recipe.class_loss.is_some() && opts.conditional != Some(dcgan::config::DHead::Projection) {
+        return Err(Error::BadInput(
+            "--class-loss scores digits through the projection head's label table: add --conditional projection".into(),
+        ));
+    }
 
     let dir = opts.dataset.resolve_dir(opts.data.as_deref());
     if opts.download {

@@ -82,3 +82,13 @@ fn the_conditional_embed_head_matches_pytorch() {
 fn the_augmentations_match_pytorch() {
     replay(&["--recipe", "improved", "--augment", "translation,cutout"], "shift-sign,cutout-fill,augment-g-step");
 }
+
+/// `--class-loss` on the shipped conditional recipe: the projection table's class scores
+/// trained as a classifier on real images in D's step and on the asked digits in G's.
+#[test]
+fn the_class_loss_matches_pytorch() {
+    replay(
+        &["--recipe", "improved", "--loss", "bce", "--conditional", "projection", "--class-loss", "1"],
+        "class-d-off,class-g-labels",
+    );
+}

@@ -105,6 +105,7 @@ fn main() -> ExitCode {
                 label_smoothing: cli.label_smoothing,
                 lr_decay: cli.lr_decay,
                 augment: Augment::set(cli.augment),
+                class_loss: cli.class_loss,
             },
         },
         threads: cli.threads,
