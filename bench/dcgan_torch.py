@@ -78,6 +78,7 @@ class D(nn.Module):
         if self.head == "projection":
             out = out + (self.label(label) * h).sum(1, keepdim=True)
         if scores:
+            assert self.head == "projection", "class scores come from the projection head's table"
             return out, h @ self.label.weight.t()
         return out
 

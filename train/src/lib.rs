@@ -36,6 +36,7 @@ pub mod step;
 pub mod tensorboard;
 pub mod trace;
 pub mod trainer;
+mod window;
 
 use std::path::PathBuf;
 

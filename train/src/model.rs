@@ -110,8 +110,8 @@ impl Net {
 
     /// A projection D's logits `[N,1]` and, from the same pass, its class scores
     /// `[N,classes]`: `⟨table[c], h⟩` for every class c, the term the projection adds to
-    /// the logit for label c (`--class-loss` trains them as a classifier). `None` for the
-    /// scores of any other table.
+    /// the logit for label c (`--class-loss` trains them as a classifier). The scores are
+    /// `None` for any other table (no label table to score with).
     pub fn forward_scored(&self, x: &Tensor, label: Option<&Tensor>, train: bool) -> (Tensor, Option<Tensor>) {
         let (logits, h) = self.forward_parts(x, label, train, BN_MOMENTUM);
         let scores = match self.arch.condition {

@@ -117,6 +117,24 @@ impl Options {
     }
 }
 
+/// Refuse flags that do not go together. Called after a resume's merge, so that a
+/// changed value is refused as a change first.
+pub fn check_combinations(opts: &Options) -> Result<(), Error> {
+    let recipe = &opts.hyper.recipe;
+    if recipe.label_smoothing.is_some() && recipe.loss == dcgan::config::Loss::Hinge {
+        return Err(Error::BadInput(
+            "--label-smoothing applies to the BCE loss; the hinge loss has no target to smooth".into(),
+        ));
+    }
+    if recipe.class_loss.is_some() && opts.conditional != Some(DHead::Projection) {
+        return Err(Error::BadInput(
+            "--class-loss needs --conditional projection (it scores digits through the projection head's label table)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// The libtorch version tch was built for.
 pub fn libtorch_version() -> String {
     "2.11.0".into()

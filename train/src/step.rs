@@ -14,6 +14,8 @@ use crate::checkpoint::State;
 use crate::draws::Draws;
 use crate::graphed::Graphs;
 use crate::losses::LossRow;
+use crate::model::Net;
+use crate::window::Window;
 use crate::{Error, interrupted};
 
 /// Steps per row of `losses.csv` (the last row of an epoch may hold fewer).
@@ -174,7 +176,7 @@ impl<'a> EpochLoop<'a> {
         let (z, fake_labels) = (&draws.z_d, draws.label_d.as_ref());
         let fake = tch::no_grad(|| g.forward(z, fake_labels, true));
         let x = if recipe.r1.is_some() { x.detach().set_requires_grad(true) } else { x.shallow_clone() };
-        let (d_real, real_scores) = d.forward_scored(&draws.aug_real.apply(&x), y, true);
+        let (d_real, real_scores) = discriminate(d, &draws.aug_real.apply(&x), y, recipe.class_loss.is_some());
         let d_fake = d.forward(&draws.aug_fake_d.apply(&fake), fake_labels, true);
         let loss_d = match recipe.loss {
             Loss::Bce => {
@@ -206,8 +208,8 @@ impl<'a> EpochLoop<'a> {
         // G step: fresh z; D's weights need no gradients here.
         let (z, fake_labels) = (&draws.z_g, draws.label_g.as_ref());
         d.set_trainable(false);
-        let (logits, fake_scores) =
-            d.forward_scored(&draws.aug_fake_g.apply(&g.forward(z, fake_labels, true)), fake_labels, true);
+        let fake = draws.aug_fake_g.apply(&g.forward(z, fake_labels, true));
+        let (logits, fake_scores) = discriminate(d, &fake, fake_labels, recipe.class_loss.is_some());
         let loss_g = match recipe.loss {
             Loss::Bce => logits.binary_cross_entropy_with_logits::<Tensor>(&self.ones, None, None, Reduction::Mean),
             Loss::Hinge => -logits.mean(Kind::Float),
@@ -234,6 +236,11 @@ impl<'a> EpochLoop<'a> {
             )
         })
     }
+}
+
+/// D's train-mode logits of `x` and, when `scored` (`--class-loss`), its class scores.
+fn discriminate(d: &Net, x: &Tensor, labels: Option<&Tensor>, scored: bool) -> (Tensor, Option<Tensor>) {
+    if scored { d.forward_scored(x, labels, true) } else { (d.forward(x, labels, true), None) }
 }
 
 /// `weight` · the cross-entropy of class `scores` `[B,10]` against `labels` `[B]`
@@ -265,47 +272,4 @@ fn check_diverged(stats: &Tensor, epoch: usize, step: i64, config: &TrainConfig)
         }
     }
     Ok(())
-}
-
-/// Sums of per-step statistics over a logging window, on the device so that the loop
-/// does not wait for the GPU after every step.
-struct Window {
-    sums: Tensor,
-    steps: i64,
-    started: Instant,
-    images: usize,
-}
-
-impl Window {
-    fn new(device: Device) -> Self {
-        Self { sums: Tensor::zeros([4], (Kind::Float, device)), steps: 0, started: Instant::now(), images: 0 }
-    }
-
-    fn add(&mut self, stats: &Tensor, images: usize) {
-        self.sums += stats;
-        self.steps += 1;
-        self.images += images;
-    }
-
-    fn finish(&self, epoch: usize, step: i64, seconds: f64) -> Result<LossRow, Error> {
-        let sums = Vec::<f32>::try_from(self.sums.to_device(Device::Cpu))?;
-        let n = self.steps.max(1) as f64;
-        let mean = |i: usize| f64::from(sums[i]) / n;
-        let elapsed = self.started.elapsed().as_secs_f64().max(1e-9);
-        Ok(LossRow {
-            epoch,
-            step,
-            loss_d: mean(0),
-            loss_g: mean(1),
-            d_real: mean(2),
-            d_fake: mean(3),
-            seconds,
-            images_per_s: self.images as f64 / elapsed,
-            frechet: None,
-            frechet_report: None,
-            coverage: None,
-            confidence: None,
-            label_accuracy: None,
-        })
-    }
 }

@@ -196,11 +196,6 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
         // comparison script does); agreement figures are measured on the CPU.
         tch::Cuda::cudnn_set_benchmark(true);
     }
-    if opts.hyper.recipe.label_smoothing.is_some() && opts.hyper.recipe.loss == dcgan::config::Loss::Hinge {
-        return Err(Error::BadInput(
-            "--label-smoothing applies to the BCE loss; the hinge loss has no target to smooth".into(),
-        ));
-    }
     if let Some(path) = opts.classifier.as_ref().filter(|p| opts.eval_every > 0 && !p.is_file()) {
         return Err(Error::BadInput(format!(
             "--eval-every and --keep-best need the classifier {}; run `eval --classifier {0}` once to train it, or drop --classifier to use the built-in one",
@@ -221,12 +216,7 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
         Some(saved) => options::apply_saved(&mut opts, saved)?,
         None => options::check_fresh_out(&out)?,
     }
-    // After the resume's merge, so that a changed value is refused as a change first.
-    if opts.hyper.recipe.class_loss.is_some() && opts.conditional != Some(dcgan::config::DHead::Projection) {
-        return Err(Error::BadInput(
-            "--class-loss scores digits through the projection head's label table: add --conditional projection".into(),
-        ));
-    }
+    options::check_combinations(&opts)?;
 
     let dir = opts.dataset.resolve_dir(opts.data.as_deref());
     if opts.download {

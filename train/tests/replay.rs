@@ -85,6 +85,8 @@ fn the_augmentations_match_pytorch() {
 
 /// `--class-loss` on the shipped conditional recipe: the projection table's class scores
 /// trained as a classifier on real images in D's step and on the asked digits in G's.
+/// At W = 1 its mistakes land about 690 (D's term left out) and 40 (G's against the
+/// wrong digits) times outside the tolerance (measured).
 #[test]
 fn the_class_loss_matches_pytorch() {
     replay(

@@ -108,10 +108,10 @@ pub(crate) struct Cli {
     /// or a per-class map at c1 (embed).
     #[arg(long, value_enum, value_name = "D_HEAD", num_args = 0..=1, default_missing_value = "projection")]
     pub(crate) conditional: Option<DHead>,
-    /// With `--conditional projection`: an auxiliary classification loss of weight W
-    /// (> 0). D also learns to name the digit of real images from its projection table's
-    /// class scores, and G's loss gains the same cross-entropy for the digits it was
-    /// asked for (the AC-GAN idea, without a second head).
+    /// With --conditional projection: an auxiliary classification loss, weight W (> 0).
+    /// D also learns to name the digit of real images from its projection table's class
+    /// scores, and G's loss gains the same cross-entropy for the digits it was asked
+    /// for, both weighted W (the AC-GAN idea, without a second head).
     #[arg(long, value_name = "W", value_parser = cli::positive)]
     pub(crate) class_loss: Option<f64>,
     /// libtorch CPU threads (≥ 1) [default: libtorch's choice].
