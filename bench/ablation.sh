@@ -34,6 +34,7 @@ runs=(
     "combined-hinge|$final|$combined --loss hinge"
     "cond-projection|$final|$combined --conditional projection"
     "cond-embed|$final|$combined --conditional embed"
+    "cond-class-loss|$final|$combined --conditional projection --class-loss 1"
     "improved-translation|$final|$combined --loss hinge --augment translation"
     "improved-translation-cutout|$final|$combined --loss hinge --augment translation,cutout"
 )
