@@ -35,6 +35,7 @@ runs=(
     "cond-projection|$final|$combined --conditional projection"
     "cond-embed|$final|$combined --conditional embed"
     "cond-class-loss|$final|$combined --conditional projection --class-loss 1"
+    "cond-class-loss-g|$final|$combined --conditional projection --class-loss 1 --class-loss-g 0.1"
     "improved-translation|$final|$combined --loss hinge --augment translation"
     "improved-translation-cutout|$final|$combined --loss hinge --augment translation,cutout"
 )

@@ -97,7 +97,7 @@ impl Default for Hyper {
 
 /// Fields that came after the tutorial, with the value that means "as the tutorial":
 /// at that value they stay out of the config digest, which so keeps its old value.
-const LATER_FIELDS: [(&str, &str); 10] = [
+const LATER_FIELDS: [(&str, &str); 11] = [
     ("lr_d", "none"),
     ("lr_g", "none"),
     ("loss", "bce"),
@@ -108,12 +108,13 @@ const LATER_FIELDS: [(&str, &str); 10] = [
     ("conditional", "none"),
     ("augment", "none"),
     ("class_loss", "none"),
+    ("class_loss_g", "none"),
 ];
 
 /// The settings a resume may not change, by name, in the order of
 /// [`TrainConfig::locked_fields`] (and of the digest's text). The one list: `train` finds
 /// its flags here ([`TrainConfig::locked_flags`]) and its tests try each.
-pub const LOCKED: [&str; 23] = [
+pub const LOCKED: [&str; 24] = [
     "dataset",
     "dataset_sha256",
     "limit",
@@ -137,6 +138,7 @@ pub const LOCKED: [&str; 23] = [
     "conditional",
     "augment",
     "class_loss",
+    "class_loss_g",
 ];
 
 /// Locked fields that no flag sets: they follow from the data and the architecture.
@@ -186,6 +188,7 @@ impl TrainConfig {
             self.conditional.map_or("none", DHead::name).into(),
             r.augment_name(),
             opt(r.class_loss),
+            opt(r.class_loss_g),
         ];
         LOCKED.into_iter().zip(values).collect()
     }

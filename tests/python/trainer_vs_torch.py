@@ -15,8 +15,8 @@ decay_t = min(decay, (1+t)/(10+t)), and the EMA's own BatchNorm statistics set a
 torch.optim.swa_utils.update_bn sets them (a cumulative average over fixed batches), and
 `--augment` as DiffAugment writes it (a shift gathered from a padded image, a cutout
 masked), with the trace's per-image draws, on D's real batch and on the fakes of both
-steps, and `--class-loss` (the cross-entropy of the projection table's class scores,
-<table[c], h>, on the real batch in D's step and on the fakes in G's).
+steps, and `--class-loss` / `--class-loss-g` (the cross-entropy of the projection
+table's class scores, <table[c], h>, on the real batch in D's step / on the fakes in G's).
 
 Checks, each printed in units of its tolerance (≤ 1 passes):
 - losses: |Δ| ≤ LOSS_TOLERANCE·max(|loss|, 1), relative above 1 and absolute below (the
@@ -79,7 +79,7 @@ MISTAKES = {
     "cutout-fill": ("the cutout filled with 0 (mid-grey) instead of the background", "cutout"),
     "augment-g-step": ("G step's fakes shown to D unaugmented", "augment"),
     "class-d-off": ("the class loss left out of D's step", "class_loss"),
-    "class-g-labels": ("G's class loss against the digits shifted by one", "class_loss"),
+    "class-g-labels": ("G's class loss against the digits shifted by one", "class_loss_g"),
 }
 
 # Translation's largest shift and cutout's side (dcgan/src/recipe.rs: MAX_SHIFT, CUTOUT_SIDE).
@@ -122,6 +122,7 @@ def replay(tensors, config, mistake=None):
     smoothing = config.get("label_smoothing") or 0.0
     class_weight = config.get("class_loss") or 0.0
     class_d = 0.0 if mistake == "class-d-off" else class_weight
+    class_g = config.get("class_loss_g") or 0.0
     ce = nn.CrossEntropyLoss()
     scored = lambda x, labels: d(x, labels, scores=True) if class_weight else (d(x, labels), None)
     decay = config.get("ema")
@@ -162,9 +163,9 @@ def replay(tensors, config, mistake=None):
         logits, fake_scores = scored(fake if mistake == "augment-g-step" else augment(fake, *draws("fake_g"), mistake), l_g)
         loss_g = -logits.mean() if hinge else bce(logits, torch.ones_like(logits))
         opt_g.zero_grad()
-        if class_weight:
+        if class_g:
             asked = (l_g + 1) % 10 if mistake == "class-g-labels" else l_g
-            (loss_g + class_weight * ce(fake_scores, asked)).backward()
+            (loss_g + class_g * ce(fake_scores, asked)).backward()
         else:
             loss_g.backward()
         opt_g.step()
@@ -278,7 +279,7 @@ def main():
         if m not in MISTAKES or not exercised(config, MISTAKES[m][1]):
             print(f"trainer_vs_torch: mistake {m!r} is not one this trace's recipe exercises", file=sys.stderr)
             return 2
-    knobs = ("loss", "lr_d", "lr_g", "r1", "ema", "label_smoothing", "conditional", "augment", "class_loss")
+    knobs = ("loss", "lr_d", "lr_g", "r1", "ema", "label_smoothing", "conditional", "augment", "class_loss", "class_loss_g")
     recipe = {k: config.get(k) for k in knobs}
     print(f"replaying {args.trace}: {json.dumps({k: v for k, v in recipe.items() if v is not None})}")
     worst = replay(tensors, config)

@@ -17,7 +17,7 @@ pub struct LossRow {
     pub step: i64,
     /// D's adversarial loss (without the L2, R1 and `--class-loss` terms).
     pub loss_d: f64,
-    /// G's adversarial loss (without the `--class-loss` term).
+    /// G's adversarial loss (without the `--class-loss-g` term).
     pub loss_g: f64,
     /// Mean D(x) on real images (sigmoid of the logit).
     pub d_real: f64,

@@ -132,6 +132,11 @@ pub fn check_combinations(opts: &Options) -> Result<(), Error> {
                 .into(),
         ));
     }
+    if recipe.class_loss_g.is_some() && recipe.class_loss.is_none() {
+        return Err(Error::BadInput(
+            "--class-loss-g needs --class-loss: G is scored by the class scores D learns from real digits".into(),
+        ));
+    }
     Ok(())
 }
 

@@ -209,12 +209,12 @@ impl<'a> EpochLoop<'a> {
         let (z, fake_labels) = (&draws.z_g, draws.label_g.as_ref());
         d.set_trainable(false);
         let fake = draws.aug_fake_g.apply(&g.forward(z, fake_labels, true));
-        let (logits, fake_scores) = discriminate(d, &fake, fake_labels, recipe.class_loss.is_some());
+        let (logits, fake_scores) = discriminate(d, &fake, fake_labels, recipe.class_loss_g.is_some());
         let loss_g = match recipe.loss {
             Loss::Bce => logits.binary_cross_entropy_with_logits::<Tensor>(&self.ones, None, None, Reduction::Mean),
             Loss::Hinge => -logits.mean(Kind::Float),
         };
-        match class_term(recipe.class_loss, fake_scores, fake_labels) {
+        match class_term(recipe.class_loss_g, fake_scores, fake_labels) {
             Some(term) => (&loss_g + term).backward(),
             None => loss_g.backward(),
         }

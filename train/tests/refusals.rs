@@ -35,7 +35,7 @@ fn resume_refuses_a_change_that_alters_the_optimisation() {
         "lr_decay" => "0.9",
         "conditional" => "projection",
         "augment" => "cutout",
-        "class_loss" => "1",
+        "class_loss" | "class_loss_g" => "1",
         other => panic!("locked setting `{other}` has no other value in this test"),
     };
     let fields: Vec<&str> = dcgan::TrainConfig::locked_flags().collect();
@@ -181,6 +181,7 @@ fn bad_input_is_refused_in_one_line() {
         (&["--class-loss", "0", "--conditional"], "--class-loss"),
         (&["--class-loss", "1"], "--conditional projection"),
         (&["--class-loss", "1", "--conditional", "embed"], "--conditional projection"),
+        (&["--class-loss-g", "1", "--conditional"], "--class-loss-g needs --class-loss"),
         (&["--device", "tpu"], "--device"),
         (&["--dataset", "fashion-mnist", "--download"], "apt-get install dataset-fashion-mnist"),
     ];

@@ -83,14 +83,26 @@ fn the_augmentations_match_pytorch() {
     replay(&["--recipe", "improved", "--augment", "translation,cutout"], "shift-sign,cutout-fill,augment-g-step");
 }
 
-/// `--class-loss` on the shipped conditional recipe: the projection table's class scores
-/// trained as a classifier on real images in D's step and on the asked digits in G's.
+/// `--class-loss` and `--class-loss-g` on the shipped conditional recipe: the projection
+/// table's class scores trained as a classifier on real images in D's step and on the
+/// asked digits in G's.
 /// At W = 1 its mistakes land about 690 (D's term left out) and 40 (G's against the
 /// wrong digits) times outside the tolerance (measured).
 #[test]
 fn the_class_loss_matches_pytorch() {
     replay(
-        &["--recipe", "improved", "--loss", "bce", "--conditional", "projection", "--class-loss", "1"],
+        &[
+            "--recipe",
+            "improved",
+            "--loss",
+            "bce",
+            "--conditional",
+            "projection",
+            "--class-loss",
+            "1",
+            "--class-loss-g",
+            "1",
+        ],
         "class-d-off,class-g-labels",
     );
 }

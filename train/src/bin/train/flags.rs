@@ -110,10 +110,13 @@ pub(crate) struct Cli {
     pub(crate) conditional: Option<DHead>,
     /// With --conditional projection: an auxiliary classification loss, weight W (> 0).
     /// D also learns to name the digit of real images from its projection table's class
-    /// scores, and G's loss gains the same cross-entropy for the digits it was asked
-    /// for, both weighted W (the AC-GAN idea, without a second head).
+    /// scores (the AC-GAN idea on real digits, without a second head).
     #[arg(long, value_name = "W", value_parser = cli::positive)]
     pub(crate) class_loss: Option<f64>,
+    /// With --class-loss: G's loss gains the same cross-entropy for the digits it was
+    /// asked for, weight W (> 0).
+    #[arg(long, value_name = "W", value_parser = cli::positive)]
+    pub(crate) class_loss_g: Option<f64>,
     /// libtorch CPU threads (≥ 1) [default: libtorch's choice].
     #[arg(long, value_name = "N", value_parser = cli::between(1, 1024))]
     pub(crate) threads: Option<usize>,

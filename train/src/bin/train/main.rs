@@ -106,6 +106,7 @@ fn main() -> ExitCode {
                 lr_decay: cli.lr_decay,
                 augment: Augment::set(cli.augment),
                 class_loss: cli.class_loss,
+                class_loss_g: cli.class_loss_g,
             },
         },
         threads: cli.threads,
@@ -164,7 +165,7 @@ mod tests {
         let command = Cli::command();
         let ids: Vec<&str> = command.get_arguments().map(|a| a.get_id().as_str()).collect();
         let flags: Vec<&str> = dcgan::TrainConfig::locked_flags().collect();
-        assert_eq!(flags.len(), 19);
+        assert_eq!(flags.len(), 20);
         for flag in flags {
             assert!(ids.contains(&flag), "locked setting `{flag}` has no flag among {ids:?}");
         }
