@@ -34,7 +34,7 @@ pub struct Recipe {
     pub augment: Vec<Augment>,
     /// Weight of an auxiliary classification loss through a projection D's label table
     /// (conditional runs with the projection head only): D learns to name the digit of
-    /// real images from its class scores ⟨table[c], h⟩.
+    /// real images from its class scores `⟨table[c], h⟩`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class_loss: Option<f64>,
     /// Weight of the same cross-entropy in G's loss, for the digits it was asked for

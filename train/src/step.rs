@@ -238,13 +238,13 @@ impl<'a> EpochLoop<'a> {
     }
 }
 
-/// D's train-mode logits of `x` and, when `scored` (`--class-loss`), its class scores.
+/// D's train-mode logits of `x` and, when `scored` (a class term is on), its class scores.
 fn discriminate(d: &Net, x: &Tensor, labels: Option<&Tensor>, scored: bool) -> (Tensor, Option<Tensor>) {
     if scored { d.forward_scored(x, labels, true) } else { (d.forward(x, labels, true), None) }
 }
 
 /// `weight` · the cross-entropy of class `scores` `[B,10]` against `labels` `[B]`
-/// (`--class-loss`); `None` when the run has no class loss.
+/// (`--class-loss` in D's step, `--class-loss-g` in G's); `None` when that term is off.
 fn class_term(weight: Option<f64>, scores: Option<Tensor>, labels: Option<&Tensor>) -> Option<Tensor> {
     let (weight, scores, labels) = (weight?, scores?, labels?);
     Some(scores.cross_entropy_for_logits(labels) * weight)
