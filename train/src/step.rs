@@ -176,7 +176,7 @@ impl<'a> EpochLoop<'a> {
         let (z, fake_labels) = (&draws.z_d, draws.label_d.as_ref());
         let fake = tch::no_grad(|| g.forward(z, fake_labels, true));
         let x = if recipe.r1.is_some() { x.detach().set_requires_grad(true) } else { x.shallow_clone() };
-        let (d_real, real_scores) = discriminate(d, &draws.aug_real.apply(&x), y, recipe.class_loss.is_some());
+        let (d_real, class_d) = discriminate(d, &draws.aug_real.apply(&x), y, recipe.class_loss);
         let d_fake = d.forward(&draws.aug_fake_d.apply(&fake), fake_labels, true);
         let loss_d = match recipe.loss {
             Loss::Bce => {
@@ -191,7 +191,7 @@ impl<'a> EpochLoop<'a> {
         };
         // --class-loss: D learns to name the digits of real images only, so that what it
         // teaches G is MNIST's classes, not its own guesses about fakes.
-        if let Some(term) = class_term(recipe.class_loss, real_scores, y) {
+        if let Some(term) = class_d {
             total_d = total_d.g_add(&term);
         }
         if let Some(gamma) = recipe.r1 {
@@ -209,12 +209,12 @@ impl<'a> EpochLoop<'a> {
         let (z, fake_labels) = (&draws.z_g, draws.label_g.as_ref());
         d.set_trainable(false);
         let fake = draws.aug_fake_g.apply(&g.forward(z, fake_labels, true));
-        let (logits, fake_scores) = discriminate(d, &fake, fake_labels, recipe.class_loss_g.is_some());
+        let (logits, class_g) = discriminate(d, &fake, fake_labels, recipe.class_loss_g);
         let loss_g = match recipe.loss {
             Loss::Bce => logits.binary_cross_entropy_with_logits::<Tensor>(&self.ones, None, None, Reduction::Mean),
             Loss::Hinge => -logits.mean(Kind::Float),
         };
-        match class_term(recipe.class_loss_g, fake_scores, fake_labels) {
+        match class_g {
             Some(term) => (&loss_g + term).backward(),
             None => loss_g.backward(),
         }
@@ -238,16 +238,15 @@ impl<'a> EpochLoop<'a> {
     }
 }
 
-/// D's train-mode logits of `x` and, when `scored` (a class term is on), its class scores.
-fn discriminate(d: &Net, x: &Tensor, labels: Option<&Tensor>, scored: bool) -> (Tensor, Option<Tensor>) {
-    if scored { d.forward_scored(x, labels, true) } else { (d.forward(x, labels, true), None) }
-}
-
-/// `weight` · the cross-entropy of class `scores` `[B,10]` against `labels` `[B]`
-/// (`--class-loss` in D's step, `--class-loss-g` in G's); `None` when that term is off.
-fn class_term(weight: Option<f64>, scores: Option<Tensor>, labels: Option<&Tensor>) -> Option<Tensor> {
-    let (weight, scores, labels) = (weight?, scores?, labels?);
-    Some(scores.cross_entropy_for_logits(labels) * weight)
+/// D's train-mode logits of `x` `[B,1,28,28]` and, with a class weight (`--class-loss` in
+/// D's step, `--class-loss-g` in G's), that weight · the cross-entropy of D's class scores
+/// `[B,10]` against `labels` `[B]`; the scores are computed only then.
+fn discriminate(d: &Net, x: &Tensor, labels: Option<&Tensor>, class_weight: Option<f64>) -> (Tensor, Option<Tensor>) {
+    let (Some(weight), Some(labels)) = (class_weight, labels) else {
+        return (d.forward(x, labels, true), None);
+    };
+    let (logits, scores) = d.forward_scored(x, Some(labels), true);
+    (logits, scores.map(|s| s.cross_entropy_for_logits(labels) * weight))
 }
 
 /// Stop on a non-finite or saturated loss, naming the likely cause.
