@@ -97,7 +97,7 @@ impl Default for Hyper {
 
 /// Fields that came after the tutorial, with the value that means "as the tutorial":
 /// at that value they stay out of the config digest, which so keeps its old value.
-const LATER_FIELDS: [(&str, &str); 11] = [
+const LATER_FIELDS: [(&str, &str); 12] = [
     ("lr_d", "none"),
     ("lr_g", "none"),
     ("loss", "bce"),
@@ -109,12 +109,13 @@ const LATER_FIELDS: [(&str, &str); 11] = [
     ("augment", "none"),
     ("class_loss", "none"),
     ("class_loss_g", "none"),
+    ("class_loss_from", "none"),
 ];
 
 /// The settings a resume may not change, by name, in the order of
 /// [`TrainConfig::locked_fields`] (and of the digest's text). The one list: `train` finds
 /// its flags here ([`TrainConfig::locked_flags`]) and its tests try each.
-pub const LOCKED: [&str; 24] = [
+pub const LOCKED: [&str; 25] = [
     "dataset",
     "dataset_sha256",
     "limit",
@@ -139,7 +140,12 @@ pub const LOCKED: [&str; 24] = [
     "augment",
     "class_loss",
     "class_loss_g",
+    "class_loss_from",
 ];
+
+/// The locked fields of the class terms, which a resume may still change while the
+/// terms are to come (see [`TrainConfig::as_of`]).
+pub const CLASS_TERM_FIELDS: [&str; 3] = ["class_loss", "class_loss_g", "class_loss_from"];
 
 /// Locked fields that no flag sets: they follow from the data and the architecture.
 pub const DERIVED: [&str; 4] = ["dataset_sha256", "latent_dim", "generator_arch", "discriminator_arch"];
@@ -189,8 +195,22 @@ impl TrainConfig {
             r.augment_name(),
             opt(r.class_loss),
             opt(r.class_loss_g),
+            r.class_loss_from.map_or_else(|| "none".into(), |e| e.to_string()),
         ];
         LOCKED.into_iter().zip(values).collect()
+    }
+
+    /// The configuration as far as it has shaped the weights after `done` epochs: class
+    /// terms that start later are left out. A checkpoint is stamped with its digest, so a
+    /// resume may add, change or drop terms still to come (the weights are the same
+    /// either way) and nothing else.
+    pub fn as_of(&self, done: usize) -> Self {
+        let mut acted = self.clone();
+        let r = &mut acted.hyper.recipe;
+        if r.class_loss_from.unwrap_or(1) > done {
+            (r.class_loss, r.class_loss_g, r.class_loss_from) = (None, None, None);
+        }
+        acted
     }
 
     /// The [`Recipe`]'s knobs, added after the tutorial, each the clap id of its `train`
@@ -255,5 +275,20 @@ mod tests {
         changed.hyper.recipe.ema = Some(0.999);
         assert_ne!(changed.digest(), before);
         assert_eq!(changed.first_difference(&config).map(|d| d.0), Some("ema"));
+    }
+
+    /// Class terms still to come leave a checkpoint's digest as a run without them has it;
+    /// once started (or from the first epoch), they are part of it.
+    #[test]
+    fn class_terms_count_in_the_digest_once_they_act() {
+        let plain: TrainConfig = serde_json::from_str(include_str!("../testdata/tutorial-config.json")).unwrap();
+        let mut later = plain.clone();
+        (later.hyper.recipe.class_loss, later.hyper.recipe.class_loss_from) = (Some(1.0), Some(23));
+        assert_eq!(later.as_of(22).digest(), plain.digest());
+        assert_ne!(later.as_of(23).digest(), plain.digest());
+        assert_ne!(later.digest(), plain.digest());
+        later.hyper.recipe.class_loss_from = None;
+        assert_ne!(later.as_of(1).digest(), plain.digest());
+        assert_eq!(plain.as_of(0), plain);
     }
 }

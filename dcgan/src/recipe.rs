@@ -41,9 +41,23 @@ pub struct Recipe {
     /// (with `class_loss` only: the scores must be trained to mean something).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class_loss_g: Option<f64>,
+    /// The epoch (counted from 1) from which both class terms apply; absent: the first.
+    /// Epochs before it train exactly as without the terms, so a run may gain them on
+    /// `--resume` while they are still to come (see `TrainConfig::as_of`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_loss_from: Option<usize>,
 }
 
 impl Recipe {
+    /// The weights of D's and G's class terms in `epoch` (counted from 1): none before
+    /// `class_loss_from`.
+    pub fn class_terms(&self, epoch: usize) -> (Option<f64>, Option<f64>) {
+        if epoch < self.class_loss_from.unwrap_or(1) {
+            return (None, None);
+        }
+        (self.class_loss, self.class_loss_g)
+    }
+
     /// `augment` as the command line and the config digest write it: `none` or
     /// `translation,cutout`, in the order of [`Augment`] whatever the order of the list
     /// (a set: a hand-edited config.json keeps its digest).

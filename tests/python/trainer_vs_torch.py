@@ -120,9 +120,10 @@ def replay(tensors, config, mistake=None):
     r1_factor = {"r1-sign": -0.5, "r1-gamma": 1.0}.get(mistake, 0.5)
     weight_decay = 0.0 if mistake == "no-l2" else config["weight_decay"]
     smoothing = config.get("label_smoothing") or 0.0
-    class_weight = config.get("class_loss") or 0.0
+    # A trace is of epoch 1's first steps: class terms that start later are off in all of them.
+    class_weight = (config.get("class_loss") or 0.0) if (config.get("class_loss_from") or 1) <= 1 else 0.0
     class_d = 0.0 if mistake == "class-d-off" else class_weight
-    class_g = config.get("class_loss_g") or 0.0
+    class_g = (config.get("class_loss_g") or 0.0) if class_weight else 0.0
     ce = nn.CrossEntropyLoss()
     scored = lambda x, labels: d(x, labels, scores=True) if class_weight else (d(x, labels), None)
     decay = config.get("ema")
@@ -279,7 +280,7 @@ def main():
         if m not in MISTAKES or not exercised(config, MISTAKES[m][1]):
             print(f"trainer_vs_torch: mistake {m!r} is not one this trace's recipe exercises", file=sys.stderr)
             return 2
-    knobs = ("loss", "lr_d", "lr_g", "r1", "ema", "label_smoothing", "conditional", "augment", "class_loss", "class_loss_g")
+    knobs = ("loss", "lr_d", "lr_g", "r1", "ema", "label_smoothing", "conditional", "augment", "class_loss", "class_loss_g", "class_loss_from")
     recipe = {k: config.get(k) for k in knobs}
     print(f"replaying {args.trace}: {json.dumps({k: v for k, v in recipe.items() if v is not None})}")
     worst = replay(tensors, config)

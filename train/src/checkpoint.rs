@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use dcgan::{SplitMix64, TensorMap, run};
+use dcgan::{SplitMix64, TensorMap, TrainConfig, run};
 use tch::Device;
 
 use crate::Error;
@@ -68,12 +68,12 @@ impl Host {
     }
 }
 
-/// Metadata of `generator.safetensors`: its epoch, the config digest, and `ema` (the
-/// decay) when the file holds the average.
-pub fn weights_meta(epoch: usize, config_digest: &str, ema: Option<f64>) -> HashMap<String, String> {
+/// Metadata of `generator.safetensors`: its epoch, the digest of the config that trained
+/// it so far ([`TrainConfig::as_of`]), and `ema` (the decay) when the file holds the average.
+pub fn weights_meta(epoch: usize, config: &TrainConfig, ema: Option<f64>) -> HashMap<String, String> {
     let mut meta = HashMap::from([
         ("epoch".to_string(), epoch.to_string()),
-        ("config_digest".to_string(), config_digest.to_string()),
+        ("config_digest".to_string(), config.as_of(epoch).digest()),
     ]);
     if let Some(decay) = ema {
         meta.insert("ema".to_string(), decay.to_string());
@@ -83,7 +83,7 @@ pub fn weights_meta(epoch: usize, config_digest: &str, ema: Option<f64>) -> Hash
 
 /// Save `state` to `checkpoint.safetensors`, plus the two weight files the exporter reads
 /// (`generator.safetensors` holds the sampled generator).
-pub fn save(dir: &Path, state: &State, host: &Host, config_digest: &str) -> Result<(), Error> {
+pub fn save(dir: &Path, state: &State, host: &Host, config: &TrainConfig) -> Result<(), Error> {
     let mut all = TensorMap::new();
     all.extend(host.g.iter().map(|(k, v)| (format!("g.{k}"), v.clone())));
     all.extend(host.d.iter().map(|(k, v)| (format!("d.{k}"), v.clone())));
@@ -100,13 +100,13 @@ pub fn save(dir: &Path, state: &State, host: &Host, config_digest: &str) -> Resu
         ("rng_state".to_string(), p.rng.state.to_string()),
         ("adam_g_step".to_string(), state.opt_g.step.to_string()),
         ("adam_d_step".to_string(), state.opt_d.step.to_string()),
-        ("config_digest".to_string(), config_digest.to_string()),
+        ("config_digest".to_string(), config.as_of(p.epoch).digest()),
     ]);
     // The checkpoint goes last: the weight files never run ahead of a resumable state
     // by more than the epoch being written.
     let ema = state.ema.as_ref().map(|e| e.decay);
-    dcgan::tensors::write(&dir.join(run::GENERATOR), &host.sampled, &weights_meta(p.epoch, config_digest, ema))?;
-    dcgan::tensors::write(&dir.join(run::DISCRIMINATOR), &host.d, &weights_meta(p.epoch, config_digest, None))?;
+    dcgan::tensors::write(&dir.join(run::GENERATOR), &host.sampled, &weights_meta(p.epoch, config, ema))?;
+    dcgan::tensors::write(&dir.join(run::DISCRIMINATOR), &host.d, &weights_meta(p.epoch, config, None))?;
     dcgan::tensors::write(&dir.join(run::CHECKPOINT), &all, &meta)?;
     Ok(())
 }
@@ -116,18 +116,33 @@ pub fn exists(dir: &Path) -> bool {
     dir.join(run::CHECKPOINT).is_file()
 }
 
-/// Restore `state` (freshly built with the run's configuration) from `dir`'s checkpoint.
-pub fn load(dir: &Path, state: &mut State, config_digest: &str, device: Device) -> Result<(), Error> {
+/// The epoch `dir`'s checkpoint ends (0: no checkpoint yet).
+pub fn epoch(dir: &Path) -> Result<usize, Error> {
+    if !exists(dir) {
+        return Ok(0);
+    }
+    let path = dir.join(run::CHECKPOINT);
+    let (_, meta) = dcgan::tensors::read(&path)?;
+    meta.get("epoch")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| Error::BadInput(format!("{}: no `epoch`; it cannot be resumed", path.display())))
+}
+
+/// Restore `state` (freshly built with the run's configuration `config`) from `dir`'s
+/// checkpoint.
+pub fn load(dir: &Path, state: &mut State, config: &TrainConfig, device: Device) -> Result<(), Error> {
     let path = dir.join(run::CHECKPOINT);
     let (all, meta) = dcgan::tensors::read(&path)?;
     let bad = |why: &str| Error::BadInput(format!("{}: {why}; it cannot be resumed", path.display()));
     if meta.get("format").map(String::as_str) != Some(FORMAT) {
         return Err(bad("not a checkpoint of this trainer"));
     }
-    if meta.get("config_digest").map(String::as_str) != Some(config_digest) {
+    let num = |key: &str| meta.get(key).and_then(|v| v.parse::<u64>().ok()).ok_or_else(|| bad(&format!("no `{key}`")));
+    // Stamped with what had trained the weights: class terms still to come are not in it.
+    let digest = config.as_of(num("epoch")? as usize).digest();
+    if meta.get("config_digest") != Some(&digest) {
         return Err(bad("its config digest does not match config.json"));
     }
-    let num = |key: &str| meta.get(key).and_then(|v| v.parse::<u64>().ok()).ok_or_else(|| bad(&format!("no `{key}`")));
     let strip = |prefix: &str| -> TensorMap {
         all.iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k.to_string(), v.clone()))).collect()
     };

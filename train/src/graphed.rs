@@ -51,6 +51,12 @@ impl Graphs {
         Ok(Self { device: index, eager: Cell::new(0), captured: RefCell::new(None) })
     }
 
+    /// Drop the captured step: the next steps warm up and capture again.
+    pub(crate) fn recapture(&self) {
+        self.captured.borrow_mut().take();
+        self.eager.set(0);
+    }
+
     /// One training step of `epoch_loop` on batch `x` (labels `y`) with `draws`: eager
     /// during the warm-up, then from the graph. Returns the step's statistics.
     pub(crate) fn step(

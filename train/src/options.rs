@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use dcgan::config::{DHead, Hyper, Versions};
+use dcgan::config::{CLASS_TERM_FIELDS, DHead, Hyper, Versions};
 use dcgan::{CONDITIONAL_GENERATOR, DISCRIMINATOR, GENERATOR, TrainConfig, arch::LATENT_DIM};
 
 use crate::{Dataset, Error, io_err};
@@ -132,6 +132,9 @@ pub fn check_combinations(opts: &Options) -> Result<(), Error> {
                 .into(),
         ));
     }
+    if recipe.class_loss_from.is_some() && recipe.class_loss.is_none() {
+        return Err(Error::BadInput("--class-loss-from needs --class-loss: it says when the class terms start".into()));
+    }
     if recipe.class_loss_g.is_some() && recipe.class_loss.is_none() {
         return Err(Error::BadInput(
             "--class-loss-g needs --class-loss: G is scored by the class scores D learns from real digits".into(),
@@ -199,9 +202,11 @@ pub fn remove_leftovers(out: &Path) {
 }
 
 /// Take a resumed run's saved settings for every option that alters the model or the
-/// optimisation. Refuses, naming the flag, when one given explicitly on the command line
-/// differs from the saved value (or when the architecture itself changed).
-pub fn apply_saved(opts: &mut Options, saved: &TrainConfig) -> Result<(), Error> {
+/// optimisation, its checkpoint ending epoch `done`. Refuses, naming the flag, when one
+/// given explicitly on the command line differs from the saved value (or when the
+/// architecture itself changed) — but for class terms that act on no epoch up to `done`
+/// in either version, which change nothing trained ([`TrainConfig::as_of`]).
+pub fn apply_saved(opts: &mut Options, saved: &TrainConfig, done: usize) -> Result<(), Error> {
     // Whether (and how) the run is conditional is part of its architecture: taken from
     // the run unless --conditional was given, and then it must agree.
     if !opts.explicit.iter().any(|e| e == "conditional") {
@@ -216,9 +221,37 @@ pub fn apply_saved(opts: &mut Options, saved: &TrainConfig) -> Result<(), Error>
         });
     }
     let wanted = opts.to_config(saved.dataset_sha256.clone());
+    let explicit = |field: &str| opts.explicit.iter().any(|e| e == field);
+    // The run with the class terms the command line gives in place of its own.
+    let mut merged = saved.clone();
+    let (r, given) = (&mut merged.hyper.recipe, &opts.hyper.recipe);
+    if explicit("class_loss") {
+        r.class_loss = given.class_loss;
+    }
+    if explicit("class_loss_g") {
+        r.class_loss_g = given.class_loss_g;
+    }
+    if explicit("class_loss_from") {
+        r.class_loss_from = given.class_loss_from;
+    }
+    let untrained = |c: &TrainConfig| c.as_of(done).hyper.recipe.class_loss.is_none();
     for ((field, old), (_, new)) in saved.locked_fields().into_iter().zip(wanted.locked_fields()) {
         let architecture = field.ends_with("_arch") || field == "latent_dim";
-        if old != new && (architecture || opts.explicit.iter().any(|e| e == field)) {
+        if CLASS_TERM_FIELDS.contains(&field) && untrained(saved) {
+            if untrained(&merged) {
+                continue;
+            }
+            if explicit(field) && old != new {
+                return Err(Error::BadInput(format!(
+                    "cannot resume {}: --{} is {new} but the run has trained {} without class terms; they may join it from epoch {} on (--class-loss-from {3})",
+                    opts.out.display(),
+                    field.replace('_', "-"),
+                    crate::progress::plural(done, "epoch"),
+                    done + 1
+                )));
+            }
+        }
+        if old != new && (architecture || explicit(field)) {
             // Values as a user would type them (the digest keeps `Some(300)`, `None`).
             let shown = |v: String| {
                 v.strip_prefix("Some(")
@@ -239,7 +272,21 @@ pub fn apply_saved(opts: &mut Options, saved: &TrainConfig) -> Result<(), Error>
     opts.dataset = Dataset::from_name(&saved.dataset)
         .ok_or_else(|| Error::BadInput(format!("{}: unknown dataset `{}`", opts.out.display(), saved.dataset)))?;
     opts.limit = saved.limit;
-    opts.hyper = saved.hyper.clone();
+    // The run's settings; class terms given passed the checks above: equal to the run's,
+    // or still to come in both.
+    opts.hyper = merged.hyper;
+    let r = &opts.hyper.recipe;
+    if *r != saved.hyper.recipe {
+        let weight = |w: Option<f64>| w.map_or_else(|| "none".into(), |w| w.to_string());
+        eprintln!(
+            "{}: class terms from epoch {} (--class-loss {}, --class-loss-g {}); the {} trained stay as they are",
+            opts.out.display(),
+            r.class_loss_from.unwrap_or(1),
+            weight(r.class_loss),
+            weight(r.class_loss_g),
+            crate::progress::plural(done, "epoch")
+        );
+    }
     opts.conditional = saved.conditional;
     opts.recipe = saved.recipe.clone();
     Ok(())

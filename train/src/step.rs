@@ -99,6 +99,13 @@ impl<'a> EpochLoop<'a> {
         let progress = Progress::new(steps as u64, &format!("steps of epoch {epoch}/{}", self.config.epochs), false);
         let mut order: Vec<i64> = (0..count).collect();
         state.progress.rng.shuffle(&mut order);
+        let recipe = &self.config.hyper.recipe;
+        if let Some(graphs) =
+            self.graphs.as_ref().filter(|_| recipe.class_terms(epoch) != recipe.class_terms(epoch - 1))
+        {
+            // --class-loss-from: the step gains ops, so the graph of the last epoch's is stale.
+            graphs.recapture();
+        }
         let mut window = Window::new(device);
         for (i, chunk) in order.chunks_exact(batch).enumerate() {
             let index = Tensor::from_slice(chunk).to_device(device);
@@ -170,13 +177,15 @@ impl<'a> EpochLoop<'a> {
     /// ([`crate::graphed`]).
     pub(crate) fn step(&self, state: &mut State, x: &Tensor, y: Option<&Tensor>, draws: &Draws) -> Tensor {
         let recipe = &self.config.hyper.recipe;
+        // The epoch in training: `progress.epoch` counts those done.
+        let (class_loss, class_loss_g) = recipe.class_terms(state.progress.epoch + 1);
         let State { g, d, opt_g, opt_d, ema, .. } = state;
 
         // D step: real against G(z), G held fixed.
         let (z, fake_labels) = (&draws.z_d, draws.label_d.as_ref());
         let fake = tch::no_grad(|| g.forward(z, fake_labels, true));
         let x = if recipe.r1.is_some() { x.detach().set_requires_grad(true) } else { x.shallow_clone() };
-        let (d_real, class_d) = discriminate(d, &draws.aug_real.apply(&x), y, recipe.class_loss);
+        let (d_real, class_d) = discriminate(d, &draws.aug_real.apply(&x), y, class_loss);
         let d_fake = d.forward(&draws.aug_fake_d.apply(&fake), fake_labels, true);
         let loss_d = match recipe.loss {
             Loss::Bce => {
@@ -209,7 +218,7 @@ impl<'a> EpochLoop<'a> {
         let (z, fake_labels) = (&draws.z_g, draws.label_g.as_ref());
         d.set_trainable(false);
         let fake = draws.aug_fake_g.apply(&g.forward(z, fake_labels, true));
-        let (logits, class_g) = discriminate(d, &fake, fake_labels, recipe.class_loss_g);
+        let (logits, class_g) = discriminate(d, &fake, fake_labels, class_loss_g);
         let loss_g = match recipe.loss {
             Loss::Bce => logits.binary_cross_entropy_with_logits::<Tensor>(&self.ones, None, None, Reduction::Mean),
             Loss::Hinge => -logits.mean(Kind::Float),

@@ -50,8 +50,7 @@ pub struct Summary {
 /// checks it after every step and between the epoch-end phases, and on a stop returns
 /// [`Error::Interrupted`] with the last epoch checkpoint whole.
 pub fn run(opts: &Options, stop: &AtomicUsize) -> Result<Summary, Error> {
-    let Setup { opts, device, dir, config, config_digest, scaled, labels, mut state, mut rows, graphs } =
-        setup(opts, stop)?;
+    let Setup { opts, device, dir, config, scaled, labels, mut state, mut rows, graphs } = setup(opts, stop)?;
     let out = &opts.out;
     let title = out.file_name().map_or_else(|| out.display().to_string(), |n| n.to_string_lossy().into_owned());
     let first_epoch = state.progress.epoch;
@@ -130,7 +129,7 @@ pub fn run(opts: &Options, stop: &AtomicUsize) -> Result<Summary, Error> {
                 q.frechet_choose, q.frechet_report, q.coverage, q.confidence
             );
             if opts.keep_best && Best::beaten_by(best.as_ref(), &q) {
-                let meta = checkpoint::weights_meta(epoch, &config_digest, state.ema.as_ref().map(|e| e.decay));
+                let meta = checkpoint::weights_meta(epoch, &config, state.ema.as_ref().map(|e| e.decay));
                 best = Some(Best::write(out, epoch, &q, state.sampled(), &host.sampled, &config, &meta)?);
             }
         }
@@ -145,7 +144,7 @@ pub fn run(opts: &Options, stop: &AtomicUsize) -> Result<Summary, Error> {
         let events = tensorboard::path(out, epoch);
         tensorboard::write_epoch(out, epoch, &rows, sampled.then_some(grid.as_path())).map_err(io_err(&events))?;
         check_stop(epoch)?;
-        checkpoint::save(out, &state, &host, &config_digest)?;
+        checkpoint::save(out, &state, &host, &config)?;
         report_epoch(&rows, epoch, config.epochs, images as f64 / seconds, epoch_loop.started);
         if epoch == 1 {
             eprintln!("{}", early_samples_note(images / config.hyper.batch_size));
@@ -171,7 +170,6 @@ struct Setup {
     /// The dataset's folder.
     dir: PathBuf,
     config: TrainConfig,
-    config_digest: String,
     /// Training images scaled to `[-1, 1]`, row-major `[count, 784]`.
     scaled: Vec<f32>,
     /// Their classes.
@@ -213,7 +211,7 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
     }
     let saved = opts.resume.then(|| options::read_config(&out)).transpose()?;
     match &saved {
-        Some(saved) => options::apply_saved(&mut opts, saved)?,
+        Some(saved) => options::apply_saved(&mut opts, saved, checkpoint::epoch(&out)?)?,
         None => options::check_fresh_out(&out)?,
     }
     options::check_combinations(&opts)?;
@@ -248,7 +246,6 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
         return Err(interrupted(stop.load(Ordering::SeqCst), 1));
     }
     let config = opts.to_config(digest);
-    let config_digest = config.digest();
     std::fs::create_dir_all(&out).map_err(io_err(&out))?;
     options::remove_leftovers(&out);
     options::write_config(&out, &config)?;
@@ -269,7 +266,7 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
         progress: Progress { epoch: 0, step: 0, rng: SplitMix64::new(h.seed) },
     };
     if saved.is_some() && checkpoint::exists(&out) {
-        checkpoint::load(&out, &mut state, &config_digest, device)?;
+        checkpoint::load(&out, &mut state, &config, device)?;
     }
     if let Some(saved) = saved.as_ref().filter(|s| s.epochs != config.epochs) {
         eprintln!("{}: planned epochs changed from {} to {} (--epochs)", out.display(), saved.epochs, config.epochs);
@@ -288,5 +285,5 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
     let rows = losses::read_losses(&out, state.progress.epoch);
     let scaled = images.scaled();
     debug_assert_eq!(scaled.len(), images.count * IMAGE_PIXELS);
-    Ok(Setup { opts, device, dir, config, config_digest, scaled, labels: images.labels, state, rows, graphs })
+    Ok(Setup { opts, device, dir, config, scaled, labels: images.labels, state, rows, graphs })
 }

@@ -117,6 +117,12 @@ pub(crate) struct Cli {
     /// asked for, weight W (> 0).
     #[arg(long, value_name = "W", value_parser = cli::positive)]
     pub(crate) class_loss_g: Option<f64>,
+    /// With --class-loss: the epoch (≥ 1) from which both class terms apply [default: 1].
+    /// Earlier epochs train exactly as without them, so a resume may add the terms to a
+    /// run (or change them) while they are still to come: from the epoch after its
+    /// checkpoint on.
+    #[arg(long, value_name = "EPOCH", value_parser = cli::at_least_one)]
+    pub(crate) class_loss_from: Option<usize>,
     /// libtorch CPU threads (≥ 1) [default: libtorch's choice].
     #[arg(long, value_name = "N", value_parser = cli::between(1, 1024))]
     pub(crate) threads: Option<usize>,
@@ -137,9 +143,9 @@ pub(crate) struct Cli {
     #[arg(long, value_name = "DIR", default_value = "runs/default")]
     pub(crate) out: PathBuf,
     /// Continue the run in --out from its last epoch checkpoint. May change --epochs,
-    /// --device, --data, --threads, --sample-every, --eval-every, --keep-best; refuses
-    /// changes to anything that alters the model or the optimisation, and a folder that
-    /// holds no run (exit 2).
+    /// --device, --data, --threads, --sample-every, --eval-every, --keep-best, and class
+    /// terms still to come (--class-loss-from); refuses changes to anything else that
+    /// alters the model or the optimisation, and a folder that holds no run (exit 2).
     #[arg(long)]
     pub(crate) resume: bool,
     /// Train on the first N training images only (smoke runs).

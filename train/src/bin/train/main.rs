@@ -107,6 +107,7 @@ fn main() -> ExitCode {
                 augment: Augment::set(cli.augment),
                 class_loss: cli.class_loss,
                 class_loss_g: cli.class_loss_g,
+                class_loss_from: cli.class_loss_from,
             },
         },
         threads: cli.threads,
@@ -165,7 +166,7 @@ mod tests {
         let command = Cli::command();
         let ids: Vec<&str> = command.get_arguments().map(|a| a.get_id().as_str()).collect();
         let flags: Vec<&str> = dcgan::TrainConfig::locked_flags().collect();
-        assert_eq!(flags.len(), 20);
+        assert_eq!(flags.len(), 21);
         for flag in flags {
             assert!(ids.contains(&flag), "locked setting `{flag}` has no flag among {ids:?}");
         }

@@ -1,0 +1,73 @@
+//! `--class-loss-from`: class terms that join a run at a later epoch. The epochs before
+//! it train bit for bit as a run without the terms, so a resume may add the terms while
+//! they are still to come, and the run that makes is the run the same flags make from
+//! the start. Once the terms have acted they are locked like every other setting.
+
+#![allow(clippy::unwrap_used)] // helpers of tests: a panic is the failure report
+
+mod common;
+
+use std::path::Path;
+
+use common::{checkpoint, ok, train};
+
+/// The shipped conditional recipe (a projection D: the class terms need its table).
+const CONDITIONAL: [&str; 6] = ["--recipe", "improved", "--loss", "bce", "--conditional", "projection"];
+/// The class terms, joining at epoch 2.
+const TERMS: [&str; 6] = ["--class-loss", "1", "--class-loss-g", "0.5", "--class-loss-from", "2"];
+
+fn run(out: &Path, flags: &[&[&str]]) -> std::process::Output {
+    train(out, &flags.concat()).output().unwrap()
+}
+
+/// Largest |Δ| over every tensor of two checkpoints, and whether their metadata (epoch,
+/// step, RNG, Adam steps, config digest) agree.
+fn difference(a: &Path, b: &Path) -> (f32, bool) {
+    let ((ta, ma), (tb, mb)) = (checkpoint(a), checkpoint(b));
+    assert_eq!(ta.len(), tb.len());
+    let worst = ta.iter().map(|(k, v)| v.max_abs_diff(&tb[k])).fold(0.0, f32::max);
+    (worst, ma == mb)
+}
+
+#[test]
+fn class_terms_join_a_run_only_after_its_checkpoint_and_then_match_a_run_with_them_from_the_start() {
+    need_mnist!();
+    let dir = tempfile::tempdir().unwrap();
+    let (joined, from_start, plain) =
+        (dir.path().join("joined"), dir.path().join("from-start"), dir.path().join("plain"));
+    ok(train(&joined, &[&CONDITIONAL[..], &["--epochs", "1"]].concat()));
+    ok(train(&from_start, &[&CONDITIONAL[..], &TERMS, &["--epochs", "1"]].concat()));
+
+    // Terms still to come change nothing trained: epoch 1 is the plain run's, bit for bit.
+    let (worst, same_meta) = difference(&joined, &from_start);
+    println!("epoch 1, terms from epoch 2 vs none: max |Δ| {worst:e} over the checkpoint (required: 0)");
+    assert!(worst == 0.0 && same_meta, "terms still to come changed epoch 1 (max |Δ| {worst:e})");
+
+    // Terms that would act on epoch 1 are refused, saying from when they may join.
+    for refused in [&["--class-loss", "1"][..], &["--class-loss", "1", "--class-loss-from", "1"]] {
+        let o = run(&joined, &[&["--resume", "--epochs", "2"], refused]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{refused:?}: {err}");
+        assert!(err.contains("cannot resume") && err.contains("from epoch 2 on"), "{refused:?}: {err}");
+    }
+
+    // Joined on resume, the run is the one the flags make from the start.
+    ok(train(&joined, &[&["--resume", "--epochs", "2"], &TERMS[..]].concat()));
+    ok(train(&from_start, &["--resume", "--epochs", "2"]));
+    ok(train(&plain, &[&CONDITIONAL[..], &["--epochs", "2"]].concat()));
+    let (worst, same_meta) = difference(&joined, &from_start);
+    let (acted, _) = difference(&joined, &plain);
+    println!(
+        "epoch 2: terms joined on resume vs from the start: max |Δ| {worst:e} (required: 0); vs no terms: {acted:e} (required: > 0)"
+    );
+    assert!(worst == 0.0 && same_meta, "joining on resume is not the run with the terms from the start");
+    assert!(acted > 0.0, "the terms did not act in epoch 2");
+    let config = |run: &Path| std::fs::read_to_string(run.join(dcgan::run::CONFIG)).unwrap();
+    assert_eq!(config(&joined), config(&from_start));
+
+    // Once they have acted, they are locked.
+    let o = run(&joined, &[&["--resume", "--epochs", "3", "--class-loss", "2"]]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--class-loss is 2") && err.contains("cannot resume"), "{err}");
+}
