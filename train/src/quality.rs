@@ -57,7 +57,8 @@ pub struct Quality {
     pub label_accuracy: Option<LabelAccuracy>,
 }
 
-/// Agreement of the classifier with the labels a conditional generator was given.
+/// Agreement of the classifier with the labels a conditional generator was given (or,
+/// from [`real_label_accuracy`], with real digits' true labels).
 #[derive(Debug, Clone, Serialize)]
 pub struct LabelAccuracy {
     /// Over all samples.
@@ -131,6 +132,15 @@ pub fn quality(
         histogram,
         label_accuracy: labels.map(|l| label_accuracy(&top, l)),
     }
+}
+
+/// How often `classifier` names the true digit of real `images`, overall and per digit:
+/// the mark real digits reach on a conditional G's label-accuracy scale.
+pub fn real_label_accuracy(classifier: &Classifier, images: &Images) -> LabelAccuracy {
+    let (_, probs) = classifier.embed(&images.scaled());
+    let top = Vec::<i64>::try_from(&probs.argmax(-1, false)).unwrap_or_default();
+    let labels: Vec<i64> = images.labels.iter().map(|&l| i64::from(l)).collect();
+    label_accuracy(&top, &labels)
 }
 
 /// Mean and sample standard deviation of one figure over several measurements (of

@@ -1,5 +1,6 @@
-//! The `eval` binary's bad inputs: exit 2 and one line, before any classifier is trained
-//! or any data read when the model itself is wrong.
+//! The `eval` binary: bad inputs (exit 2 and one line, before any classifier is trained
+//! or any data read when the model itself is wrong), an installed copy, `--seeds`, and the
+//! real digits' mark beside a conditional model's label accuracy.
 
 #![allow(clippy::unwrap_used)] // a panic is the failure report
 
@@ -110,4 +111,41 @@ fn seeds_gives_a_row_per_seed_and_their_spread() {
         assert!(sd > 0.0, "three seeds give three different samples");
     }
     assert_eq!(many["generator"], rows[0], "`generator` stays the first seed's row");
+}
+
+/// A conditional model's label accuracy comes with the mark real digits reach: the
+/// classifier's own accuracy on MNIST test, per digit, which must add up to the test
+/// accuracy recorded in the classifier's file.
+#[test]
+fn a_conditional_model_is_read_against_real_digits_label_accuracy() {
+    /// The file records the test accuracy to four decimals.
+    const RECORDED: f64 = 5e-5;
+    let Some(mnist) = cli::ci::mnist() else {
+        cli::ci::require("MNIST (MNIST_DIR)", false);
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_eval"))
+        .arg("--onnx")
+        .arg(models().join("gen-cond.onnx"))
+        .args(["--samples", "200", "--out", "eval.json"])
+        .env("MNIST_DIR", &mnist)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("the classifier on MNIST test's real digits (what they reach), per digit: 0: "), "{out}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("eval.json")).unwrap()).unwrap();
+    let classifier = &json["classifier"];
+    let (recorded, real) = (classifier["test_accuracy"].as_f64().unwrap(), &classifier["test_label_accuracy"]);
+    let per_digit: Vec<f64> = real["per_digit"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    // MNIST test's digits per class, to weigh the per-digit figures back into the whole.
+    let counts = [980.0, 1135.0, 1032.0, 1010.0, 982.0, 892.0, 958.0, 1028.0, 974.0, 1009.0];
+    let weighed = per_digit.iter().zip(counts).map(|(a, n)| a * n).sum::<f64>() / 10000.0;
+    println!(
+        "real test digits: per digit {per_digit:.4?}, weighed {weighed:.5}; recorded {recorded} (tolerance {RECORDED:e})"
+    );
+    assert!((weighed - recorded).abs() <= RECORDED && (real["overall"].as_f64().unwrap() - recorded).abs() <= RECORDED);
 }
