@@ -78,7 +78,16 @@ pub fn run(opts: &Options, stop: &AtomicUsize) -> Result<Summary, Error> {
             )
         })
         .transpose()?;
-    let mut best = if opts.keep_best { Best::read(out, first_epoch) } else { None };
+    let kept = Best::read(out, first_epoch);
+    if let Some(kept) = kept.as_ref().filter(|_| !opts.keep_best && first_epoch < config.epochs) {
+        // Evaluation settings are not part of the run: say so rather than let best/ go stale.
+        eprintln!(
+            "note: {} keeps its best epoch in best/ (now epoch {}), but this resume has no --keep-best; add it (with the run's --classifier and --eval-samples, if any) to go on choosing",
+            out.display(),
+            kept.epoch
+        );
+    }
+    let mut best = kept.filter(|_| opts.keep_best);
     let noise = SampleNoise::new(state.g.arch, config.hyper.seed, device);
     let epoch_loop = EpochLoop::new(&config, &scaled, &labels, device, rows.last().map_or(0.0, |r| r.seconds), stop)
         .with_graphs(graphs);

@@ -141,6 +141,10 @@ fn eval_every_records_the_frechet_distance() {
         export::export(&best.join("best"), &dir.path().join("best.onnx"), export::What::Generator, export::Bn::Folded)
             .unwrap();
     println!("export --run best/: self-check max |Δ| = {:.2e}", report.max_diff);
+    // A resume without --keep-best says that best/ stops following the run.
+    let o = ok(train(&best, &["--epochs", "3", "--resume"]));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("keeps its best epoch in best/") && err.contains("no --keep-best"), "{err}");
 }
 
 /// The recipe's state (the EMA generator, R1, two learning rates, and here the BCE loss
