@@ -7,7 +7,8 @@
 #      on the same device in the same call;
 #   3. the training step: `train` (eager, and with --cuda-graphs where it is built)
 #      against PyTorch eager and PyTorch with the whole step in one CUDA graph, batch
-#      100, steps 101-200, medians of 2 runs each;
+#      100, steps 101-200, medians of 2 runs each; graphs against eager, also for the
+#      conditional recipe with class terms that join at epoch 2 (the graph is captured again);
 #   4. one full MNIST epoch, wall time.
 # It prints one table last (markdown) and keeps every log in OUTDIR.
 #
@@ -107,14 +108,29 @@ done
 # Graphs against eager with the same seed (the same draws): the losses of each
 # losses.csv row may differ only by floating-point order; and a graphed run that stops
 # after epoch 1 and resumes ends with the same weights as one that ran through.
-if [ "${#graphs[@]}" = 2 ]; then
-    row "train --cuda-graphs vs eager, seed 1, losses.csv rows" "$("$py" - "$out/speed-eager-1/losses.csv" "$out/speed-graphs-1/losses.csv" <<'EOF'
+losses_delta() {
+    "$py" - "$1" "$2" <<'EOF'
 import csv, sys
 a, b = ([r for r in csv.DictReader(open(p))] for p in sys.argv[1:])
 rel = max(abs(float(x[k]) - float(y[k])) / max(abs(float(x[k])), 1e-12) for x, y in zip(a, b) for k in ("loss_d", "loss_g"))
 print(f"max relative |Δ| of loss_d, loss_g over {min(len(a), len(b))} rows: {rel:.2e} (goal ≤ 1e-5)")
 EOF
-)"
+}
+if [ "${#graphs[@]}" = 2 ]; then
+    row "train --cuda-graphs vs eager, seed 1, losses.csv rows" \
+        "$(losses_delta "$out/speed-eager-1/losses.csv" "$out/speed-graphs-1/losses.csv")"
+    # The conditional recipe with the class terms joining at epoch 2, where the step gains
+    # them and the graph is captured again.
+    cond=(--recipe improved --loss bce --conditional projection --class-loss 0.1 --class-loss-g 0.1 --class-loss-from 2)
+    cond_row="train --cuda-graphs vs eager, conditional, class terms from epoch 2, losses.csv rows"
+    if "$bin/train" --device "$device" --limit 10000 --epochs 2 --seed 1 "${cond[@]}" --out "$out/cond-eager" \
+        >"$out/cond-eager.log" 2>&1 &&
+        "$bin/train" --device "$device" --limit 10000 --epochs 2 --seed 1 "${cond[@]}" --cuda-graphs \
+            --out "$out/cond-graphs" >"$out/cond-graphs.log" 2>&1; then
+        row "$cond_row" "$(losses_delta "$out/cond-eager/losses.csv" "$out/cond-graphs/losses.csv")"
+    else
+        row "$cond_row" "FAILED: $(tail -n 1 "$out/cond-graphs.log")"
+    fi
     small=${limit:-2000}
     resume_row="train --cuda-graphs: 2 epochs straight vs 1 + --resume 1"
     if "$bin/train" --device "$device" --limit "$small" --epochs 2 --cuda-graphs --out "$out/straight" >"$out/straight.log" 2>&1 &&
