@@ -36,6 +36,7 @@ runs=(
     "cond-embed|$final|$combined --conditional embed"
     "cond-class-loss|$final|$combined --conditional projection --class-loss 1"
     "cond-class-loss-g|$final|$combined --conditional projection --class-loss 1 --class-loss-g 0.1"
+    "cond-class-late|$final|$combined --conditional projection --class-loss 0.02 --class-loss-from 20"
     "improved-translation|$final|$combined --loss hinge --augment translation"
     "improved-translation-cutout|$final|$combined --loss hinge --augment translation,cutout"
 )
