@@ -129,7 +129,7 @@ if [ "${#graphs[@]}" = 2 ]; then
             --out "$out/cond-graphs" >"$out/cond-graphs.log" 2>&1; then
         row "$cond_row" "$(losses_delta "$out/cond-eager/losses.csv" "$out/cond-graphs/losses.csv")"
     else
-        row "$cond_row" "FAILED: $(tail -n 1 "$out/cond-graphs.log")"
+        row "$cond_row" "FAILED: $(tail -q -n 1 "$out/cond-eager.log" "$out/cond-graphs.log" 2>/dev/null | tr '\n' ' ')"
     fi
     small=${limit:-2000}
     resume_row="train --cuda-graphs: 2 epochs straight vs 1 + --resume 1"
@@ -142,7 +142,7 @@ if [ "${#graphs[@]}" = 2 ]; then
             row "$resume_row" "generator.safetensors DIFFERS"
         fi
     else
-        row "$resume_row" "FAILED: $(tail -n 1 "$out/resumed.log")"
+        row "$resume_row" "FAILED: $(tail -q -n 1 "$out/straight.log" "$out/resumed.log" 2>/dev/null | tr '\n' ' ')"
     fi
 fi
 

@@ -68,13 +68,11 @@ impl Host {
     }
 }
 
-/// Metadata of `generator.safetensors`: its epoch, the digest of the config that trained
-/// it so far ([`TrainConfig::as_of`]), and `ema` (the decay) when the file holds the average.
+/// Metadata of `generator.safetensors`: its epoch, the config digest (config.json's, as
+/// the exported ONNX file records it), and `ema` (the decay) when the file holds the average.
 pub fn weights_meta(epoch: usize, config: &TrainConfig, ema: Option<f64>) -> HashMap<String, String> {
-    let mut meta = HashMap::from([
-        ("epoch".to_string(), epoch.to_string()),
-        ("config_digest".to_string(), config.as_of(epoch).digest()),
-    ]);
+    let mut meta =
+        HashMap::from([("epoch".to_string(), epoch.to_string()), ("config_digest".to_string(), config.digest())]);
     if let Some(decay) = ema {
         meta.insert("ema".to_string(), decay.to_string());
     }
@@ -100,6 +98,8 @@ pub fn save(dir: &Path, state: &State, host: &Host, config: &TrainConfig) -> Res
         ("rng_state".to_string(), p.rng.state.to_string()),
         ("adam_g_step".to_string(), state.opt_g.step.to_string()),
         ("adam_d_step".to_string(), state.opt_d.step.to_string()),
+        // What has trained these weights: class terms still to come are not in it, so
+        // that a resume may still change them (TrainConfig::as_of).
         ("config_digest".to_string(), config.as_of(p.epoch).digest()),
     ]);
     // The checkpoint goes last: the weight files never run ahead of a resumable state
@@ -138,7 +138,6 @@ pub fn load(dir: &Path, state: &mut State, config: &TrainConfig, device: Device)
         return Err(bad("not a checkpoint of this trainer"));
     }
     let num = |key: &str| meta.get(key).and_then(|v| v.parse::<u64>().ok()).ok_or_else(|| bad(&format!("no `{key}`")));
-    // Stamped with what had trained the weights: class terms still to come are not in it.
     let digest = config.as_of(num("epoch")? as usize).digest();
     if meta.get("config_digest") != Some(&digest) {
         return Err(bad("its config digest does not match config.json"));

@@ -117,8 +117,9 @@ impl Options {
     }
 }
 
-/// Refuse flags that do not go together. Called after a resume's merge, so that a
-/// changed value is refused as a change first.
+/// Refuse flags that do not go together (and say when class terms start after the last
+/// epoch). Called after a resume's merge, so that a changed value is refused as a change
+/// first.
 pub fn check_combinations(opts: &Options) -> Result<(), Error> {
     let recipe = &opts.hyper.recipe;
     if recipe.label_smoothing.is_some() && recipe.loss == dcgan::config::Loss::Hinge {
@@ -132,8 +133,17 @@ pub fn check_combinations(opts: &Options) -> Result<(), Error> {
                 .into(),
         ));
     }
-    if recipe.class_loss_from.is_some() && recipe.class_loss.is_none() {
+    // `--class-loss-from 1` is recorded as the default, so the flag itself is looked for.
+    let from_given = recipe.class_loss_from.is_some() || opts.explicit.iter().any(|e| e == "class_loss_from");
+    if from_given && recipe.class_loss.is_none() {
         return Err(Error::BadInput("--class-loss-from needs --class-loss: it says when the class terms start".into()));
+    }
+    let epochs = opts.epochs.unwrap_or(DEFAULT_EPOCHS);
+    if let Some(from) = recipe.class_loss_from.filter(|&from| from > epochs) {
+        // Not refused: a later `--resume --epochs` may reach them.
+        eprintln!(
+            "note: --class-loss-from {from} is past the run's last epoch, {epochs}: no epoch trains with the class terms until --epochs is raised"
+        );
     }
     if recipe.class_loss_g.is_some() && recipe.class_loss.is_none() {
         return Err(Error::BadInput(
@@ -235,21 +245,19 @@ pub fn apply_saved(opts: &mut Options, saved: &TrainConfig, done: usize) -> Resu
         r.class_loss_from = given.class_loss_from;
     }
     let untrained = |c: &TrainConfig| c.as_of(done).hyper.recipe.class_loss.is_none();
+    if untrained(saved) && !untrained(&merged) {
+        return Err(Error::BadInput(format!(
+            "cannot resume {}: class terms from epoch {} would change the {} it has trained without them; they may join it from epoch {} on (--class-loss-from {3})",
+            opts.out.display(),
+            merged.hyper.recipe.class_loss_from.unwrap_or(1),
+            crate::progress::plural(done, "epoch"),
+            done + 1
+        )));
+    }
     for ((field, old), (_, new)) in saved.locked_fields().into_iter().zip(wanted.locked_fields()) {
         let architecture = field.ends_with("_arch") || field == "latent_dim";
         if CLASS_TERM_FIELDS.contains(&field) && untrained(saved) {
-            if untrained(&merged) {
-                continue;
-            }
-            if explicit(field) && old != new {
-                return Err(Error::BadInput(format!(
-                    "cannot resume {}: --{} is {new} but the run has trained {} without class terms; they may join it from epoch {} on (--class-loss-from {3})",
-                    opts.out.display(),
-                    field.replace('_', "-"),
-                    crate::progress::plural(done, "epoch"),
-                    done + 1
-                )));
-            }
+            continue;
         }
         if old != new && (architecture || explicit(field)) {
             // Values as a user would type them (the digest keeps `Some(300)`, `None`).

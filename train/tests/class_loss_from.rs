@@ -36,7 +36,10 @@ fn class_terms_join_a_run_only_after_its_checkpoint_and_then_match_a_run_with_th
     let (joined, from_start, plain) =
         (dir.path().join("joined"), dir.path().join("from-start"), dir.path().join("plain"));
     ok(train(&joined, &[&CONDITIONAL[..], &["--epochs", "1"]].concat()));
-    ok(train(&from_start, &[&CONDITIONAL[..], &TERMS, &["--epochs", "1"]].concat()));
+    let o = ok(train(&from_start, &[&CONDITIONAL[..], &TERMS, &["--epochs", "1"]].concat()));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("no epoch trains with the class terms until --epochs is raised")
+    );
 
     // Terms still to come change nothing trained: epoch 1 is the plain run's, bit for bit.
     let (worst, same_meta) = difference(&joined, &from_start);
@@ -66,8 +69,10 @@ fn class_terms_join_a_run_only_after_its_checkpoint_and_then_match_a_run_with_th
     assert_eq!(config(&joined), config(&from_start));
 
     // Once they have acted, they are locked.
-    let o = run(&joined, &[&["--resume", "--epochs", "3", "--class-loss", "2"]]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("--class-loss is 2") && err.contains("cannot resume"), "{err}");
+    for (flag, value) in [("--class-loss", "2"), ("--class-loss-g", "0.7"), ("--class-loss-from", "3")] {
+        let o = run(&joined, &[&["--resume", "--epochs", "3", flag, value]]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}: {err}");
+        assert!(err.contains(&format!("{flag} is {value}")) && err.contains("cannot resume"), "{flag} {value}: {err}");
+    }
 }

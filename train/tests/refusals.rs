@@ -183,6 +183,7 @@ fn bad_input_is_refused_in_one_line() {
         (&["--class-loss", "1"], "--conditional projection"),
         (&["--class-loss", "1", "--conditional", "embed"], "--conditional projection"),
         (&["--class-loss-g", "1", "--conditional"], "--class-loss-g needs --class-loss"),
+        (&["--class-loss-from", "1", "--conditional"], "--class-loss-from needs --class-loss"),
         (&["--device", "tpu"], "--device"),
         (&["--dataset", "fashion-mnist", "--download"], "apt-get install dataset-fashion-mnist"),
     ];

@@ -153,11 +153,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     if let Some(out) = &cli.out {
         let mut json = serde_json::json!({
-            "classifier": { "path": name, "test_accuracy": accuracy, "test_label_accuracy": real_accuracy },
+            "classifier": { "path": name, "test_accuracy": accuracy },
             "generator": generated[0],
             "floor": floor,
             "seed": cli.seed,
         });
+        if let Some(real) = real_accuracy {
+            json["classifier"]["test_label_accuracy"] = serde_json::json!(real);
+        }
         if let Some(spread) = spread {
             json["seeds"] = serde_json::json!(generated);
             json["spread"] = serde_json::json!(spread);

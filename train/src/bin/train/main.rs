@@ -107,7 +107,8 @@ fn main() -> ExitCode {
                 augment: Augment::set(cli.augment),
                 class_loss: cli.class_loss,
                 class_loss_g: cli.class_loss_g,
-                class_loss_from: cli.class_loss_from,
+                // From epoch 1 is the default: recorded as such, one digest for one run.
+                class_loss_from: cli.class_loss_from.filter(|&e| e > 1),
             },
         },
         threads: cli.threads,
