@@ -2,7 +2,7 @@
 //! safetensors file, so that a run killed at any instant leaves one whole state behind.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use dcgan::{SplitMix64, TensorMap, TrainConfig, run};
 use tch::Device;
@@ -116,29 +116,48 @@ pub fn exists(dir: &Path) -> bool {
     dir.join(run::CHECKPOINT).is_file()
 }
 
-/// The epoch `dir`'s checkpoint ends (0: no checkpoint yet).
-pub fn epoch(dir: &Path) -> Result<usize, Error> {
-    if !exists(dir) {
-        return Ok(0);
-    }
-    let path = dir.join(run::CHECKPOINT);
-    let (_, meta) = dcgan::tensors::read(&path)?;
-    meta.get("epoch")
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| Error::BadInput(format!("{}: no `epoch`; it cannot be resumed", path.display())))
+/// A run folder's checkpoint as read from disk, before the networks it restores exist:
+/// read once, for its epoch (which a resume's checks need) and then to [`load`].
+pub struct Checkpoint {
+    path: PathBuf,
+    all: TensorMap,
+    meta: HashMap<String, String>,
 }
 
-/// Restore `state` (freshly built with the run's configuration `config`) from `dir`'s
-/// checkpoint.
-pub fn load(dir: &Path, state: &mut State, config: &TrainConfig, device: Device) -> Result<(), Error> {
-    let path = dir.join(run::CHECKPOINT);
-    let (all, meta) = dcgan::tensors::read(&path)?;
-    let bad = |why: &str| Error::BadInput(format!("{}: {why}; it cannot be resumed", path.display()));
-    if meta.get("format").map(String::as_str) != Some(FORMAT) {
-        return Err(bad("not a checkpoint of this trainer"));
+impl Checkpoint {
+    /// Read `dir`'s checkpoint (refusing another program's file); `None` when there is none yet.
+    pub fn read(dir: &Path) -> Result<Option<Self>, Error> {
+        if !exists(dir) {
+            return Ok(None);
+        }
+        let path = dir.join(run::CHECKPOINT);
+        let (all, meta) = dcgan::tensors::read(&path)?;
+        let checkpoint = Self { path, all, meta };
+        if checkpoint.meta.get("format").map(String::as_str) != Some(FORMAT) {
+            return Err(checkpoint.bad("not a checkpoint of this trainer"));
+        }
+        Ok(Some(checkpoint))
     }
-    let num = |key: &str| meta.get(key).and_then(|v| v.parse::<u64>().ok()).ok_or_else(|| bad(&format!("no `{key}`")));
-    let digest = config.as_of(num("epoch")? as usize).digest();
+
+    /// The epoch it ends.
+    pub fn epoch(&self) -> Result<usize, Error> {
+        Ok(self.num("epoch")? as usize)
+    }
+
+    fn bad(&self, why: &str) -> Error {
+        Error::BadInput(format!("{}: {why}; it cannot be resumed", self.path.display()))
+    }
+
+    fn num(&self, key: &str) -> Result<u64, Error> {
+        self.meta.get(key).and_then(|v| v.parse().ok()).ok_or_else(|| self.bad(&format!("no `{key}`")))
+    }
+}
+
+/// Restore `state` (freshly built with the run's configuration `config`) from `checkpoint`.
+pub fn load(checkpoint: &Checkpoint, state: &mut State, config: &TrainConfig, device: Device) -> Result<(), Error> {
+    let Checkpoint { path, all, meta } = checkpoint;
+    let (bad, num) = (|why: &str| checkpoint.bad(why), |key: &str| checkpoint.num(key));
+    let digest = config.as_of(checkpoint.epoch()?).digest();
     if meta.get("config_digest") != Some(&digest) {
         return Err(bad("its config digest does not match config.json"));
     }
@@ -146,24 +165,24 @@ pub fn load(dir: &Path, state: &mut State, config: &TrainConfig, device: Device)
         all.iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k.to_string(), v.clone()))).collect()
     };
     let (g, d) = (strip("g."), strip("d."));
-    dcgan::tensors::check_params(&g, state.g.arch, &path)?;
-    dcgan::tensors::check_params(&d, state.d.arch, &path)?;
+    dcgan::tensors::check_params(&g, state.g.arch, path)?;
+    dcgan::tensors::check_params(&d, state.d.arch, path)?;
     state.g = Net::from_host(state.g.arch, &g, device, true);
     state.d = Net::from_host(state.d.arch, &d, device, true);
     let step = num("step")? as i64;
     if let Some(decay) = state.ema.as_ref().map(|e| e.decay) {
         state.ema = Some(
-            Ema::from_saved(&state.g, decay, &all, step, device)
+            Ema::from_saved(&state.g, decay, all, step, device)
                 .ok_or_else(|| bad("the EMA generator is missing or misshapen"))?,
         );
     }
     state
         .opt_g
-        .load_host(&state.g, "adam_g", &all, num("adam_g_step")? as i64, device)
+        .load_host(&state.g, "adam_g", all, num("adam_g_step")? as i64, device)
         .ok_or_else(|| bad("G's Adam moments are missing or misshapen"))?;
     state
         .opt_d
-        .load_host(&state.d, "adam_d", &all, num("adam_d_step")? as i64, device)
+        .load_host(&state.d, "adam_d", all, num("adam_d_step")? as i64, device)
         .ok_or_else(|| bad("D's Adam moments are missing or misshapen"))?;
     state.progress = Progress { epoch: num("epoch")? as usize, step, rng: SplitMix64::new(num("rng_state")?) };
     Ok(())

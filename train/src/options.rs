@@ -94,6 +94,11 @@ pub fn preset(name: &str) -> Option<&'static Preset> {
 pub const DEFAULT_EPOCHS: usize = 50;
 
 impl Options {
+    /// Whether the locked setting `field` was given on the command line.
+    pub fn gave(&self, field: &str) -> bool {
+        self.explicit.iter().any(|e| e == field)
+    }
+
     /// The configuration these options describe, for data with digest `dataset_sha256`.
     pub fn to_config(&self, dataset_sha256: String) -> TrainConfig {
         TrainConfig {
@@ -134,7 +139,7 @@ pub fn check_combinations(opts: &Options) -> Result<(), Error> {
         ));
     }
     // `--class-loss-from 1` is recorded as the default, so the flag itself is looked for.
-    let from_given = recipe.class_loss_from.is_some() || opts.explicit.iter().any(|e| e == "class_loss_from");
+    let from_given = recipe.class_loss_from.is_some() || opts.gave("class_loss_from");
     if from_given && recipe.class_loss.is_none() {
         return Err(Error::BadInput("--class-loss-from needs --class-loss: it says when the class terms start".into()));
     }
@@ -219,7 +224,7 @@ pub fn remove_leftovers(out: &Path) {
 pub fn apply_saved(opts: &mut Options, saved: &TrainConfig, done: usize) -> Result<(), Error> {
     // Whether (and how) the run is conditional is part of its architecture: taken from
     // the run unless --conditional was given, and then it must agree.
-    if !opts.explicit.iter().any(|e| e == "conditional") {
+    if !opts.gave("conditional") {
         opts.conditional = saved.conditional;
     } else if opts.conditional != saved.conditional {
         let name = |c: Option<DHead>| c.map_or("none (unconditional)", DHead::name).to_string();
@@ -231,7 +236,7 @@ pub fn apply_saved(opts: &mut Options, saved: &TrainConfig, done: usize) -> Resu
         });
     }
     let wanted = opts.to_config(saved.dataset_sha256.clone());
-    let explicit = |field: &str| opts.explicit.iter().any(|e| e == field);
+    let explicit = |field: &str| opts.gave(field);
     // The run with the class terms the command line gives in place of its own.
     let mut merged = saved.clone();
     let (r, given) = (&mut merged.hyper.recipe, &opts.hyper.recipe);

@@ -11,7 +11,7 @@ use tch::Device;
 
 use crate::adam::Adam;
 use crate::artifacts::{self, SampleNoise};
-use crate::checkpoint::{self, Host, Progress, State};
+use crate::checkpoint::{self, Checkpoint, Host, Progress, State};
 use crate::data::{self, Split};
 use crate::device::{device_name, parse_device};
 use crate::ema::Ema;
@@ -219,8 +219,9 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
         )));
     }
     let saved = opts.resume.then(|| options::read_config(&out)).transpose()?;
+    let resumed = if saved.is_some() { Checkpoint::read(&out)? } else { None };
     match &saved {
-        Some(saved) => options::apply_saved(&mut opts, saved, checkpoint::epoch(&out)?)?,
+        Some(saved) => options::apply_saved(&mut opts, saved, resumed.as_ref().map_or(Ok(0), Checkpoint::epoch)?)?,
         None => options::check_fresh_out(&out)?,
     }
     options::check_combinations(&opts)?;
@@ -274,8 +275,8 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
         d,
         progress: Progress { epoch: 0, step: 0, rng: SplitMix64::new(h.seed) },
     };
-    if saved.is_some() && checkpoint::exists(&out) {
-        checkpoint::load(&out, &mut state, &config, device)?;
+    if let Some(resumed) = &resumed {
+        checkpoint::load(resumed, &mut state, &config, device)?;
     }
     if let Some(saved) = saved.as_ref().filter(|s| s.epochs != config.epochs) {
         eprintln!("{}: planned epochs changed from {} to {} (--epochs)", out.display(), saved.epochs, config.epochs);
