@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use crate::recipe::{Augment, DHead, Loss, Recipe};
+pub use crate::recipe::{Augment, DHead, Loss, Recipe, Scheduled};
 
 /// Every hyperparameter of a run, plus where it came from. Defaults are the tutorial's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,7 +97,7 @@ impl Default for Hyper {
 
 /// Fields that came after the tutorial, with the value that means "as the tutorial":
 /// at that value they stay out of the config digest, which so keeps its old value.
-const LATER_FIELDS: [(&str, &str); 12] = [
+const LATER_FIELDS: [(&str, &str); 13] = [
     ("lr_d", "none"),
     ("lr_g", "none"),
     ("loss", "bce"),
@@ -110,12 +110,13 @@ const LATER_FIELDS: [(&str, &str); 12] = [
     ("class_loss", "none"),
     ("class_loss_g", "none"),
     ("class_loss_from", "none"),
+    ("lr_decay_from", "none"),
 ];
 
 /// The settings a resume may not change, by name, in the order of
 /// [`TrainConfig::locked_fields`] (and of the digest's text). The one list: `train` finds
 /// its flags here ([`TrainConfig::locked_flags`]) and its tests try each.
-pub const LOCKED: [&str; 25] = [
+pub const LOCKED: [&str; 26] = [
     "dataset",
     "dataset_sha256",
     "limit",
@@ -141,11 +142,8 @@ pub const LOCKED: [&str; 25] = [
     "class_loss",
     "class_loss_g",
     "class_loss_from",
+    "lr_decay_from",
 ];
-
-/// The locked fields of the class terms, which a resume may still change while the
-/// terms are to come (see [`TrainConfig::as_of`]).
-pub const CLASS_TERM_FIELDS: [&str; 3] = ["class_loss", "class_loss_g", "class_loss_from"];
 
 /// Locked fields that no flag sets: they follow from the data and the architecture.
 pub const DERIVED: [&str; 4] = ["dataset_sha256", "latent_dim", "generator_arch", "discriminator_arch"];
@@ -196,19 +194,21 @@ impl TrainConfig {
             opt(r.class_loss),
             opt(r.class_loss_g),
             r.class_loss_from.map_or_else(|| "none".into(), |e| e.to_string()),
+            r.lr_decay_from.map_or_else(|| "none".into(), |e| e.to_string()),
         ];
         LOCKED.into_iter().zip(values).collect()
     }
 
-    /// The configuration as far as it has shaped the weights after `done` epochs: class
-    /// terms that start later are left out. A checkpoint is stamped with its digest, so a
-    /// resume may add or change terms still to come (the weights are the same either
-    /// way) and nothing else.
+    /// The configuration as far as it has shaped the weights after `done` epochs:
+    /// [`Scheduled`] knobs that start later are left out. A checkpoint is stamped with its
+    /// digest, so a resume may add or change knobs still to come (the weights are the
+    /// same either way) and nothing else.
     pub fn as_of(&self, done: usize) -> Self {
         let mut acted = self.clone();
-        let r = &mut acted.hyper.recipe;
-        if r.class_loss_from.unwrap_or(1) > done {
-            (r.class_loss, r.class_loss_g, r.class_loss_from) = (None, None, None);
+        for knob in Scheduled::ALL {
+            if knob.start(&acted.hyper.recipe).is_some_and(|start| start > done) {
+                knob.clear(&mut acted.hyper.recipe);
+            }
         }
         acted
     }
@@ -294,5 +294,21 @@ mod tests {
             assert_eq!(later.as_of(done).digest(), later.digest());
         }
         assert_ne!(later.digest(), plain.digest());
+    }
+
+    /// The same for a learning-rate decay: left out until its first epoch, counted from
+    /// then on, and from the first epoch (every run before --lr-decay-from) always.
+    #[test]
+    fn a_decay_counts_in_the_digest_once_it_starts() {
+        let plain: TrainConfig = serde_json::from_str(include_str!("../testdata/tutorial-config.json")).unwrap();
+        let mut later = plain.clone();
+        (later.hyper.recipe.lr_decay, later.hyper.recipe.lr_decay_from) = (Some(0.8), Some(23));
+        assert_eq!(later.as_of(22).digest(), plain.digest());
+        assert_ne!(later.as_of(23).digest(), plain.digest());
+        later.hyper.recipe.lr_decay_from = None;
+        for done in [1, 22] {
+            assert_eq!(later.as_of(done).digest(), later.digest());
+        }
+        assert_eq!(later.hyper.recipe.lr_factor(3), 0.8 * 0.8);
     }
 }

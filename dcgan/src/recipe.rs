@@ -25,9 +25,15 @@ pub struct Recipe {
     /// One-sided label smoothing: D's target for real images is 1 − s (BCE loss only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label_smoothing: Option<f64>,
-    /// Both learning rates are multiplied by this after every epoch.
+    /// Both learning rates are multiplied by this after every epoch (from
+    /// `lr_decay_from` on).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lr_decay: Option<f64>,
+    /// The epoch (counted from 1) the decay starts from: it trains at the full rates, and
+    /// each later epoch at `lr_decay` times the one before; absent: the first. A run may
+    /// gain the decay on `--resume` while it is still to come (see [`Scheduled`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr_decay_from: Option<usize>,
     /// Augmentations of every image D sees, real and generated, in both steps (in the
     /// order of [`Augment`], each at most once; empty: none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -58,6 +64,13 @@ impl Recipe {
         (self.class_loss, self.class_loss_g)
     }
 
+    /// What the learning rates are multiplied by in `epoch` (counted from 1):
+    /// `lr_decay^(epoch − lr_decay_from)` from `lr_decay_from` on, 1 before.
+    pub fn lr_factor(&self, epoch: usize) -> f64 {
+        let from = self.lr_decay_from.unwrap_or(1);
+        self.lr_decay.map_or(1.0, |decay| decay.powi(epoch.saturating_sub(from) as i32))
+    }
+
     /// `augment` as the command line and the config digest write it: `none` or
     /// `translation,cutout`, in the order of [`Augment`] whatever the order of the list
     /// (a set: a hand-edited config.json keeps its digest).
@@ -66,6 +79,82 @@ impl Recipe {
             return "none".into();
         }
         Augment::set(self.augment.clone()).iter().map(|a| a.name()).collect::<Vec<_>>().join(",")
+    }
+}
+
+/// The knobs that start at an epoch of their own (`--class-loss-from`,
+/// `--lr-decay-from`). The epochs before it train exactly as without the knob, so a
+/// resume may still add or change it, and a checkpoint's digest leaves it out until it
+/// has started (`TrainConfig::as_of`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheduled {
+    /// `class_loss` and `class_loss_g`, from `class_loss_from`.
+    ClassTerms,
+    /// `lr_decay`, from `lr_decay_from`.
+    LrDecay,
+}
+
+impl Scheduled {
+    /// Every scheduled knob.
+    pub const ALL: [Scheduled; 2] = [Scheduled::ClassTerms, Scheduled::LrDecay];
+
+    /// Its fields in config.json (locked once it has started), the last its first epoch.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            Scheduled::ClassTerms => &["class_loss", "class_loss_g", "class_loss_from"],
+            Scheduled::LrDecay => &["lr_decay", "lr_decay_from"],
+        }
+    }
+
+    /// What it is, for messages.
+    pub fn what(self) -> &'static str {
+        match self {
+            Scheduled::ClassTerms => "the class terms",
+            Scheduled::LrDecay => "the learning-rate decay",
+        }
+    }
+
+    /// The epoch it starts from in `recipe`; `None` when it is off.
+    pub fn start(self, recipe: &Recipe) -> Option<usize> {
+        let (on, from) = self.parts(recipe);
+        on.then(|| from.unwrap_or(1))
+    }
+
+    /// The epoch its `…_from` field names in `recipe`, on or off.
+    pub fn from(self, recipe: &Recipe) -> Option<usize> {
+        self.parts(recipe).1
+    }
+
+    fn parts(self, r: &Recipe) -> (bool, Option<usize>) {
+        match self {
+            Scheduled::ClassTerms => (r.class_loss.is_some(), r.class_loss_from),
+            Scheduled::LrDecay => (r.lr_decay.is_some(), r.lr_decay_from),
+        }
+    }
+
+    /// Turn it off in `recipe`.
+    pub fn clear(self, recipe: &mut Recipe) {
+        self.take(recipe, &Recipe::default(), |_| true);
+    }
+
+    /// Set each of its fields for which `given(field)` holds to `other`'s value.
+    pub fn take(self, recipe: &mut Recipe, other: &Recipe, given: impl Fn(&str) -> bool) {
+        fn pick<T: Copy>(given: bool, to: &mut Option<T>, from: Option<T>) {
+            if given {
+                *to = from;
+            }
+        }
+        match self {
+            Scheduled::ClassTerms => {
+                pick(given("class_loss"), &mut recipe.class_loss, other.class_loss);
+                pick(given("class_loss_g"), &mut recipe.class_loss_g, other.class_loss_g);
+                pick(given("class_loss_from"), &mut recipe.class_loss_from, other.class_loss_from);
+            }
+            Scheduled::LrDecay => {
+                pick(given("lr_decay"), &mut recipe.lr_decay, other.lr_decay);
+                pick(given("lr_decay_from"), &mut recipe.lr_decay_from, other.lr_decay_from);
+            }
+        }
     }
 }
 

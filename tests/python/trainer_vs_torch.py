@@ -16,13 +16,17 @@ torch.optim.swa_utils.update_bn sets them (a cumulative average over fixed batch
 `--augment` as DiffAugment writes it (a shift gathered from a padded image, a cutout
 masked), with the trace's per-image draws, on D's real batch and on the fakes of both
 steps, and `--class-loss` / `--class-loss-g` (the cross-entropy of the projection
-table's class scores, <table[c], h>, on the real batch in D's step / on the fakes in G's).
+table's class scores, <table[c], h>, on the real batch in D's step / on the fakes in G's)
+from the epoch `--class-loss-from` names, and `--lr-decay` from `--lr-decay-from` (each
+step's epoch is in the trace, which crosses epochs when one has fewer steps: both rates
+times decay^(epoch − from), set in Adam's param_groups as an LR scheduler sets them).
 
 Checks, each printed in units of its tolerance (≤ 1 passes):
 - losses: |Δ| ≤ LOSS_TOLERANCE·max(|loss|, 1), relative above 1 and absolute below (the
   hinge G loss is a mean of logits that passes through zero, where a relative error
   means nothing);
-- trained tensors of G and D: the 99th percentile of |Δ| ≤ a quarter of one Adam update;
+- trained tensors of G and D: the 99th percentile of |Δ| ≤ a quarter of one Adam update
+  (at the step's learning rate);
 - BatchNorm running statistics: max |Δ| ≤ BUFFER_TOLERANCE of their largest value;
 - the EMA as the trainer computed it from its own G: max |Δ| ≤ EMA_TOLERANCE (exact up
   to rounding, so the warm-up and decay are pinned down), and the EMA PyTorch's own G
@@ -80,6 +84,8 @@ MISTAKES = {
     "augment-g-step": ("G step's fakes shown to D unaugmented", "augment"),
     "class-d-off": ("the class loss left out of D's step", "class_loss"),
     "class-g-labels": ("G's class loss against the digits shifted by one", "class_loss_g"),
+    "class-from": ("the class terms from the epoch before class_loss_from", "class_loss_from"),
+    "decay-from": ("the learning-rate decay counted from the epoch before lr_decay_from", "lr_decay_from"),
 }
 
 # Translation's largest shift and cutout's side (dcgan/src/recipe.rs: MAX_SHIFT, CUTOUT_SIDE).
@@ -120,12 +126,13 @@ def replay(tensors, config, mistake=None):
     r1_factor = {"r1-sign": -0.5, "r1-gamma": 1.0}.get(mistake, 0.5)
     weight_decay = 0.0 if mistake == "no-l2" else config["weight_decay"]
     smoothing = config.get("label_smoothing") or 0.0
-    # A trace is of epoch 1's first steps: class terms that start later are off in all of them.
-    class_weight = (config.get("class_loss") or 0.0) if (config.get("class_loss_from") or 1) <= 1 else 0.0
-    class_d = 0.0 if mistake == "class-d-off" else class_weight
-    class_g = (config.get("class_loss_g") or 0.0) if class_weight else 0.0
+    # Knobs that start at an epoch of their own: the step's epoch is in the trace.
+    class_from = (config.get("class_loss_from") or 1) - (mistake == "class-from")
+    class_weight = lambda epoch: (config.get("class_loss") or 0.0) if epoch >= class_from else 0.0
+    lr_decay, decay_from = config.get("lr_decay"), (config.get("lr_decay_from") or 1) - (mistake == "decay-from")
+    lr_factor = lambda epoch: lr_decay ** max(0, epoch - decay_from) if lr_decay else 1.0
     ce = nn.CrossEntropyLoss()
-    scored = lambda x, labels: d(x, labels, scores=True) if class_weight else (d(x, labels), None)
+    scored = lambda x, labels, scores: d(x, labels, scores=True) if scores else (d(x, labels), None)
     decay = config.get("ema")
     if mistake == "ema-decay":
         decay = 0.99
@@ -137,13 +144,20 @@ def replay(tensors, config, mistake=None):
     note = lambda check, value: worst.__setitem__(check, max(worst.get(check, 0.0), value))
     for s in steps:
         x, z_d, z_g = t(f"s{s}.x"), t(f"s{s}.z_d"), t(f"s{s}.z_g")
+        epoch = int(tensors[f"s{s}.epoch"][0])
+        rate_d, rate_g = lr_d * lr_factor(epoch), lr_g * lr_factor(epoch)
+        for opt, rate in [(opt_d, rate_d), (opt_g, rate_g)]:
+            for group in opt.param_groups:
+                group["lr"] = rate
+        class_d = 0.0 if mistake == "class-d-off" else class_weight(epoch)
+        class_g = (config.get("class_loss_g") or 0.0) if class_weight(epoch) else 0.0
         y, l_d, l_g = (label(f"s{s}.{n}") for n in ("y", "label_d", "label_g"))
         draws = lambda part: (tensors.get(f"s{s}.shift_{part}"), tensors.get(f"s{s}.cut_{part}"))
         with torch.no_grad():
             fake = g(z_d, l_d)
         if gamma:
             x = x.clone().requires_grad_(True)
-        d_real, real_scores = scored(augment(x, *draws("real"), mistake), y)
+        d_real, real_scores = scored(augment(x, *draws("real"), mistake), y, class_weight(epoch))
         d_fake = d(augment(fake, *draws("fake_d"), mistake), l_d)
         if hinge:
             loss_d = torch.relu(margin - d_real).mean() + torch.relu(margin + d_fake).mean()
@@ -161,7 +175,7 @@ def replay(tensors, config, mistake=None):
         for p in d.parameters():
             p.requires_grad_(False)
         fake = g(z_g, l_g)
-        logits, fake_scores = scored(fake if mistake == "augment-g-step" else augment(fake, *draws("fake_g"), mistake), l_g)
+        logits, fake_scores = scored(fake if mistake == "augment-g-step" else augment(fake, *draws("fake_g"), mistake), l_g, class_g)
         loss_g = -logits.mean() if hinge else bce(logits, torch.ones_like(logits))
         opt_g.zero_grad()
         if class_g:
@@ -179,7 +193,7 @@ def replay(tensors, config, mistake=None):
             rel = abs(float(value.detach()) - theirs) / max(abs(theirs), 1.0)
             note("losses", rel / LOSS_TOLERANCE)
             line.append(f"{name} trainer {theirs:.6f} torch {float(value.detach()):.6f} (error {rel:.1e})")
-        for prefix, net, lr in [("g", g, lr_g), ("d", d, lr_d)]:
+        for prefix, net, lr in [("g", g, rate_g), ("d", d, rate_d)]:
             for name, value in net.state_dict().items():
                 if not name.endswith("num_batches_tracked") and f"{prefix}.{name}" not in NOISE_ONLY:
                     check = "BN statistics" if "running" in name else "G and D"
@@ -193,7 +207,7 @@ def replay(tensors, config, mistake=None):
                 theirs = t(f"s{s}.ema.{name}")
                 note("EMA (exact)", float((ema_ours[name] - theirs).abs().max()) / EMA_TOLERANCE)
                 if f"ema.{name}" not in NOISE_ONLY:
-                    note("EMA (PyTorch's G)", figure(ema_torch[name], theirs, False, lr_g))
+                    note("EMA (PyTorch's G)", figure(ema_torch[name], theirs, False, rate_g))
         if mistake is None:
             print(f"  step {s}: " + "; ".join(line))
     if decay:
@@ -280,7 +294,7 @@ def main():
         if m not in MISTAKES or not exercised(config, MISTAKES[m][1]):
             print(f"trainer_vs_torch: mistake {m!r} is not one this trace's recipe exercises", file=sys.stderr)
             return 2
-    knobs = ("loss", "lr_d", "lr_g", "r1", "ema", "label_smoothing", "conditional", "augment", "class_loss", "class_loss_g", "class_loss_from")
+    knobs = ("loss", "lr_d", "lr_g", "r1", "ema", "label_smoothing", "conditional", "augment", "class_loss", "class_loss_g", "class_loss_from", "lr_decay", "lr_decay_from")
     recipe = {k: config.get(k) for k in knobs}
     print(f"replaying {args.trace}: {json.dumps({k: v for k, v in recipe.items() if v is not None})}")
     worst = replay(tensors, config)

@@ -9,7 +9,7 @@
 //!
 //! Files read top-down: [`data`] and [`download`] (MNIST), [`model`] (networks from
 //! the shared table), [`adam`] and [`ema`] (the optimiser and the weight average, with
-//! saveable state), [`options`] (configuration, recipes and resume rules), [`trainer`]
+//! saveable state), [`options`] (configuration and recipes), [`resume`] (the rules for resuming), [`trainer`]
 //! (the run) and [`step`] (an epoch), [`checkpoint`], [`artifacts`] and [`plot`] (what a
 //! run writes), [`classifier`] and [`quality`] (sample quality), [`keep_best`]
 //! (`best/`), [`trace`] (the first steps, for the comparison with PyTorch).
@@ -32,6 +32,7 @@ pub mod options;
 pub mod plot;
 pub mod progress;
 pub mod quality;
+pub mod resume;
 pub mod step;
 pub mod tensorboard;
 pub mod trace;

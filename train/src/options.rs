@@ -1,8 +1,8 @@
-//! What a run is asked to do, and the rules for resuming one.
+//! What a run is asked to do: options, recipes, and the checks before a run starts.
 
 use std::path::{Path, PathBuf};
 
-use dcgan::config::{CLASS_TERM_FIELDS, DHead, Hyper, Versions};
+use dcgan::config::{DHead, Hyper, Scheduled, Versions};
 use dcgan::{CONDITIONAL_GENERATOR, DISCRIMINATOR, GENERATOR, TrainConfig, arch::LATENT_DIM};
 
 use crate::{Dataset, Error, io_err};
@@ -122,9 +122,9 @@ impl Options {
     }
 }
 
-/// Refuse flags that do not go together (and say when class terms start after the last
-/// epoch). Called after a resume's merge, so that a changed value is refused as a change
-/// first.
+/// Refuse flags that do not go together (and say when a scheduled knob starts after the
+/// last epoch). Called after a resume's merge, so that a changed value is refused as a
+/// change first.
 pub fn check_combinations(opts: &Options) -> Result<(), Error> {
     let recipe = &opts.hyper.recipe;
     if recipe.label_smoothing.is_some() && recipe.loss == dcgan::config::Loss::Hinge {
@@ -138,22 +138,32 @@ pub fn check_combinations(opts: &Options) -> Result<(), Error> {
                 .into(),
         ));
     }
-    // `--class-loss-from 1` is recorded as the default, so the flag itself is looked for.
-    let from_given = recipe.class_loss_from.is_some() || opts.gave("class_loss_from");
-    if from_given && recipe.class_loss.is_none() {
-        return Err(Error::BadInput("--class-loss-from needs --class-loss: it says when the class terms start".into()));
-    }
-    let epochs = opts.epochs.unwrap_or(DEFAULT_EPOCHS);
-    if let Some(from) = recipe.class_loss_from.filter(|&from| from > epochs) {
-        // Not refused: a later `--resume --epochs` may reach them.
-        eprintln!(
-            "note: --class-loss-from {from} is past the run's last epoch, {epochs}: no epoch trains with the class terms until --epochs is raised"
-        );
-    }
     if recipe.class_loss_g.is_some() && recipe.class_loss.is_none() {
         return Err(Error::BadInput(
             "--class-loss-g needs --class-loss: G is scored by the class scores D learns from real digits".into(),
         ));
+    }
+    let epochs = opts.epochs.unwrap_or(DEFAULT_EPOCHS);
+    for knob in Scheduled::ALL {
+        let [first, .., from] = knob.fields() else { continue };
+        let flag = |field: &str| format!("--{}", field.replace('_', "-"));
+        // `--…-from 1` is recorded as the default, so the flag itself is looked for.
+        if knob.start(recipe).is_none() && (knob.from(recipe).is_some() || opts.gave(from)) {
+            return Err(Error::BadInput(format!(
+                "{} needs {}: it says when {} starts",
+                flag(from),
+                flag(first),
+                knob.what()
+            )));
+        }
+        if let Some(start) = knob.start(recipe).filter(|&start| start > epochs) {
+            // Not refused: a later `--resume --epochs` may reach it.
+            eprintln!(
+                "note: {} {start} is past the run's last epoch, {epochs}: no epoch trains with {} until --epochs is raised",
+                flag(from),
+                knob.what()
+            );
+        }
     }
     Ok(())
 }
@@ -214,93 +224,4 @@ pub fn remove_leftovers(out: &Path) {
             }
         }
     }
-}
-
-/// Take a resumed run's saved settings for every option that alters the model or the
-/// optimisation, its checkpoint ending epoch `done`. Refuses, naming the flag, when one
-/// given explicitly on the command line differs from the saved value (or when the
-/// architecture itself changed) — but for class terms that act on no epoch up to `done`
-/// in either version, which change nothing trained ([`TrainConfig::as_of`]).
-pub fn apply_saved(opts: &mut Options, saved: &TrainConfig, done: usize) -> Result<(), Error> {
-    // Whether (and how) the run is conditional is part of its architecture: taken from
-    // the run unless --conditional was given, and then it must agree.
-    if !opts.gave("conditional") {
-        opts.conditional = saved.conditional;
-    } else if opts.conditional != saved.conditional {
-        let name = |c: Option<DHead>| c.map_or("none (unconditional)", DHead::name).to_string();
-        return Err(Error::ResumeMismatch {
-            run: opts.out.clone(),
-            flag: "conditional".into(),
-            saved: name(saved.conditional),
-            given: name(opts.conditional),
-        });
-    }
-    let wanted = opts.to_config(saved.dataset_sha256.clone());
-    let explicit = |field: &str| opts.gave(field);
-    // The run with the class terms the command line gives in place of its own.
-    let mut merged = saved.clone();
-    let (r, given) = (&mut merged.hyper.recipe, &opts.hyper.recipe);
-    if explicit("class_loss") {
-        r.class_loss = given.class_loss;
-    }
-    if explicit("class_loss_g") {
-        r.class_loss_g = given.class_loss_g;
-    }
-    if explicit("class_loss_from") {
-        r.class_loss_from = given.class_loss_from;
-    }
-    let untrained = |c: &TrainConfig| c.as_of(done).hyper.recipe.class_loss.is_none();
-    if untrained(saved) && !untrained(&merged) {
-        return Err(Error::BadInput(format!(
-            "cannot resume {}: class terms from epoch {} would change the {} it has trained without them; they may join it from epoch {} on (--class-loss-from {3})",
-            opts.out.display(),
-            merged.hyper.recipe.class_loss_from.unwrap_or(1),
-            crate::progress::plural(done, "epoch"),
-            done + 1
-        )));
-    }
-    for ((field, old), (_, new)) in saved.locked_fields().into_iter().zip(wanted.locked_fields()) {
-        let architecture = field.ends_with("_arch") || field == "latent_dim";
-        if CLASS_TERM_FIELDS.contains(&field) && untrained(saved) {
-            continue;
-        }
-        if old != new && (architecture || explicit(field)) {
-            // Values as a user would type them (the digest keeps `Some(300)`, `None`).
-            let shown = |v: String| {
-                v.strip_prefix("Some(")
-                    .and_then(|v| v.strip_suffix(')'))
-                    .map_or(v.replace("None", "none"), str::to_string)
-            };
-            return Err(Error::ResumeMismatch {
-                run: opts.out.clone(),
-                flag: if architecture { format!("(architecture) {field}") } else { field.replace('_', "-") },
-                saved: shown(old),
-                given: shown(new),
-            });
-        }
-    }
-    // The planned epochs are the run's unless --epochs says otherwise (which the trainer
-    // says once the checkpoint has loaded).
-    opts.epochs.get_or_insert(saved.epochs);
-    opts.dataset = Dataset::from_name(&saved.dataset)
-        .ok_or_else(|| Error::BadInput(format!("{}: unknown dataset `{}`", opts.out.display(), saved.dataset)))?;
-    opts.limit = saved.limit;
-    // The run's settings; class terms given passed the checks above: equal to the run's,
-    // or still to come in both.
-    opts.hyper = merged.hyper;
-    let r = &opts.hyper.recipe;
-    if *r != saved.hyper.recipe {
-        let weight = |w: Option<f64>| w.map_or_else(|| "none".into(), |w| w.to_string());
-        eprintln!(
-            "{}: class terms from epoch {} (--class-loss {}, --class-loss-g {}); the {} trained stay as they are",
-            opts.out.display(),
-            r.class_loss_from.unwrap_or(1),
-            weight(r.class_loss),
-            weight(r.class_loss_g),
-            crate::progress::plural(done, "epoch")
-        );
-    }
-    opts.conditional = saved.conditional;
-    opts.recipe = saved.recipe.clone();
-    Ok(())
 }

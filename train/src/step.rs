@@ -93,19 +93,8 @@ impl<'a> EpochLoop<'a> {
         let count = self.real.size()[0];
         let batch = self.config.hyper.batch_size;
         let steps = count as usize / batch;
-        let decay = self.config.hyper.recipe.lr_decay.unwrap_or(1.0).powi(epoch as i32 - 1);
-        state.opt_d.set_lr(self.config.hyper.lr_d() * decay);
-        state.opt_g.set_lr(self.config.hyper.lr_g() * decay);
         let progress = Progress::new(steps as u64, &format!("steps of epoch {epoch}/{}", self.config.epochs), false);
-        let mut order: Vec<i64> = (0..count).collect();
-        state.progress.rng.shuffle(&mut order);
-        let recipe = &self.config.hyper.recipe;
-        if let Some(graphs) =
-            self.graphs.as_ref().filter(|_| recipe.class_terms(epoch) != recipe.class_terms(epoch - 1))
-        {
-            // --class-loss-from: the step gains ops, so the graph of the last epoch's is stale.
-            graphs.recapture();
-        }
+        let order = self.begin_epoch(state, epoch);
         let mut window = Window::new(device);
         for (i, chunk) in order.chunks_exact(batch).enumerate() {
             let index = Tensor::from_slice(chunk).to_device(device);
@@ -146,25 +135,52 @@ impl<'a> EpochLoop<'a> {
         Ok(steps * batch)
     }
 
-    /// The first `steps` steps of the first epoch, as [`EpochLoop::train`] takes them,
+    /// The start of `epoch`: the learning rates it trains at, the CUDA graph captured
+    /// again where the step changes, and the order of its images (shuffled from the
+    /// run's RNG).
+    fn begin_epoch(&self, state: &mut State, epoch: usize) -> Vec<i64> {
+        let (hyper, recipe) = (&self.config.hyper, &self.config.hyper.recipe);
+        state.opt_d.set_lr(hyper.lr_d() * recipe.lr_factor(epoch));
+        state.opt_g.set_lr(hyper.lr_g() * recipe.lr_factor(epoch));
+        let mut order: Vec<i64> = (0..self.real.size()[0]).collect();
+        state.progress.rng.shuffle(&mut order);
+        if let Some(graphs) =
+            self.graphs.as_ref().filter(|_| recipe.class_terms(epoch) != recipe.class_terms(epoch - 1))
+        {
+            // --class-loss-from: the step gains ops, so the graph of the last epoch's is stale.
+            graphs.recapture();
+        }
+        order
+    }
+
+    /// The run's next `steps` steps, as [`EpochLoop::train`] takes them, from epoch to
+    /// epoch where one has fewer (so a trace of a small `--limit` shows the schedules),
     /// recorded for `train --trace-steps` (see [`crate::trace`]).
     pub fn trace(&self, state: &mut State, steps: usize) -> Result<crate::trace::Trace, Error> {
         let device = self.real.device();
         let batch = self.config.hyper.batch_size;
         let mut trace = crate::trace::Trace::new(state);
-        let mut order: Vec<i64> = (0..self.real.size()[0]).collect();
-        state.progress.rng.shuffle(&mut order);
-        for chunk in order.chunks_exact(batch).take(steps) {
-            let index = Tensor::from_slice(chunk).to_device(device);
-            let x = self.real.index_select(0, &index);
-            let y = self.labels.as_ref().map(|l| l.index_select(0, &index));
-            let s = state.progress.step + 1;
-            let draws =
-                Draws::new(&mut state.progress.rng, batch, y.is_some(), &self.config.hyper.recipe.augment, device);
-            trace.before(s, &x, y.as_ref(), &draws);
-            let stats = self.step(state, &x, y.as_ref(), &draws);
-            state.progress.step = s;
-            trace.after(s, state, &stats);
+        let mut left = steps;
+        while left > 0 {
+            let epoch = state.progress.epoch + 1;
+            let order = self.begin_epoch(state, epoch);
+            if order.len() < batch {
+                break;
+            }
+            for chunk in order.chunks_exact(batch).take(left) {
+                let index = Tensor::from_slice(chunk).to_device(device);
+                let x = self.real.index_select(0, &index);
+                let y = self.labels.as_ref().map(|l| l.index_select(0, &index));
+                let s = state.progress.step + 1;
+                let draws =
+                    Draws::new(&mut state.progress.rng, batch, y.is_some(), &self.config.hyper.recipe.augment, device);
+                trace.before(s, epoch, &x, y.as_ref(), &draws);
+                let stats = self.step(state, &x, y.as_ref(), &draws);
+                state.progress.step = s;
+                trace.after(s, state, &stats);
+                left -= 1;
+            }
+            state.progress.epoch = epoch;
         }
         trace.refresh(state, self.config.hyper.seed);
         Ok(trace)

@@ -1,4 +1,5 @@
-//! `train --trace-steps K --trace FILE`: the first K steps of a run, exactly as
+//! `train --trace-steps K --trace FILE`: the first K steps of a run (across epochs when
+//! one has fewer), exactly as
 //! [`crate::step::EpochLoop::train`] takes them, with everything a reimplementation
 //! needs to repeat them — the initial weights, each step's real batch, labels and
 //! latents — and the trainer's losses and weights after each step. Any recipe and either
@@ -6,7 +7,8 @@
 //! PyTorch and compares (the trainer is the reference every runtime is checked against,
 //! so it must itself be right).
 //!
-//! Names in the file: `g0.NAME`, `d0.NAME` (before step 1); per step s ≥ 1: `sS.x`,
+//! Names in the file: `g0.NAME`, `d0.NAME` (before step 1); per step s ≥ 1: `sS.epoch`
+//! (the epoch it belongs to, counted from 1, as float32), `sS.x`,
 //! `sS.z_d` (D's step), `sS.z_g` (G's step), `sS.loss_d`, `sS.loss_g`, `sS.g.NAME`,
 //! `sS.d.NAME`; conditional runs add `sS.y` (the real batch's labels), `sS.label_d` and
 //! `sS.label_g` (the fake labels), as float32 class numbers; `--augment` runs add
@@ -42,9 +44,10 @@ impl Trace {
         Self { tensors }
     }
 
-    /// Before step `s`: the batch `x` (labels `y`) and the latents and fake labels the
-    /// step drew.
-    pub(crate) fn before(&mut self, s: i64, x: &Tensor, y: Option<&Tensor>, draws: &crate::draws::Draws) {
+    /// Before step `s` of `epoch`: the batch `x` (labels `y`) and the latents and fake
+    /// labels the step drew.
+    pub(crate) fn before(&mut self, s: i64, epoch: usize, x: &Tensor, y: Option<&Tensor>, draws: &crate::draws::Draws) {
+        self.tensors.insert(format!("s{s}.epoch"), dcgan::Tensor { shape: vec![1], data: vec![epoch as f32] });
         self.insert(format!("s{s}.x"), x);
         if let Some(y) = y {
             self.insert(format!("s{s}.y"), y);

@@ -221,7 +221,9 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
     let saved = opts.resume.then(|| options::read_config(&out)).transpose()?;
     let resumed = if saved.is_some() { Checkpoint::read(&out)? } else { None };
     match &saved {
-        Some(saved) => options::apply_saved(&mut opts, saved, resumed.as_ref().map_or(Ok(0), Checkpoint::epoch)?)?,
+        Some(saved) => {
+            crate::resume::apply_saved(&mut opts, saved, resumed.as_ref().map_or(Ok(0), Checkpoint::epoch)?)?
+        }
         None => options::check_fresh_out(&out)?,
     }
     options::check_combinations(&opts)?;

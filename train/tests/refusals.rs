@@ -32,14 +32,13 @@ fn resume_refuses_a_change_that_alters_the_optimisation() {
         "ema" => "0.99",
         "r1" => "1",
         "label_smoothing" => "0.1",
-        "lr_decay" => "0.9",
         "conditional" => "projection",
         "augment" => "cutout",
         other => panic!("locked setting `{other}` has no other value in this test"),
     };
-    // The class terms may still join a run; `class_terms_join_a_run_only_after_its_checkpoint`.
-    let fields: Vec<&str> =
-        dcgan::TrainConfig::locked_flags().filter(|f| !dcgan::config::CLASS_TERM_FIELDS.contains(f)).collect();
+    // Scheduled knobs may still join a run: tests/from_epoch.rs.
+    let scheduled = |f: &str| dcgan::config::Scheduled::ALL.iter().any(|k| k.fields().contains(&f));
+    let fields: Vec<&str> = dcgan::TrainConfig::locked_flags().filter(|f| !scheduled(f)).collect();
     for field in &fields {
         let flag = field.replace('_', "-");
         let value = other_value(field);
@@ -83,7 +82,7 @@ fn help_says_every_default_and_what_resume_may_change() {
     for needle in [
         "projection, the default when the flag has no value",
         "0 < F ≤ 1 [default: 1, no decay]",
-        "--sample-every, --eval-every, --keep-best, and class terms still to come (--class-loss-from);",
+        "--keep-best, and class terms or a decay still to come (--class-loss-from, --lr-decay-from);",
         "and a folder that holds no run (exit 2)",
         "[default: the built-in models/classifier.safetensors, compiled into train]",
         "--cuda-graphs",

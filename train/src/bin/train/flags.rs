@@ -71,6 +71,11 @@ pub(crate) struct Cli {
     /// no decay].
     #[arg(long, value_name = "F", value_parser = cli::unit_closed)]
     pub(crate) lr_decay: Option<f64>,
+    /// With --lr-decay: the epoch (≥ 1) the decay starts from [default: 1]. It trains at
+    /// the full rates, each later epoch at F times the one before; so a resume may add
+    /// the decay to a run (or change it) from the epoch after its checkpoint on.
+    #[arg(long, value_name = "EPOCH", value_parser = cli::at_least_one)]
+    pub(crate) lr_decay_from: Option<usize>,
     /// Adam β1 of the discriminator, in [0, 1).
     #[arg(long, default_value_t = Hyper::default().beta1_d, value_parser = cli::unit_open)]
     pub(crate) beta1_d: f64,
@@ -144,8 +149,9 @@ pub(crate) struct Cli {
     pub(crate) out: PathBuf,
     /// Continue the run in --out from its last epoch checkpoint. May change --epochs,
     /// --device, --data, --threads, --sample-every, --eval-every, --keep-best, and class
-    /// terms still to come (--class-loss-from); refuses changes to anything else that
-    /// alters the model or the optimisation, and a folder that holds no run (exit 2).
+    /// terms or a decay still to come (--class-loss-from, --lr-decay-from); refuses
+    /// changes to anything else that alters the model or the optimisation, and a folder
+    /// that holds no run (exit 2).
     #[arg(long)]
     pub(crate) resume: bool,
     /// Train on the first N training images only (smoke runs).

@@ -104,6 +104,8 @@ fn main() -> ExitCode {
                 r1: cli.r1,
                 label_smoothing: cli.label_smoothing,
                 lr_decay: cli.lr_decay,
+                // From epoch 1 is the default: recorded as such, one digest for one run.
+                lr_decay_from: cli.lr_decay_from.filter(|&e| e > 1),
                 augment: Augment::set(cli.augment),
                 class_loss: cli.class_loss,
                 class_loss_g: cli.class_loss_g,

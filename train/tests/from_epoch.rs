@@ -1,7 +1,8 @@
-//! `--class-loss-from`: class terms that join a run at a later epoch. The epochs before
-//! it train bit for bit as a run without the terms, so a resume may add the terms while
-//! they are still to come, and the run that makes is the run the same flags make from
-//! the start. Once the terms have acted they are locked like every other setting.
+//! Knobs that start at an epoch of their own: `--class-loss-from` (class terms that join
+//! a run at a later epoch) and `--lr-decay-from` (a decay that starts late). The epochs
+//! before it train bit for bit as a run without the knob, so a resume may add it while it
+//! is still to come, and the run that makes is the run the same flags make from the
+//! start. Once a knob has started it is locked like every other setting.
 
 #![allow(clippy::unwrap_used)] // helpers of tests: a panic is the failure report
 
@@ -71,6 +72,55 @@ fn class_terms_join_a_run_only_after_its_checkpoint_and_then_match_a_run_with_th
     // Once they have acted, they are locked.
     for (flag, value) in [("--class-loss", "2"), ("--class-loss-g", "0.7"), ("--class-loss-from", "3")] {
         let o = run(&joined, &[&["--resume", "--epochs", "3", flag, value]]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}: {err}");
+        assert!(err.contains(&format!("{flag} is {value}")) && err.contains("cannot resume"), "{flag} {value}: {err}");
+    }
+}
+
+/// A decay from epoch 2 trains epochs 1 and 2 at the full rates and epoch 3 at half.
+const DECAY: [&str; 4] = ["--lr-decay", "0.5", "--lr-decay-from", "2"];
+
+#[test]
+fn a_decay_joins_a_run_only_after_its_checkpoint_and_then_matches_a_run_with_it_from_the_start() {
+    need_mnist!();
+    let dir = tempfile::tempdir().unwrap();
+    let (joined, from_start, plain) =
+        (dir.path().join("joined"), dir.path().join("from-start"), dir.path().join("plain"));
+    ok(train(&joined, &["--epochs", "1"]));
+    ok(train(&from_start, &[&DECAY[..], &["--epochs", "1"]].concat()));
+    let (worst, same_meta) = difference(&joined, &from_start);
+    println!("epoch 1, decay from epoch 2 vs none: max |Δ| {worst:e} over the checkpoint (required: 0)");
+    assert!(worst == 0.0 && same_meta, "a decay still to come changed epoch 1 (max |Δ| {worst:e})");
+
+    // A decay from epoch 1 would have acted on the trained epoch (so do --lr-decay-from 1 or no --lr-decay-from).
+    for refused in [&["--lr-decay", "0.5"][..], &["--lr-decay", "0.5", "--lr-decay-from", "1"]] {
+        let o = run(&joined, &[&["--resume", "--epochs", "3"], refused]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{refused:?}: {err}");
+        assert!(err.contains("cannot resume") && err.contains("--lr-decay-from 2"), "{refused:?}: {err}");
+    }
+    // And it says when it is given without a decay to start.
+    let o = run(&joined, &[&["--resume", "--epochs", "3", "--lr-decay-from", "2"]]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--lr-decay-from needs --lr-decay"));
+
+    let o = ok(train(&joined, &[&["--resume", "--epochs", "3"], &DECAY[..]].concat()));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("the learning-rate decay now --lr-decay 0.5 --lr-decay-from 2")
+    );
+    ok(train(&from_start, &["--resume", "--epochs", "3"]));
+    ok(train(&plain, &["--epochs", "3"]));
+    let (worst, same_meta) = difference(&joined, &from_start);
+    let (acted, _) = difference(&joined, &plain);
+    println!(
+        "epoch 3: decay joined on resume vs from the start: max |Δ| {worst:e} (required: 0); vs no decay: {acted:e} (required: > 0)"
+    );
+    assert!(worst == 0.0 && same_meta, "joining on resume is not the run with the decay from the start");
+    assert!(acted > 0.0, "the decay did not act in epoch 3");
+
+    for (flag, value) in [("--lr-decay", "0.6"), ("--lr-decay-from", "3")] {
+        let o = run(&joined, &[&["--resume", "--epochs", "4", flag, value]]);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{flag} {value}: {err}");
         assert!(err.contains(&format!("{flag} is {value}")) && err.contains("cannot resume"), "{flag} {value}: {err}");
