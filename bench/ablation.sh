@@ -37,6 +37,8 @@ runs=(
     "cond-class-loss|$final|$combined --conditional projection --class-loss 1"
     "cond-class-loss-g|$final|$combined --conditional projection --class-loss 1 --class-loss-g 0.1"
     "cond-class-late|$final|$combined --conditional projection --class-loss 0.02 --class-loss-from 20"
+    "cond-decay-late|$final|$combined --conditional projection --lr-decay 0.7 --lr-decay-from 20"
+    "improved-decay-late|$final|$combined --loss hinge --lr-decay 0.8 --lr-decay-from 30"
     "improved-translation|$final|$combined --loss hinge --augment translation"
     "improved-translation-cutout|$final|$combined --loss hinge --augment translation,cutout"
 )

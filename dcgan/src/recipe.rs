@@ -98,12 +98,25 @@ impl Scheduled {
     /// Every scheduled knob.
     pub const ALL: [Scheduled; 2] = [Scheduled::ClassTerms, Scheduled::LrDecay];
 
-    /// Its fields in config.json (locked once it has started), the last its first epoch.
+    /// Its fields in config.json (locked once it has started).
     pub fn fields(self) -> &'static [&'static str] {
         match self {
             Scheduled::ClassTerms => &["class_loss", "class_loss_g", "class_loss_from"],
             Scheduled::LrDecay => &["lr_decay", "lr_decay_from"],
         }
+    }
+
+    /// The field that names its first epoch.
+    pub fn from_field(self) -> &'static str {
+        match self {
+            Scheduled::ClassTerms => "class_loss_from",
+            Scheduled::LrDecay => "lr_decay_from",
+        }
+    }
+
+    /// The field that turns it on.
+    pub fn on_field(self) -> &'static str {
+        self.fields()[0]
     }
 
     /// What it is, for messages.
@@ -114,14 +127,22 @@ impl Scheduled {
         }
     }
 
-    /// The epoch it starts from in `recipe`; `None` when it is off.
+    /// The epoch it starts from in `recipe`; `None` when it is off. A checkpoint counts
+    /// it from this epoch on, so a resume may add it only where it is later.
     pub fn start(self, recipe: &Recipe) -> Option<usize> {
         let (on, from) = self.parts(recipe);
         on.then(|| from.unwrap_or(1))
     }
 
+    /// The first epoch it trains differently; `None` when it is off. A decay's starting
+    /// epoch trains at the full rates, so it changes the epoch after.
+    pub fn first_changed(self, recipe: &Recipe) -> Option<usize> {
+        let start = self.start(recipe)?;
+        Some(if self == Scheduled::LrDecay { start + 1 } else { start })
+    }
+
     /// The epoch its `…_from` field names in `recipe`, on or off.
-    pub fn from(self, recipe: &Recipe) -> Option<usize> {
+    pub fn from_value(self, recipe: &Recipe) -> Option<usize> {
         self.parts(recipe).1
     }
 

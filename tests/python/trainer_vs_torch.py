@@ -26,7 +26,7 @@ Checks, each printed in units of its tolerance (≤ 1 passes):
   hinge G loss is a mean of logits that passes through zero, where a relative error
   means nothing);
 - trained tensors of G and D: the 99th percentile of |Δ| ≤ a quarter of one Adam update
-  (at the step's learning rate);
+  (at the run's base learning rates);
 - BatchNorm running statistics: max |Δ| ≤ BUFFER_TOLERANCE of their largest value;
 - the EMA as the trainer computed it from its own G: max |Δ| ≤ EMA_TOLERANCE (exact up
   to rounding, so the warm-up and decay are pinned down), and the EMA PyTorch's own G
@@ -193,7 +193,10 @@ def replay(tensors, config, mistake=None):
             rel = abs(float(value.detach()) - theirs) / max(abs(theirs), 1.0)
             note("losses", rel / LOSS_TOLERANCE)
             line.append(f"{name} trainer {theirs:.6f} torch {float(value.detach()):.6f} (error {rel:.1e})")
-        for prefix, net, lr in [("g", g, rate_g), ("d", d, rate_d)]:
+        # Units of the base rates, the largest so far (a decay only lowers them): the drift
+        # a check measures built up over earlier steps, and a mistaken schedule must not
+        # shrink its own unit.
+        for prefix, net, lr in [("g", g, lr_g), ("d", d, lr_d)]:
             for name, value in net.state_dict().items():
                 if not name.endswith("num_batches_tracked") and f"{prefix}.{name}" not in NOISE_ONLY:
                     check = "BN statistics" if "running" in name else "G and D"
@@ -207,7 +210,7 @@ def replay(tensors, config, mistake=None):
                 theirs = t(f"s{s}.ema.{name}")
                 note("EMA (exact)", float((ema_ours[name] - theirs).abs().max()) / EMA_TOLERANCE)
                 if f"ema.{name}" not in NOISE_ONLY:
-                    note("EMA (PyTorch's G)", figure(ema_torch[name], theirs, False, rate_g))
+                    note("EMA (PyTorch's G)", figure(ema_torch[name], theirs, False, lr_g))
         if mistake is None:
             print(f"  step {s}: " + "; ".join(line))
     if decay:

@@ -9,8 +9,8 @@
 //!
 //! Files read top-down: [`data`] and [`download`] (MNIST), [`model`] (networks from
 //! the shared table), [`adam`] and [`ema`] (the optimiser and the weight average, with
-//! saveable state), [`options`] (configuration and recipes), [`resume`] (the rules for resuming), [`trainer`]
-//! (the run) and [`step`] (an epoch), [`checkpoint`], [`artifacts`] and [`plot`] (what a
+//! saveable state), [`options`] (configuration and recipes), [`resume`] (the rules for
+//! resuming), [`trainer`] (the run) and [`step`] (an epoch), [`checkpoint`], [`artifacts`] and [`plot`] (what a
 //! run writes), [`classifier`] and [`quality`] (sample quality), [`keep_best`]
 //! (`best/`), [`trace`] (the first steps, for the comparison with PyTorch).
 

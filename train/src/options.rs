@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use dcgan::config::{DHead, Hyper, Scheduled, Versions};
+use dcgan::config::{DHead, Hyper, Scheduled, Versions, flag};
 use dcgan::{CONDITIONAL_GENERATOR, DISCRIMINATOR, GENERATOR, TrainConfig, arch::LATENT_DIM};
 
 use crate::{Dataset, Error, io_err};
@@ -80,7 +80,7 @@ pub const PRESETS: [Preset; 2] = [
 /// The flags beyond the tutorial's (`--lr-decay`, `--augment`, …) that no preset gives.
 pub fn unused_recipe_flags() -> Vec<String> {
     TrainConfig::recipe_flags()
-        .map(|id| format!("--{}", id.replace('_', "-")))
+        .map(flag)
         .filter(|flag| !PRESETS.iter().any(|p| p.flags.contains(&flag.as_str())))
         .collect()
 }
@@ -145,22 +145,20 @@ pub fn check_combinations(opts: &Options) -> Result<(), Error> {
     }
     let epochs = opts.epochs.unwrap_or(DEFAULT_EPOCHS);
     for knob in Scheduled::ALL {
-        let [first, .., from] = knob.fields() else { continue };
-        let flag = |field: &str| format!("--{}", field.replace('_', "-"));
+        let from = flag(knob.from_field());
         // `--…-from 1` is recorded as the default, so the flag itself is looked for.
-        if knob.start(recipe).is_none() && (knob.from(recipe).is_some() || opts.gave(from)) {
+        if knob.start(recipe).is_none() && (knob.from_value(recipe).is_some() || opts.gave(knob.from_field())) {
             return Err(Error::BadInput(format!(
-                "{} needs {}: it says when {} starts",
-                flag(from),
-                flag(first),
+                "{from} needs {}: it names the first epoch of {}",
+                flag(knob.on_field()),
                 knob.what()
             )));
         }
-        if let Some(start) = knob.start(recipe).filter(|&start| start > epochs) {
+        if knob.first_changed(recipe).is_some_and(|first| first > epochs) {
             // Not refused: a later `--resume --epochs` may reach it.
             eprintln!(
-                "note: {} {start} is past the run's last epoch, {epochs}: no epoch trains with {} until --epochs is raised",
-                flag(from),
+                "note: with {from} {}, no epoch trains with {} until --epochs is raised past {epochs}",
+                knob.start(recipe).unwrap_or(1),
                 knob.what()
             );
         }

@@ -2,17 +2,34 @@
 //! refused, and a [`Scheduled`] knob (`--class-loss-from`, `--lr-decay-from`) may still
 //! join or change while it has acted on no epoch trained.
 
+use std::path::Path;
+
 use dcgan::TrainConfig;
-use dcgan::config::{DHead, Scheduled};
+use dcgan::config::{DHead, Scheduled, flag};
 
 use crate::progress::plural;
 use crate::{Dataset, Error, Options};
+
+/// The `config.json` of the run to resume in `out`; a folder without one is refused at
+/// once, since a typo in `--resume --out` must not start hours of a new run.
+pub fn read_saved(out: &Path) -> Result<TrainConfig, Error> {
+    if !out.join(dcgan::run::CONFIG).is_file() {
+        return Err(Error::BadInput(format!(
+            "--resume: {} holds no run (no {}); check the folder's name, or drop --resume to start a new run",
+            out.display(),
+            dcgan::run::CONFIG
+        )));
+    }
+    crate::options::read_config(out)
+}
 
 /// Take a resumed run's saved settings for every option that alters the model or the
 /// optimisation, its checkpoint ending epoch `done`. Refuses, naming the flag, when one
 /// given explicitly on the command line differs from the saved value (or when the
 /// architecture itself changed) — but for scheduled knobs that act on no epoch up to
-/// `done` in either version, which change nothing trained ([`TrainConfig::as_of`]).
+/// `done` in either version, which change nothing trained ([`TrainConfig::as_of`]). Then
+/// checks the result's combinations ([`crate::options::check_combinations`]) and says
+/// which scheduled knobs it changed.
 pub fn apply_saved(opts: &mut Options, saved: &TrainConfig, done: usize) -> Result<(), Error> {
     // Whether (and how) the run is conditional is part of its architecture: taken from
     // the run unless --conditional was given, and then it must agree.
@@ -35,14 +52,14 @@ pub fn apply_saved(opts: &mut Options, saved: &TrainConfig, done: usize) -> Resu
     }
     let untrained = |knob: Scheduled, c: &TrainConfig| knob.start(&c.as_of(done).hyper.recipe).is_none();
     if let Some(knob) = Scheduled::ALL.into_iter().find(|&k| untrained(k, saved) && !untrained(k, &merged)) {
-        let from = knob.fields().last().map_or(String::new(), |f| f.replace('_', "-"));
         return Err(Error::BadInput(format!(
-            "cannot resume {}: {} from epoch {} would change the {} it has trained without it; it may join from epoch {} on (--{from} {4})",
+            "cannot resume {}: {} from epoch {} would start within the {} it has trained without it; it may join from epoch {} on ({} {4})",
             opts.out.display(),
             knob.what(),
             knob.start(&merged.hyper.recipe).unwrap_or(1),
             plural(done, "epoch"),
-            done + 1
+            done + 1,
+            flag(knob.from_field())
         )));
     }
     for ((field, old), (_, new)) in saved.locked_fields().into_iter().zip(wanted.locked_fields()) {
@@ -71,32 +88,32 @@ pub fn apply_saved(opts: &mut Options, saved: &TrainConfig, done: usize) -> Resu
     opts.dataset = Dataset::from_name(&saved.dataset)
         .ok_or_else(|| Error::BadInput(format!("{}: unknown dataset `{}`", opts.out.display(), saved.dataset)))?;
     opts.limit = saved.limit;
-    for knob in Scheduled::ALL {
-        let (now, before) = (settings(&merged, knob), settings(saved, knob));
-        if now != before {
-            eprintln!(
-                "{}: {} now {}; the {} trained stay as they are",
-                opts.out.display(),
-                knob.what(),
-                now.join(" "),
-                plural(done, "epoch")
-            );
-        }
-    }
     // The run's settings; scheduled knobs given passed the checks above: equal to the
     // run's, or still to come in both.
-    opts.hyper = merged.hyper;
+    opts.hyper = merged.hyper.clone();
     opts.conditional = saved.conditional;
     opts.recipe = saved.recipe.clone();
+    crate::options::check_combinations(opts)?;
+    for knob in Scheduled::ALL.into_iter().filter(|&k| settings(&merged, k) != settings(saved, k)) {
+        let now = settings(&merged, knob);
+        eprintln!(
+            "{}: {} now {}; the {} trained stay as they are",
+            opts.out.display(),
+            knob.what(),
+            if now.is_empty() { "off".into() } else { now.join(" ") },
+            plural(done, "epoch")
+        );
+    }
     Ok(())
 }
 
-/// `knob`'s settings in `config` as flags (`--lr-decay 0.8 --lr-decay-from 23`).
+/// `knob`'s settings in `config` as the flags that give them (`--lr-decay 0.8
+/// --lr-decay-from 23`), those at their default left out.
 fn settings(config: &TrainConfig, knob: Scheduled) -> Vec<String> {
     config
         .locked_fields()
         .into_iter()
-        .filter(|(field, _)| knob.fields().contains(field))
-        .map(|(field, value)| format!("--{} {value}", field.replace('_', "-")))
+        .filter(|(field, value)| knob.fields().contains(field) && value != "none")
+        .map(|(field, value)| format!("{} {value}", flag(field)))
         .collect()
 }

@@ -154,19 +154,16 @@ impl<'a> EpochLoop<'a> {
     }
 
     /// The run's next `steps` steps, as [`EpochLoop::train`] takes them, from epoch to
-    /// epoch where one has fewer (so a trace of a small `--limit` shows the schedules),
-    /// recorded for `train --trace-steps` (see [`crate::trace`]).
+    /// epoch where one has fewer (so a trace of a small `--limit` shows the schedules) up
+    /// to the run's last, recorded for `train --trace-steps` (see [`crate::trace`]).
     pub fn trace(&self, state: &mut State, steps: usize) -> Result<crate::trace::Trace, Error> {
         let device = self.real.device();
         let batch = self.config.hyper.batch_size;
         let mut trace = crate::trace::Trace::new(state);
         let mut left = steps;
-        while left > 0 {
+        while left > 0 && state.progress.epoch < self.config.epochs {
             let epoch = state.progress.epoch + 1;
             let order = self.begin_epoch(state, epoch);
-            if order.len() < batch {
-                break;
-            }
             for chunk in order.chunks_exact(batch).take(left) {
                 let index = Tensor::from_slice(chunk).to_device(device);
                 let x = self.real.index_select(0, &index);

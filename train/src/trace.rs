@@ -32,6 +32,7 @@ use crate::model::to_host;
 /// Collects a trace in memory.
 pub struct Trace {
     tensors: TensorMap,
+    steps: usize,
 }
 
 impl Trace {
@@ -41,7 +42,12 @@ impl Trace {
         for (prefix, net) in [("g0", &state.g), ("d0", &state.d)] {
             tensors.extend(net.to_host().into_iter().map(|(k, v)| (format!("{prefix}.{k}"), v)));
         }
-        Self { tensors }
+        Self { tensors, steps: 0 }
+    }
+
+    /// The steps recorded.
+    pub fn steps(&self) -> usize {
+        self.steps
     }
 
     /// Before step `s` of `epoch`: the batch `x` (labels `y`) and the latents and fake
@@ -69,6 +75,7 @@ impl Trace {
 
     /// After step `s`: its losses (from the step's statistics) and every weight.
     pub fn after(&mut self, s: i64, state: &State, stats: &Tensor) {
+        self.steps += 1;
         let stats = to_host(stats);
         for (i, name) in ["loss_d", "loss_g"].into_iter().enumerate() {
             self.tensors.insert(format!("s{s}.{name}"), dcgan::Tensor { shape: vec![1], data: vec![stats.data[i]] });

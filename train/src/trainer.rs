@@ -98,7 +98,7 @@ pub fn run(opts: &Options, stop: &AtomicUsize) -> Result<Summary, Error> {
     if let Some((steps, path)) = &opts.trace {
         let trace = epoch_loop.trace(&mut state, *steps)?;
         trace.write(path, &config)?;
-        eprintln!("traced the first {} into {}", plural(*steps, "step"), path.display());
+        eprintln!("traced the first {} into {}", plural(trace.steps(), "step"), path.display());
         return Ok(Summary {
             out: out.clone(),
             epochs: 0,
@@ -210,23 +210,17 @@ fn setup(opts: &Options, stop: &AtomicUsize) -> Result<Setup, Error> {
         )));
     }
     let out = opts.out.clone();
-    // A typo in `--resume --out` must not start hours of a new run.
-    if opts.resume && !out.join(dcgan::run::CONFIG).is_file() {
-        return Err(Error::BadInput(format!(
-            "--resume: {} holds no run (no {}); check the folder's name, or drop --resume to start a new run",
-            out.display(),
-            dcgan::run::CONFIG
-        )));
-    }
-    let saved = opts.resume.then(|| options::read_config(&out)).transpose()?;
+    let saved = opts.resume.then(|| crate::resume::read_saved(&out)).transpose()?;
     let resumed = if saved.is_some() { Checkpoint::read(&out)? } else { None };
     match &saved {
         Some(saved) => {
             crate::resume::apply_saved(&mut opts, saved, resumed.as_ref().map_or(Ok(0), Checkpoint::epoch)?)?
         }
-        None => options::check_fresh_out(&out)?,
+        None => {
+            options::check_fresh_out(&out)?;
+            options::check_combinations(&opts)?;
+        }
     }
-    options::check_combinations(&opts)?;
 
     let dir = opts.dataset.resolve_dir(opts.data.as_deref());
     if opts.download {

@@ -39,7 +39,8 @@ fn class_terms_join_a_run_only_after_its_checkpoint_and_then_match_a_run_with_th
     ok(train(&joined, &[&CONDITIONAL[..], &["--epochs", "1"]].concat()));
     let o = ok(train(&from_start, &[&CONDITIONAL[..], &TERMS, &["--epochs", "1"]].concat()));
     assert!(
-        String::from_utf8_lossy(&o.stderr).contains("no epoch trains with the class terms until --epochs is raised")
+        String::from_utf8_lossy(&o.stderr)
+            .contains("no epoch trains with the class terms until --epochs is raised past 1")
     );
 
     // Terms still to come change nothing trained: epoch 1 is the plain run's, bit for bit.
@@ -109,8 +110,14 @@ fn a_decay_joins_a_run_only_after_its_checkpoint_and_then_matches_a_run_with_it_
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("the learning-rate decay now --lr-decay 0.5 --lr-decay-from 2")
     );
+    // Epoch 2, the decay's first, trains at the full rates: the plain run's, bit for bit.
+    ok(train(&from_start, &["--resume", "--epochs", "2"]));
+    ok(train(&plain, &["--epochs", "2"]));
+    let (worst, _) = difference(&from_start, &plain);
+    println!("epoch 2, decay from epoch 2 vs none: max |Δ| {worst:e} over the checkpoint (required: 0)");
+    assert!(worst == 0.0, "the decay's first epoch is not at the full rates (max |Δ| {worst:e})");
     ok(train(&from_start, &["--resume", "--epochs", "3"]));
-    ok(train(&plain, &["--epochs", "3"]));
+    ok(train(&plain, &["--resume", "--epochs", "3"]));
     let (worst, same_meta) = difference(&joined, &from_start);
     let (acted, _) = difference(&joined, &plain);
     println!(

@@ -67,8 +67,8 @@ pub(crate) struct Cli {
     /// G's learning rate, instead of --lr.
     #[arg(long, value_name = "LR", value_parser = cli::positive)]
     pub(crate) lr_g: Option<f64>,
-    /// Multiply both learning rates by this after every epoch, 0 < F ≤ 1 [default: 1,
-    /// no decay].
+    /// Multiply both learning rates by this after every epoch (from --lr-decay-from on),
+    /// 0 < F ≤ 1 [default: 1, no decay].
     #[arg(long, value_name = "F", value_parser = cli::unit_closed)]
     pub(crate) lr_decay: Option<f64>,
     /// With --lr-decay: the epoch (≥ 1) the decay starts from [default: 1]. It trains at

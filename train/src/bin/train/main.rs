@@ -169,7 +169,7 @@ mod tests {
         let command = Cli::command();
         let ids: Vec<&str> = command.get_arguments().map(|a| a.get_id().as_str()).collect();
         let flags: Vec<&str> = dcgan::TrainConfig::locked_flags().collect();
-        assert_eq!(flags.len(), 21);
+        assert_eq!(flags.len(), 22);
         for flag in flags {
             assert!(ids.contains(&flag), "locked setting `{flag}` has no flag among {ids:?}");
         }
