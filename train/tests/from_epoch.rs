@@ -17,8 +17,15 @@ const CONDITIONAL: [&str; 6] = ["--recipe", "improved", "--loss", "bce", "--cond
 /// The class terms, joining at epoch 2.
 const TERMS: [&str; 6] = ["--class-loss", "1", "--class-loss-g", "0.5", "--class-loss-from", "2"];
 
-fn run(out: &Path, flags: &[&[&str]]) -> std::process::Output {
-    train(out, &flags.concat()).output().unwrap()
+/// `train` on `out` with `flags` must refuse (exit 2), saying each of `needles`.
+fn refused(out: &Path, flags: &[&[&str]], needles: &[&str]) {
+    let flags = flags.concat();
+    let o = train(out, &flags).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{flags:?}: {err}");
+    for needle in needles {
+        assert!(err.contains(needle), "{flags:?}: no {needle:?} in {err}");
+    }
 }
 
 /// Largest |Δ| over every tensor of two checkpoints, and whether their metadata (epoch,
@@ -49,11 +56,8 @@ fn class_terms_join_a_run_only_after_its_checkpoint_and_then_match_a_run_with_th
     assert!(worst == 0.0 && same_meta, "terms still to come changed epoch 1 (max |Δ| {worst:e})");
 
     // Terms that would act on epoch 1 are refused, saying from when they may join.
-    for refused in [&["--class-loss", "1"][..], &["--class-loss", "1", "--class-loss-from", "1"]] {
-        let o = run(&joined, &[&["--resume", "--epochs", "2"], refused]);
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{refused:?}: {err}");
-        assert!(err.contains("cannot resume") && err.contains("from epoch 2 on"), "{refused:?}: {err}");
+    for terms in [&["--class-loss", "1"][..], &["--class-loss", "1", "--class-loss-from", "1"]] {
+        refused(&joined, &[&["--resume", "--epochs", "2"], terms], &["cannot resume", "from epoch 2 on"]);
     }
 
     // Joined on resume, the run is the one the flags make from the start.
@@ -72,10 +76,11 @@ fn class_terms_join_a_run_only_after_its_checkpoint_and_then_match_a_run_with_th
 
     // Once they have acted, they are locked.
     for (flag, value) in [("--class-loss", "2"), ("--class-loss-g", "0.7"), ("--class-loss-from", "3")] {
-        let o = run(&joined, &[&["--resume", "--epochs", "3", flag, value]]);
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{flag} {value}: {err}");
-        assert!(err.contains(&format!("{flag} is {value}")) && err.contains("cannot resume"), "{flag} {value}: {err}");
+        refused(
+            &joined,
+            &[&["--resume", "--epochs", "3", flag, value]],
+            &[&format!("{flag} is {value}"), "cannot resume"],
+        );
     }
 }
 
@@ -95,16 +100,11 @@ fn a_decay_joins_a_run_only_after_its_checkpoint_and_then_matches_a_run_with_it_
     assert!(worst == 0.0 && same_meta, "a decay still to come changed epoch 1 (max |Δ| {worst:e})");
 
     // A decay from epoch 1 would have acted on the trained epoch (so do --lr-decay-from 1 or no --lr-decay-from).
-    for refused in [&["--lr-decay", "0.5"][..], &["--lr-decay", "0.5", "--lr-decay-from", "1"]] {
-        let o = run(&joined, &[&["--resume", "--epochs", "3"], refused]);
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{refused:?}: {err}");
-        assert!(err.contains("cannot resume") && err.contains("--lr-decay-from 2"), "{refused:?}: {err}");
+    for decay in [&["--lr-decay", "0.5"][..], &["--lr-decay", "0.5", "--lr-decay-from", "1"]] {
+        refused(&joined, &[&["--resume", "--epochs", "3"], decay], &["cannot resume", "--lr-decay-from 2"]);
     }
-    // And it says when it is given without a decay to start.
-    let o = run(&joined, &[&["--resume", "--epochs", "3", "--lr-decay-from", "2"]]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--lr-decay-from needs --lr-decay"));
+    // And it says so when given without a decay to start.
+    refused(&joined, &[&["--resume", "--epochs", "3", "--lr-decay-from", "2"]], &["--lr-decay-from needs --lr-decay"]);
 
     let o = ok(train(&joined, &[&["--resume", "--epochs", "3"], &DECAY[..]].concat()));
     assert!(
@@ -127,9 +127,10 @@ fn a_decay_joins_a_run_only_after_its_checkpoint_and_then_matches_a_run_with_it_
     assert!(acted > 0.0, "the decay did not act in epoch 3");
 
     for (flag, value) in [("--lr-decay", "0.6"), ("--lr-decay-from", "3")] {
-        let o = run(&joined, &[&["--resume", "--epochs", "4", flag, value]]);
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{flag} {value}: {err}");
-        assert!(err.contains(&format!("{flag} is {value}")) && err.contains("cannot resume"), "{flag} {value}: {err}");
+        refused(
+            &joined,
+            &[&["--resume", "--epochs", "4", flag, value]],
+            &[&format!("{flag} is {value}"), "cannot resume"],
+        );
     }
 }

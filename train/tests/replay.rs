@@ -95,22 +95,22 @@ fn the_augmentations_match_pytorch() {
 /// wrong digits) times outside the tolerance (measured).
 #[test]
 fn the_class_loss_matches_pytorch() {
-    replay(
-        &[
-            "--recipe",
-            "improved",
-            "--loss",
-            "bce",
-            "--conditional",
-            "projection",
-            "--class-loss",
-            "1",
-            "--class-loss-g",
-            "1",
-        ],
-        "class-d-off,class-g-labels",
-    );
+    replay(&CLASS_LOSS, "class-d-off,class-g-labels");
 }
+
+/// The shipped conditional recipe with both class terms at W = 1.
+const CLASS_LOSS: [&str; 10] = [
+    "--recipe",
+    "improved",
+    "--loss",
+    "bce",
+    "--conditional",
+    "projection",
+    "--class-loss",
+    "1",
+    "--class-loss-g",
+    "1",
+];
 
 /// Knobs that start at an epoch of their own, on a trace that crosses epochs (200
 /// images: 2 steps an epoch, 6 steps over 3 epochs): the class terms from epoch 2, and a
@@ -119,27 +119,6 @@ fn the_class_loss_matches_pytorch() {
 /// 3600 times; the class terms one epoch early about 400 times).
 #[test]
 fn knobs_that_start_at_an_epoch_match_pytorch() {
-    replay_steps(
-        &[
-            "--recipe",
-            "improved",
-            "--loss",
-            "bce",
-            "--conditional",
-            "projection",
-            "--class-loss",
-            "1",
-            "--class-loss-g",
-            "1",
-            "--class-loss-from",
-            "2",
-            "--lr-decay",
-            "0.1",
-            "--lr-decay-from",
-            "2",
-        ],
-        "class-from,decay-from",
-        "200",
-        "6",
-    );
+    let from_2 = ["--class-loss-from", "2", "--lr-decay", "0.1", "--lr-decay-from", "2"];
+    replay_steps(&[&CLASS_LOSS[..], &from_2].concat(), "class-from,decay-from", "200", "6");
 }
