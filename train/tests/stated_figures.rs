@@ -104,7 +104,7 @@ fn the_stated_quality_figures_are_what_eval_measures() {
             vec![floor("frechet"), floor("frechet_report"), floor("coverage"), floor("confidence")]),
         ("MODEL_CARD", "10000 samples, odd half: Fréchet",
             vec![g(&int8, "frechet_report"), g(&fp32, "frechet_report"), g(&int8, "coverage"), g(&int8, "confidence"), g(&fp32, "confidence")]),
-        ("MODEL_CARD", "| **`gen-cond.onnx`** (epoch 19) |",
+        ("MODEL_CARD", "| **`gen-cond.onnx`** (epoch 26) |",
             vec![g(&cond, "frechet"), g(&cond, "frechet_report"), g(&cond, "coverage"), g(&cond, "confidence"),
                  figure(&cond, &["generator", "label_accuracy", "overall"])]),
     ];
