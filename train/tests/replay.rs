@@ -68,7 +68,8 @@ fn the_r1_penalty_matches_pytorch() {
     replay(&["--recipe", "improved", "--r1", "100"], "r1-sign,r1-gamma");
 }
 
-/// The recipe of the shipped `models/gen-cond.onnx`: improved with BCE, projection head.
+/// The base recipe of the shipped `models/gen-cond.onnx` (its epochs 1–22): improved with
+/// BCE, projection head.
 #[test]
 fn the_conditional_projection_recipe_matches_pytorch() {
     replay(&["--recipe", "improved", "--loss", "bce", "--conditional", "projection"], "label-shift,ema-bn");
