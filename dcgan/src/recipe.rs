@@ -58,17 +58,19 @@ impl Recipe {
     /// The weights of D's and G's class terms in `epoch` (counted from 1): none before
     /// `class_loss_from`.
     pub fn class_terms(&self, epoch: usize) -> (Option<f64>, Option<f64>) {
-        if epoch < self.class_loss_from.unwrap_or(1) {
-            return (None, None);
+        match Scheduled::ClassTerms.start(self) {
+            Some(from) if epoch >= from => (self.class_loss, self.class_loss_g),
+            _ => (None, None),
         }
-        (self.class_loss, self.class_loss_g)
     }
 
     /// What the learning rates are multiplied by in `epoch` (counted from 1):
     /// `lr_decay^(epoch − lr_decay_from)` from `lr_decay_from` on, 1 before.
     pub fn lr_factor(&self, epoch: usize) -> f64 {
-        let from = self.lr_decay_from.unwrap_or(1);
-        self.lr_decay.map_or(1.0, |decay| decay.powi(epoch.saturating_sub(from) as i32))
+        match (self.lr_decay, Scheduled::LrDecay.start(self)) {
+            (Some(decay), Some(from)) => decay.powi(epoch.saturating_sub(from) as i32),
+            _ => 1.0,
+        }
     }
 
     /// `augment` as the command line and the config digest write it: `none` or
@@ -98,7 +100,8 @@ impl Scheduled {
     /// Every scheduled knob.
     pub const ALL: [Scheduled; 2] = [Scheduled::ClassTerms, Scheduled::LrDecay];
 
-    /// Its fields in config.json (locked once it has started).
+    /// Its fields in config.json (locked once it has started): the one that turns it on
+    /// first, the one that names its first epoch last.
     pub fn fields(self) -> &'static [&'static str] {
         match self {
             Scheduled::ClassTerms => &["class_loss", "class_loss_g", "class_loss_from"],
@@ -108,10 +111,7 @@ impl Scheduled {
 
     /// The field that names its first epoch.
     pub fn from_field(self) -> &'static str {
-        match self {
-            Scheduled::ClassTerms => "class_loss_from",
-            Scheduled::LrDecay => "lr_decay_from",
-        }
+        self.fields()[self.fields().len() - 1]
     }
 
     /// The field that turns it on.
@@ -127,8 +127,9 @@ impl Scheduled {
         }
     }
 
-    /// The epoch it starts from in `recipe`; `None` when it is off. A checkpoint counts
-    /// it from this epoch on, so a resume may add it only where it is later.
+    /// The epoch it starts from in `recipe` (its `…_from` field, the first epoch where
+    /// that is absent); `None` when it is off. A checkpoint counts it from this epoch on,
+    /// so a resume may add it only where it is later.
     pub fn start(self, recipe: &Recipe) -> Option<usize> {
         let (on, from) = self.parts(recipe);
         on.then(|| from.unwrap_or(1))

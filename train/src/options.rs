@@ -154,11 +154,12 @@ pub fn check_combinations(opts: &Options) -> Result<(), Error> {
                 knob.what()
             )));
         }
-        if knob.first_changed(recipe).is_some_and(|first| first > epochs) {
+        if let (Some(start), Some(first)) = (knob.start(recipe), knob.first_changed(recipe))
+            && first > epochs
+        {
             // Not refused: a later `--resume --epochs` may reach it.
             eprintln!(
-                "note: with {from} {}, no epoch trains with {} until --epochs is raised past {epochs}",
-                knob.start(recipe).unwrap_or(1),
+                "note: with {from} {start}, no epoch trains with {} until --epochs is raised past {epochs}",
                 knob.what()
             );
         }

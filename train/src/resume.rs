@@ -51,12 +51,16 @@ pub fn apply_saved(opts: &mut Options, saved: &TrainConfig, done: usize) -> Resu
         knob.take(&mut merged.hyper.recipe, &opts.hyper.recipe, |field| opts.gave(field));
     }
     let untrained = |knob: Scheduled, c: &TrainConfig| knob.start(&c.as_of(done).hyper.recipe).is_none();
-    if let Some(knob) = Scheduled::ALL.into_iter().find(|&k| untrained(k, saved) && !untrained(k, &merged)) {
+    let joins_early = Scheduled::ALL.into_iter().find_map(|k| {
+        let start = k.start(&merged.hyper.recipe)?;
+        (untrained(k, saved) && !untrained(k, &merged)).then_some((k, start))
+    });
+    if let Some((knob, start)) = joins_early {
         return Err(Error::BadInput(format!(
             "cannot resume {}: {} from epoch {} would start within the {} it has trained without it; it may join from epoch {} on ({} {4})",
             opts.out.display(),
             knob.what(),
-            knob.start(&merged.hyper.recipe).unwrap_or(1),
+            start,
             plural(done, "epoch"),
             done + 1,
             flag(knob.from_field())

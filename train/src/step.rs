@@ -97,11 +97,7 @@ impl<'a> EpochLoop<'a> {
         let order = self.begin_epoch(state, epoch);
         let mut window = Window::new(device);
         for (i, chunk) in order.chunks_exact(batch).enumerate() {
-            let index = Tensor::from_slice(chunk).to_device(device);
-            let x = self.real.index_select(0, &index);
-            let y = self.labels.as_ref().map(|l| l.index_select(0, &index));
-            let draws =
-                Draws::new(&mut state.progress.rng, batch, y.is_some(), &self.config.hyper.recipe.augment, device);
+            let (x, y, draws) = self.batch(state, chunk);
             let stats = match &self.graphs {
                 Some(graphs) => graphs.step(self, state, &x, y.as_ref(), &draws)?,
                 None => self.step(state, &x, y.as_ref(), &draws),
@@ -153,11 +149,22 @@ impl<'a> EpochLoop<'a> {
         order
     }
 
+    /// The images `x` `[B,1,28,28]` and labels `y` `[B]` at the indices `chunk`, and the
+    /// step's draws from the run's RNG.
+    fn batch(&self, state: &mut State, chunk: &[i64]) -> (Tensor, Option<Tensor>, Draws) {
+        let device = self.real.device();
+        let index = Tensor::from_slice(chunk).to_device(device);
+        let x = self.real.index_select(0, &index);
+        let y = self.labels.as_ref().map(|l| l.index_select(0, &index));
+        let augment = &self.config.hyper.recipe.augment;
+        let draws = Draws::new(&mut state.progress.rng, chunk.len(), y.is_some(), augment, device);
+        (x, y, draws)
+    }
+
     /// The run's next `steps` steps, as [`EpochLoop::train`] takes them, from epoch to
     /// epoch where one has fewer (so a trace of a small `--limit` shows the schedules) up
     /// to the run's last, recorded for `train --trace-steps` (see [`crate::trace`]).
     pub fn trace(&self, state: &mut State, steps: usize) -> Result<crate::trace::Trace, Error> {
-        let device = self.real.device();
         let batch = self.config.hyper.batch_size;
         let mut trace = crate::trace::Trace::new(state);
         let mut left = steps;
@@ -165,12 +172,8 @@ impl<'a> EpochLoop<'a> {
             let epoch = state.progress.epoch + 1;
             let order = self.begin_epoch(state, epoch);
             for chunk in order.chunks_exact(batch).take(left) {
-                let index = Tensor::from_slice(chunk).to_device(device);
-                let x = self.real.index_select(0, &index);
-                let y = self.labels.as_ref().map(|l| l.index_select(0, &index));
+                let (x, y, draws) = self.batch(state, chunk);
                 let s = state.progress.step + 1;
-                let draws =
-                    Draws::new(&mut state.progress.rng, batch, y.is_some(), &self.config.hyper.recipe.augment, device);
                 trace.before(s, epoch, &x, y.as_ref(), &draws);
                 let stats = self.step(state, &x, y.as_ref(), &draws);
                 state.progress.step = s;

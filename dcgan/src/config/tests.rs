@@ -55,3 +55,35 @@ fn a_decay_counts_in_the_digest_once_it_starts() {
     let factors: Vec<f64> = (1..=4).map(|e| later.hyper.recipe.lr_factor(e)).collect();
     assert_eq!(factors, [1.0, 1.0, 0.8, 0.8 * 0.8]);
 }
+
+/// `Scheduled::take` moves exactly the fields `Scheduled::fields` names, one at a time,
+/// so that a resume changes only the flags it was given; `clear` turns a knob off whole.
+#[test]
+fn a_scheduled_knob_moves_exactly_its_own_fields() {
+    let full = Recipe {
+        class_loss: Some(0.5),
+        class_loss_g: Some(0.25),
+        class_loss_from: Some(3),
+        lr_decay: Some(0.9),
+        lr_decay_from: Some(4),
+        ..Recipe::default()
+    };
+    let keys =
+        |r: &Recipe| -> Vec<String> { serde_json::to_value(r).unwrap().as_object().unwrap().keys().cloned().collect() };
+    for knob in Scheduled::ALL {
+        for &field in knob.fields() {
+            let mut moved = Recipe::default();
+            knob.take(&mut moved, &full, |f| f == field);
+            assert_eq!(keys(&moved), [field], "{knob:?} given {field}");
+        }
+        assert!(knob.from_field().ends_with("_from") && knob.fields().contains(&knob.from_field()));
+        let mut cleared = full.clone();
+        knob.clear(&mut cleared);
+        assert!(keys(&cleared).iter().all(|k| !knob.fields().contains(&k.as_str())), "{knob:?}");
+        assert_eq!(knob.start(&cleared), None);
+    }
+    assert_eq!(full.class_terms(2), (None, None));
+    assert_eq!(full.class_terms(3), (Some(0.5), Some(0.25)));
+    assert_eq!(full.lr_factor(4), 1.0);
+    assert_eq!(full.lr_factor(5), 0.9);
+}
