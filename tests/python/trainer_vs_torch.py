@@ -38,7 +38,9 @@ G's one-channel image layer runs libtorch's native transposed convolution, not o
 so values differ by float32 rounding. Adam divides each
 gradient by its own running magnitude, so for the few elements whose gradient is near
 Adam's ε rounding noise becomes a visible part of an update, and it compounds from step
-to step: hence a percentile in units of an update rather than an elementwise bound. The
+to step: hence a percentile in units of an update rather than an elementwise bound, and
+few steps (bench/rounding_floor.py: over 10 steps PyTorch in float32 drifts further from
+itself in float64 than the trainer from PyTorch). The
 biases just before a BatchNorm (ct1, ct2) are left out: train-mode BN subtracts their
 per-channel value, so their gradient is zero up to rounding and Adam's update of them is
 normalised rounding noise.
@@ -103,15 +105,18 @@ def exercised(config, key):
     return bool(config.get(key))
 
 
-def replay(tensors, config, mistake=None):
-    """Take the trace's steps in PyTorch; {check: worst figure in tolerance units}."""
-    t = lambda name: torch.from_numpy(tensors[name])
+def replay(tensors, config, mistake=None, dtype=torch.float32, record=None):
+    """Take the trace's steps in PyTorch; {check: worst figure in tolerance units}. With
+    `dtype` float64 the same steps without float32's rounding; `record` (a dict) gets each
+    step's losses and weights under the trace's names (bench/rounding_floor.py)."""
+    t = lambda name: torch.from_numpy(tensors[name]).to(dtype if tensors[name].dtype.kind == "f" else None)
     steps = sorted({int(k.split(".")[0][1:]) for k in tensors if k.startswith("s") and k.endswith(".x")})
     head = config.get("conditional")
     label = lambda name: ((t(name).long() + (mistake == "label-shift")) % 10) if head else None
     g, d = G(classes=10 if head else 0, native_image_layer=True), D(head=head)
     load_into(g, tensors, "g0.")
     load_into(d, tensors, "d0.")
+    g.to(dtype), d.to(dtype)
     g.train()
     d.train()
     lr_d = config.get("lr_d") or config["lr"]
@@ -211,6 +216,10 @@ def replay(tensors, config, mistake=None):
                 note("EMA (exact)", float((ema_ours[name] - theirs).abs().max()) / EMA_TOLERANCE)
                 if f"ema.{name}" not in NOISE_ONLY:
                     note("EMA (PyTorch's G)", figure(ema_torch[name], theirs, False, lr_g))
+        if record is not None:
+            ours = {"loss_d": loss_d.reshape(1), "loss_g": loss_g.reshape(1), **{f"ema.{k}": v for k, v in ema_torch.items()}}
+            ours.update({f"{p}.{k}": v for p, net in [("g", g), ("d", d)] for k, v in net.state_dict().items()})
+            record.update({f"s{s}.{k}": v.detach().numpy().copy() for k, v in ours.items()})
         if mistake is None:
             print(f"  step {s}: " + "; ".join(line))
     if decay:
