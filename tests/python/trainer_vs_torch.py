@@ -61,6 +61,7 @@ from torch import nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "bench"))
 from dcgan_torch import D, G, load_into, read_safetensors  # noqa: E402
+from diffaugment import augment  # noqa: E402
 
 LOSS_TOLERANCE = 1e-4
 QUANTILE = 0.99
@@ -89,11 +90,6 @@ MISTAKES = {
     "class-from": ("the class terms from the epoch before class_loss_from", "class_loss_from"),
     "decay-from": ("the learning-rate decay counted from the epoch before lr_decay_from", "lr_decay_from"),
 }
-
-# Translation's largest shift and cutout's side (dcgan/src/recipe.rs: MAX_SHIFT, CUTOUT_SIDE).
-MAX_SHIFT = 4
-CUTOUT_SIDE = 14
-
 
 def exercised(config, key):
     if key is None:
@@ -158,12 +154,13 @@ def replay(tensors, config, mistake=None, dtype=torch.float32, record=None):
         class_g = (config.get("class_loss_g") or 0.0) if class_weight(epoch) else 0.0
         y, l_d, l_g = (label(f"s{s}.{n}") for n in ("y", "label_d", "label_g"))
         draws = lambda part: (tensors.get(f"s{s}.shift_{part}"), tensors.get(f"s{s}.cut_{part}"))
+        aug = lambda x, part: augment(x, *draws(part), -1 if mistake == "shift-sign" else 1, 0.0 if mistake == "cutout-fill" else -1.0)
         with torch.no_grad():
             fake = g(z_d, l_d)
         if gamma:
             x = x.clone().requires_grad_(True)
-        d_real, real_scores = scored(augment(x, *draws("real"), mistake), y, class_weight(epoch))
-        d_fake = d(augment(fake, *draws("fake_d"), mistake), l_d)
+        d_real, real_scores = scored(aug(x, "real"), y, class_weight(epoch))
+        d_fake = d(aug(fake, "fake_d"), l_d)
         if hinge:
             loss_d = torch.relu(margin - d_real).mean() + torch.relu(margin + d_fake).mean()
         else:
@@ -180,7 +177,7 @@ def replay(tensors, config, mistake=None, dtype=torch.float32, record=None):
         for p in d.parameters():
             p.requires_grad_(False)
         fake = g(z_g, l_g)
-        logits, fake_scores = scored(fake if mistake == "augment-g-step" else augment(fake, *draws("fake_g"), mistake), l_g, class_g)
+        logits, fake_scores = scored(fake if mistake == "augment-g-step" else aug(fake, "fake_g"), l_g, class_g)
         loss_g = -logits.mean() if hinge else bce(logits, torch.ones_like(logits))
         opt_g.zero_grad()
         if class_g:
@@ -225,29 +222,6 @@ def replay(tensors, config, mistake=None, dtype=torch.float32, record=None):
     if decay:
         note("EMA BN statistics", ema_bn(tensors, head, g, mistake))
     return worst
-
-
-def augment(x, shift, cut, mistake):
-    """DiffAugment's translation then cutout of x [N,1,28,28], filled with the background
-    −1, from each image's drawn source offset (output (r, c) = input (r + rows,
-    c + columns)) and cutout centre (row, column)."""
-    n, side = x.shape[0], x.shape[-1]
-    along = torch.arange(side)
-    if shift is not None:
-        shift = torch.from_numpy(shift).long() * (-1 if mistake == "shift-sign" else 1)
-        assert int(shift.abs().max()) <= MAX_SHIFT, f"a traced shift is beyond MAX_SHIFT = {MAX_SHIFT}: update it here"
-        padded = nn.functional.pad(x, (MAX_SHIFT,) * 4, value=-1.0)
-        rows = (along.view(1, side, 1) + shift[:, 0].view(n, 1, 1) + MAX_SHIFT).expand(n, side, side)
-        cols = (along.view(1, 1, side) + shift[:, 1].view(n, 1, 1) + MAX_SHIFT).expand(n, side, side)
-        x = padded[torch.arange(n).view(n, 1, 1), 0, rows, cols].unsqueeze(1)
-    if cut is not None:
-        cut = torch.from_numpy(cut).long()
-        half = CUTOUT_SIDE // 2
-        r = along.view(1, side, 1) - cut[:, 0].view(n, 1, 1)
-        c = along.view(1, 1, side) - cut[:, 1].view(n, 1, 1)
-        hole = (r >= -half) & (r < half) & (c >= -half) & (c < half)
-        x = x.masked_fill(hole.unsqueeze(1), 0.0 if mistake == "cutout-fill" else -1.0)
-    return x
 
 
 def trained(net):

@@ -4,7 +4,8 @@
 //! pixels from the image padded with background, a cutout overwrites a square with
 //! background. No arithmetic touches a pixel, so G's gradient passes through unchanged,
 //! the step stays capturable as a CUDA graph, and a replay in PyTorch
-//! (tests/python/trainer_vs_torch.py) computes the same bits on any device.
+//! (tests/python/diffaugment.py, used by trainer_vs_torch.py) computes the same bits on any
+//! device.
 
 use dcgan::SplitMix64;
 use dcgan::arch::IMAGE_SIDE;
