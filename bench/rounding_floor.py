@@ -1,7 +1,7 @@
 """How far float32 rounding alone carries a replay: the floor under trainer_vs_torch.py.
 
 usage: python3 bench/rounding_floor.py [--train target/release/train] [--batches 100,256]
-       [--steps 10] [--limit-batches 12] [flags for train...]
+       [--steps 2,6,10] [--limit-batches 12] [flags for train...]
 
 For each batch size it traces the first steps of `train` (`--trace-steps`, on the CPU,
 one thread, seed 5, the shipped conditional recipe with both class terms at 1 unless
@@ -11,7 +11,8 @@ against the trainer, and PyTorch in float64 against PyTorch in float32, the same
 where only the rounding differs. Each is printed per step in the test's tolerance units
 (≤ 1 passes). Where the last column is as large as the first, the trainer's distance from
 PyTorch is rounding that the GAN's steps amplify, not a different computation.
-Needs MNIST_DIR and PyTorch (scripts/setup.sh). Exit 0 when every replay ran.
+Flags it does not know go to `train` as they are. Needs MNIST_DIR and PyTorch
+(scripts/setup.sh). Exit 0 when every replay ran, 1 when `train` failed (its stderr shown).
 """
 import argparse
 import json
@@ -37,7 +38,9 @@ def trace(train, batch, steps, limit_batches, flags, folder):
     args = [train, "--limit", str(batch * limit_batches), "--batch-size", str(batch), "--threads", "1"]
     args += ["--device", "cpu", "--seed", "5", "--data", os.environ["MNIST_DIR"], *flags]
     args += ["--trace-steps", str(steps), "--trace", path, "--out", os.path.join(folder, f"run-{batch}-{steps}")]
-    subprocess.run(args, check=True, capture_output=True)
+    done = subprocess.run(args, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"rounding_floor: {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
     return path
 
 

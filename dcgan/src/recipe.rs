@@ -56,7 +56,7 @@ pub struct Recipe {
 
 impl Recipe {
     /// The weights of D's and G's class terms in `epoch` (counted from 1): none before
-    /// `class_loss_from`.
+    /// `class_loss_from`, and none while `class_loss` is off (`class_loss_g` needs it).
     pub fn class_terms(&self, epoch: usize) -> (Option<f64>, Option<f64>) {
         match Scheduled::ClassTerms.start(self) {
             Some(from) if epoch >= from => (self.class_loss, self.class_loss_g),

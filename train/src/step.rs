@@ -97,7 +97,7 @@ impl<'a> EpochLoop<'a> {
         let order = self.begin_epoch(state, epoch);
         let mut window = Window::new(device);
         for (i, chunk) in order.chunks_exact(batch).enumerate() {
-            let (x, y, draws) = self.batch(state, chunk);
+            let (x, y, draws) = self.gather(state, chunk);
             let stats = match &self.graphs {
                 Some(graphs) => graphs.step(self, state, &x, y.as_ref(), &draws)?,
                 None => self.step(state, &x, y.as_ref(), &draws),
@@ -151,7 +151,7 @@ impl<'a> EpochLoop<'a> {
 
     /// The images `x` `[B,1,28,28]` and labels `y` `[B]` at the indices `chunk`, and the
     /// step's draws from the run's RNG.
-    fn batch(&self, state: &mut State, chunk: &[i64]) -> (Tensor, Option<Tensor>, Draws) {
+    fn gather(&self, state: &mut State, chunk: &[i64]) -> (Tensor, Option<Tensor>, Draws) {
         let device = self.real.device();
         let index = Tensor::from_slice(chunk).to_device(device);
         let x = self.real.index_select(0, &index);
@@ -172,7 +172,7 @@ impl<'a> EpochLoop<'a> {
             let epoch = state.progress.epoch + 1;
             let order = self.begin_epoch(state, epoch);
             for chunk in order.chunks_exact(batch).take(left) {
-                let (x, y, draws) = self.batch(state, chunk);
+                let (x, y, draws) = self.gather(state, chunk);
                 let s = state.progress.step + 1;
                 trace.before(s, epoch, &x, y.as_ref(), &draws);
                 let stats = self.step(state, &x, y.as_ref(), &draws);

@@ -1,4 +1,5 @@
-//! The config digest: what it covers, and what keeps it unchanged.
+//! The config digest: what it covers, and what keeps it unchanged; and the scheduled
+//! knobs (`Scheduled`) that it leaves out until they start.
 
 use super::*;
 
@@ -86,4 +87,8 @@ fn a_scheduled_knob_moves_exactly_its_own_fields() {
     assert_eq!(full.class_terms(3), (Some(0.5), Some(0.25)));
     assert_eq!(full.lr_factor(4), 1.0);
     assert_eq!(full.lr_factor(5), 0.9);
+    // A `…_from` without its switch schedules nothing.
+    let from_only =
+        Recipe { class_loss_g: Some(1.0), class_loss_from: Some(1), lr_decay_from: Some(1), ..Recipe::default() };
+    assert_eq!((from_only.class_terms(2), from_only.lr_factor(3)), ((None, None), 1.0));
 }
