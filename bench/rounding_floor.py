@@ -15,6 +15,8 @@ Flags it does not know go to `train` as they are. Needs MNIST_DIR and PyTorch
 (scripts/setup.sh). Exit 0 when every replay ran, 1 when `train` failed (its stderr shown).
 """
 import argparse
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -66,13 +68,10 @@ def main():
                 tensors, meta = read_safetensors(trace(args.train, batch, steps, args.limit_batches, flags or CLASS_LOSS, folder))
                 config = json.loads(meta["config"])
                 own = {}
-                with open(os.devnull, "w") as quiet:
-                    stdout, sys.stdout = sys.stdout, quiet
-                    try:
-                        rows = [worst(tensors, config, torch.float32, own), worst(tensors, config, torch.float64)]
-                        rows.append(worst({**tensors, **own}, config, torch.float64))
-                    finally:
-                        sys.stdout = stdout
+                # The replay's per-step lines would bury the table.
+                with contextlib.redirect_stdout(io.StringIO()):
+                    rows = [worst(tensors, config, torch.float32, own), worst(tensors, config, torch.float64)]
+                    rows.append(worst({**tensors, **own}, config, torch.float64))
                 cells = [" / ".join(f"{v:.3g}" for v in row) for row in rows]
                 print(f"| {batch} | {steps} | " + " | ".join(cells) + " |")
     return 0
